@@ -1,0 +1,661 @@
+"""Question banks: the model, YAML load/save, the checks, Excel/CSV import and export.
+
+A bank is data a trainer edits; everything here exists so that a wrong question (a bad
+answer key, a quote the law does not contain) is caught before any staff member sees it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize
+from grader.scoring import TYPES, Key
+
+LETTERS = "ABCDEF"
+POOLS = ("practice", "exam")
+TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
+POOL_NAMES = {"practice": "练习", "exam": "考试"}
+DIFFICULTY_NAMES = {1: "易", 2: "中", 3: "难"}
+FIELDS = ("id", "type", "stem", "options", "answer", "explanation", "basis", "points",
+          "difficulty", "tags", "pool", "partial")
+REQUIRED = ("id", "type", "stem", "answer", "explanation", "basis", "pool")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SHEET_HEADERS = (["题号", "题型", "题干"] + [f"选项{c}" for c in LETTERS]
+                 + ["答案", "解析", "法律依据", "依据原文", "分值", "难度", "标签", "题库用途"])
+
+
+class BankError(ValueError):
+    """A bank or sheet that cannot be used; the message lists every problem found."""
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}" if self.where else f"{self.file}: {self.message}"
+
+
+@dataclass
+class Citation:
+    law: str
+    article: int
+    quote: str
+
+    @property
+    def label(self) -> str:
+        return f"《{self.law}》第{int_to_cn(self.article)}条"
+
+
+@dataclass
+class Question:
+    id: str
+    type: str
+    stem: str
+    answer: str | list[str] | bool
+    explanation: str
+    basis: list[Citation]
+    pool: str
+    options: dict[str, str] = field(default_factory=dict)
+    points: float = 2
+    difficulty: int = 2
+    tags: list[str] = field(default_factory=list)
+    partial: float = 0
+    bank: str = ""
+    line: int = 0
+
+    @property
+    def key(self) -> Key:
+        answer = frozenset(self.answer) if self.type == "multiple" else self.answer
+        return Key(self.type, answer, float(self.points), float(self.partial or 0), frozenset(self.options))
+
+    def answer_text(self) -> str:
+        """The answer as staff read it: 'B', 'ACD', '正确'."""
+        if self.type == "judge":
+            return "正确" if self.answer else "错误"
+        return "".join(sorted(self.answer)) if self.type == "multiple" else str(self.answer)
+
+    def to_dict(self) -> dict:
+        data = {"id": self.id, "type": self.type, "stem": self.stem}
+        if self.options:
+            data["options"] = dict(self.options)
+        data["answer"] = sorted(self.answer) if self.type == "multiple" else self.answer
+        data["explanation"] = self.explanation
+        data["basis"] = [{"law": c.law, "article": c.article, "quote": c.quote} for c in self.basis]
+        data["points"] = int(self.points) if float(self.points).is_integer() else self.points
+        data["difficulty"] = self.difficulty
+        data["tags"] = list(self.tags)
+        data["pool"] = self.pool
+        if self.partial:
+            data["partial"] = self.partial
+        return data
+
+
+@dataclass
+class Bank:
+    id: str
+    title: str
+    questions: list[Question]
+    path: Path | None = None
+
+    def to_dict(self) -> dict:
+        return {"bank": self.id, "title": self.title, "questions": [q.to_dict() for q in self.questions]}
+
+
+# ---------------------------------------------------------------- validation
+
+def validate_question(raw: dict, where: str, file: str, laws: Library) -> tuple[Question | None, list[Problem]]:
+    """Check one question given as a mapping; return the question (if usable) and every problem."""
+    problems: list[Problem] = []
+
+    def bad(message: str) -> None:
+        problems.append(Problem(file, where, message))
+
+    if not isinstance(raw, dict):
+        bad("题目应为键值对（mapping）")
+        return None, problems
+    for name in raw:
+        if name not in FIELDS:
+            bad(f"未知字段 {name!r}（可用字段: {', '.join(FIELDS)}）")
+    for name in REQUIRED:
+        if raw.get(name) in (None, "", []):
+            bad(f"缺少必填字段 {name}")
+    qid = raw.get("id")
+    if qid not in (None, "") and (not isinstance(qid, str) or not ID_PATTERN.match(qid)):
+        bad(f"题号 {qid!r} 无效：只能用字母、数字、-、_、.")
+    qtype = raw.get("type")
+    if qtype is not None and qtype not in TYPES:
+        bad(f"题型 {qtype!r} 无效，应为 single（单选）、multiple（多选）或 judge（判断）")
+    for text_field in ("stem", "explanation"):
+        if raw.get(text_field) is not None and not isinstance(raw.get(text_field), str):
+            bad(f"{text_field} 应为文字")
+
+    options = raw.get("options") or {}
+    if not isinstance(options, dict):
+        bad("options 应为 A、B、C… 到选项文字的对应")
+        options = {}
+    options = {str(k): v for k, v in options.items()}
+    if qtype == "judge" and options:
+        bad("判断题不设选项（options 应省略）")
+    if qtype in ("single", "multiple"):
+        keys = list(options)
+        if len(keys) < 2:
+            bad("选择题至少需要两个选项")
+        elif keys != list(LETTERS[:len(keys)]):
+            bad(f"选项应依次为 {'、'.join(LETTERS[:len(keys)])}（最多 A–F），实际为 {'、'.join(keys)}")
+        for k, v in options.items():
+            if not isinstance(v, (str, int, float)) or not str(v).strip():
+                bad(f"选项{k} 为空")
+        texts = [normalize(str(v)) for v in options.values()]
+        for text, n in Counter(texts).items():
+            if n > 1 and text:
+                bad(f"选项重复: {text!r}")
+        options = {k: str(v) for k, v in options.items()}
+
+    answer = raw.get("answer")
+    if qtype == "single" and answer is not None:
+        if not isinstance(answer, str) or answer not in options:
+            bad(f"单选题答案 {answer!r} 应为一个存在的选项字母（{'、'.join(options)}）")
+    elif qtype == "multiple" and answer is not None:
+        if not isinstance(answer, list) or not all(isinstance(a, str) for a in answer):
+            bad(f"多选题答案 {answer!r} 应为选项字母列表，如 [A, C]")
+        else:
+            if len(set(answer)) != len(answer):
+                bad(f"多选题答案有重复字母: {answer}")
+            missing = [a for a in answer if a not in options]
+            if missing:
+                bad(f"多选题答案中的 {'、'.join(missing)} 不是选项")
+            if len(set(answer)) < 2:
+                bad("多选题答案至少应有两个选项（只有一个正确项请用单选题）")
+    elif qtype == "judge" and answer is not None and not isinstance(answer, bool):
+        bad(f"判断题答案 {answer!r} 应为 true（正确）或 false（错误）")
+
+    basis_raw = raw.get("basis") or []
+    basis: list[Citation] = []
+    if not isinstance(basis_raw, list):
+        bad("basis 应为列表，每项含 law、article、quote")
+        basis_raw = []
+    for i, item in enumerate(basis_raw, 1):
+        if not isinstance(item, dict) or not {"law", "article", "quote"} <= set(item):
+            bad(f"法律依据第{i}项应含 law、article、quote")
+            continue
+        extra = set(item) - {"law", "article", "quote"}
+        if extra:
+            bad(f"法律依据第{i}项有未知字段: {', '.join(sorted(extra))}")
+        try:
+            number = item["article"] if isinstance(item["article"], int) else cn_to_int(str(item["article"]).strip("第条"))
+        except ValueError:
+            bad(f"法律依据第{i}项的条号 {item['article']!r} 无效")
+            continue
+        quote = str(item["quote"] or "")
+        try:
+            law = laws.law(str(item["law"]))
+            article = law.article(number)
+        except LawError as error:
+            bad(f"法律依据第{i}项: {error}")
+            continue
+        if not normalize(quote):
+            bad(f"法律依据第{i}项没有依据原文（quote）")
+        elif not article.contains(quote):
+            bad(f"依据原文与{article.citation}不符：“{quote}”不在该条原文中")
+        basis.append(Citation(law.title, number, quote))
+
+    points = raw.get("points", 2)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        bad(f"分值 {points!r} 应为正数")
+        points = 0
+    difficulty = raw.get("difficulty", 2)
+    if difficulty not in DIFFICULTY_NAMES or isinstance(difficulty, bool):
+        bad(f"难度 {difficulty!r} 应为 1（易）、2（中）或 3（难）")
+    tags = raw.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        bad("tags 应为文字列表")
+        tags = []
+    pool = raw.get("pool")
+    if pool is not None and pool not in POOLS:
+        bad(f"题库用途 {pool!r} 应为 practice（练习）或 exam（考试）")
+    partial = raw.get("partial", 0) or 0
+    if partial and (qtype != "multiple" or not isinstance(partial, (int, float)) or not 0 < partial < 1):
+        bad("partial 只用于多选题，且应在 0 与 1 之间")
+
+    if problems:
+        return None, problems
+    return Question(id=qid, type=qtype, stem=raw["stem"], answer=answer, explanation=raw["explanation"],
+                    basis=basis, pool=pool, options=options, points=points, difficulty=difficulty,
+                    tags=tags, partial=partial), problems
+
+
+def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
+    """Ids must be unique across all banks; the same stem must not be asked twice."""
+    problems = []
+    seen_ids: dict[str, str] = {}
+    seen_stems: dict[str, str] = {}
+    for q, file, where in questions:
+        if q.id in seen_ids:
+            problems.append(Problem(file, where, f"题号 {q.id} 重复（已在 {seen_ids[q.id]} 出现）"))
+        else:
+            seen_ids[q.id] = f"{file} {where}"
+        stem = normalize(q.stem)
+        if stem in seen_stems:
+            problems.append(Problem(file, where, f"题干与 {seen_stems[stem]} 重复"))
+        else:
+            seen_stems[stem] = f"{file} {where}"
+    return problems
+
+
+# ---------------------------------------------------------------- YAML
+
+def _question_lines(text: str) -> list[int]:
+    """Line numbers of each question in a bank file, for messages."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "questions" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def parse_bank(path: Path, laws: Library) -> tuple[Bank | None, list[tuple[Question, str, str]], list[Problem]]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, [], [Problem(file, "", f"不是 UTF-8 编码的文本（{error.reason}，位置 {error.start}）")]
+    except OSError as error:
+        return None, [], [Problem(file, "", f"无法读取: {error.strerror}")]
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        reason = getattr(error, "problem", None) or str(error)
+        return None, [], [Problem(file, where, f"YAML 语法错误: {reason}")]
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        return None, [], [Problem(file, "", "题库文件应含 bank、title 和 questions 列表")]
+    problems = []
+    bank_id = data.get("bank") or path.stem
+    unknown = set(data) - {"bank", "title", "questions"}
+    if unknown:
+        problems.append(Problem(file, "", f"未知顶层字段: {', '.join(sorted(map(str, unknown)))}"))
+    lines = _question_lines(text)
+    good, located = [], []
+    for i, raw in enumerate(data["questions"]):
+        line = lines[i] if i < len(lines) else 0
+        qid = raw.get("id") if isinstance(raw, dict) else None
+        where = f"第{line}行 题目 {qid}" if qid else f"第{line}行 第{i + 1}题"
+        question, found = validate_question(raw, where, file, laws)
+        problems += found
+        if question:
+            question.bank, question.line = bank_id, line
+            good.append(question)
+            located.append((question, file, where))
+    return Bank(bank_id, data.get("title") or bank_id, good, path), located, problems
+
+
+def bank_paths(paths: list[Path] | None = None, root: Path | None = None) -> list[Path]:
+    """Expand folders to their *.yaml banks (exam specs under exams/ are not banks)."""
+    if not paths:
+        paths = [root or default_quizzes_dir()]
+    found = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found += sorted(x for x in p.glob("*.yaml") if x.is_file())
+            found += sorted(x for x in p.glob("*.yml") if x.is_file())
+        else:
+            found.append(p)
+    return found
+
+
+def default_quizzes_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "quizzes"
+
+
+@dataclass
+class CheckResult:
+    banks: list[Bank]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for b in self.banks for q in b.questions]
+
+    def summary(self) -> dict:
+        qs = self.questions
+        laws = Counter(c.law for q in qs for c in q.basis)
+        return {
+            "banks": len(self.banks),
+            "questions": len(qs),
+            "by_type": dict(Counter(q.type for q in qs)),
+            "by_pool": dict(Counter(q.pool for q in qs)),
+            "by_law": dict(laws.most_common()),
+        }
+
+
+def check(paths: list[Path] | None = None, laws: Library | None = None) -> CheckResult:
+    """Validate banks together: every problem in every file, ids unique across all of them."""
+    laws = laws or library()
+    banks, located, problems = [], [], []
+    files = bank_paths(paths)
+    if not files:
+        problems.append(Problem(str(paths), "", "没有找到题库文件（*.yaml）"))
+    for path in files:
+        if not path.exists():
+            problems.append(Problem(str(path), "", "文件不存在"))
+            continue
+        bank, loc, found = parse_bank(path, laws)
+        problems += found
+        if bank:
+            banks.append(bank)
+            located += loc
+    problems += check_unique(located)
+    return CheckResult(banks, problems)
+
+
+def load_banks(paths: list[Path] | None = None) -> list[Bank]:
+    """Banks ready to use; raises BankError listing every problem if any."""
+    result = check(paths)
+    if result.problems:
+        raise BankError(result.problems)
+    return result.banks
+
+
+def questions_by_id(banks: list[Bank]) -> dict[str, Question]:
+    return {q.id: q for b in banks for q in b.questions}
+
+
+def dump_bank(bank: Bank) -> str:
+    return yaml.safe_dump(bank.to_dict(), allow_unicode=True, sort_keys=False, width=1000)
+
+
+def save_bank(bank: Bank, path: Path) -> None:
+    """Write atomically: a half-written bank is never left behind."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(dump_bank(bank), encoding="utf-8")
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------- sheets (Excel / CSV)
+
+JUDGE_TRUE = {"对", "正确", "√", "✓", "✔", "A", "T", "TRUE", "是", "Y", "YES"}
+JUDGE_FALSE = {"错", "错误", "×", "✗", "✘", "X", "B", "F", "FALSE", "否", "N", "NO"}
+TYPE_WORDS = {"单选": "single", "单选题": "single", "单项选择": "single", "单项选择题": "single",
+              "多选": "multiple", "多选题": "multiple", "多项选择": "multiple", "多项选择题": "multiple",
+              "判断": "judge", "判断题": "judge"}
+POOL_WORDS = {"练习": "practice", "考试": "exam", "practice": "practice", "exam": "exam"}
+DIFFICULTY_WORDS = {"易": 1, "简单": 1, "中": 2, "中等": 2, "一般": 2, "难": 3, "困难": 3,
+                    "1": 1, "2": 2, "3": 3}
+SPLIT_LIST = re.compile(r"[,，、;；\s/|]+")
+
+
+def parse_answer(qtype: str, text: str):
+    """Accept the ways answers are written in practice: B; ACD, A,C,D, A、C、D; 对/错, √/×, A/B."""
+    text = str(text).strip().upper().replace("．", "").replace(".", "")
+    if qtype == "judge":
+        if text in JUDGE_TRUE:
+            return True
+        if text in JUDGE_FALSE:
+            return False
+        raise ValueError(f"判断题答案 {text!r} 无法识别（可写 对/错、正确/错误、√/×、A/B）")
+    letters = [c for c in SPLIT_LIST.sub("", text)]
+    if not letters or any(c not in LETTERS for c in letters):
+        raise ValueError(f"答案 {text!r} 应由选项字母组成（如 B、ACD、A,C,D、A、C、D）")
+    if qtype == "single":
+        if len(letters) != 1:
+            raise ValueError(f"单选题只能有一个答案，实际为 {text!r}")
+        return letters[0]
+    return letters
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(text: str, what: str):
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} 应为数字") from None
+    return int(value) if value.is_integer() else value
+
+
+def row_to_raw(row: dict[str, str], bank_id: str) -> dict:
+    """One sheet row (header -> cell text) as a raw question mapping, for validate_question."""
+    qtype = TYPE_WORDS.get(row.get("题型", "").replace(" ", ""))
+    if not qtype:
+        raise ValueError(f"题型 {row.get('题型', '')!r} 应为 单选、多选 或 判断")
+    qid = row.get("题号", "")
+    if not qid:
+        raise ValueError("缺少题号")
+    if qid.isdigit():
+        qid = f"{bank_id}-{int(qid):03d}"
+    options = {c: row[f"选项{c}"] for c in LETTERS if row.get(f"选项{c}")}
+    if qtype == "judge" and options:
+        if set(options.values()) <= {"正确", "错误", "对", "错"}:
+            options = {}
+    cites = [c for c in re.split(r"[\n；;]+", row.get("法律依据", "")) if c.strip()]
+    quotes = [q for q in re.split(r"\n+|｜", row.get("依据原文", "")) if q.strip()]
+    if not cites:
+        raise ValueError("缺少法律依据（如《殡葬管理条例》第十二条）")
+    if len(quotes) != len(cites):
+        raise ValueError(f"法律依据有 {len(cites)} 条而依据原文有 {len(quotes)} 段（多条依据时原文逐行对应）")
+    basis = []
+    for cite, quote in zip(cites, quotes):
+        match = CITATION.search(cite)
+        if not match:
+            raise ValueError(f"法律依据 {cite.strip()!r} 应写作《法规名称》第X条")
+        basis.append({"law": match.group(1), "article": cn_to_int(match.group(2)), "quote": quote.strip()})
+    raw = {"id": qid, "type": qtype, "stem": row.get("题干", ""),
+           "answer": parse_answer(qtype, row.get("答案", "")),
+           "explanation": row.get("解析", ""), "basis": basis}
+    if options:
+        raw["options"] = options
+    if row.get("分值"):
+        raw["points"] = _number(row["分值"], "分值")
+    if row.get("难度"):
+        if row["难度"] not in DIFFICULTY_WORDS:
+            raise ValueError(f"难度 {row['难度']!r} 应为 易/中/难 或 1/2/3")
+        raw["difficulty"] = DIFFICULTY_WORDS[row["难度"]]
+    tags = [t for t in SPLIT_LIST.split(row.get("标签", "")) if t]
+    raw["tags"] = tags
+    pool = row.get("题库用途", "")
+    if pool not in POOL_WORDS:
+        raise ValueError(f"题库用途 {pool!r} 应为 练习 或 考试")
+    raw["pool"] = POOL_WORDS[pool]
+    return raw
+
+
+def read_csv_rows(path: Path) -> tuple[list[list[str]], str]:
+    """Read a CSV in UTF-8, UTF-8 with BOM, or GBK (as Excel on Chinese Windows saves it)."""
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise BankError([Problem(str(path), "", "无法识别编码：请另存为 UTF-8 或 GBK 的 CSV")])
+    return [list(r) for r in csv.reader(io.StringIO(text))], encoding
+
+
+def read_xlsx_rows(path: Path, sheet: str | None = None) -> list[list]:
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a broken file
+        raise BankError([Problem(str(path), "", f"无法打开 Excel 文件: {error}")]) from None
+    ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    meta = {}
+    if "说明" in wb.sheetnames:
+        for r in wb["说明"].iter_rows(values_only=True):
+            if r and r[0] and len(r) > 1:
+                meta[str(r[0])] = _cell(r[1])
+    wb.close()
+    read_xlsx_rows.meta = meta
+    return rows
+
+
+def read_table(path: Path) -> tuple[list[list[str]], dict]:
+    """Rows of cell text from .xlsx or .csv, and metadata (bank id, title) if the sheet has it."""
+    path = Path(path)
+    if not path.exists():
+        raise BankError([Problem(str(path), "", "文件不存在")])
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        rows, _ = read_csv_rows(path)
+        meta = {}
+    elif suffix in (".xlsx", ".xlsm"):
+        rows = read_xlsx_rows(path)
+        meta = getattr(read_xlsx_rows, "meta", {})
+    else:
+        raise BankError([Problem(str(path), "", f"不支持的文件类型 {suffix}（请用 .xlsx 或 .csv）")])
+    return [[_cell(c) for c in r] for r in rows], meta
+
+
+def import_sheet(path: Path, bank_id: str | None = None, title: str | None = None,
+                 laws: Library | None = None, others: list[Path] | None = None) -> Bank:
+    """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all."""
+    laws = laws or library()
+    path = Path(path)
+    file = str(path)
+    rows, meta = read_table(path)
+    bank_id = bank_id or meta.get("题库编号") or path.stem
+    title = title or meta.get("题库名称") or bank_id
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        raise BankError([Problem(file, "", "表格为空")])
+    header = rows[0]
+    missing = [h for h in ("题号", "题型", "题干", "答案", "解析", "法律依据", "依据原文", "题库用途") if h not in header]
+    if missing:
+        raise BankError([Problem(file, "第1行（表头）", f"缺少列: {'、'.join(missing)}")])
+    dup = [h for h, n in Counter(h for h in header if h).items() if n > 1]
+    if dup:
+        raise BankError([Problem(file, "第1行（表头）", f"列名重复: {'、'.join(dup)}")])
+    problems, located, questions = [], [], []
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cells):
+            continue
+        row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+        where = f"第{number}行" + (f" 题号 {row.get('题号')}" if row.get("题号") else "")
+        try:
+            raw = row_to_raw(row, bank_id)
+        except ValueError as error:
+            problems.append(Problem(file, where, str(error)))
+            continue
+        question, found = validate_question(raw, where, file, laws)
+        problems += found
+        if question:
+            question.bank = bank_id
+            questions.append(question)
+            located.append((question, file, where))
+    if not questions and not problems:
+        problems.append(Problem(file, "", "表格中没有题目"))
+    others_checked = check(others, laws) if others else None
+    if others_checked:
+        located = [(q, str(b.path), f"题目 {q.id}") for b in others_checked.banks
+                   if b.id != bank_id for q in b.questions] + located
+    problems += [p for p in check_unique(located) if p.file == file]
+    if problems:
+        raise BankError(problems)
+    return Bank(bank_id, title, questions)
+
+
+def question_to_row(q: Question) -> list:
+    options = [q.options.get(c, "") for c in LETTERS]
+    return ([q.id, TYPE_NAMES[q.type], q.stem] + options
+            + [q.answer_text(), q.explanation, "\n".join(c.label for c in q.basis),
+               "\n".join(c.quote for c in q.basis), q.points, DIFFICULTY_NAMES[q.difficulty],
+               "、".join(q.tags), POOL_NAMES[q.pool]])
+
+
+def _style_sheet(ws, widths: dict[str, int]) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+
+
+def write_sheet(bank: Bank, path: Path) -> None:
+    """Export a bank to the 题库 sheet trainers keep (one row per question)."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(SHEET_HEADERS)
+            for q in bank.questions:
+                writer.writerow(question_to_row(q))
+        return
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "题库"
+    ws.append(SHEET_HEADERS)
+    for q in bank.questions:
+        ws.append(question_to_row(q))
+    widths = {get_column_letter(i + 1): w for i, w in enumerate(
+        [12, 6, 40] + [20] * 6 + [8, 40, 24, 40, 6, 6, 16, 8])}
+    _style_sheet(ws, widths)
+    for column, choices in (("B", "单选,多选,判断"), ("O", "易,中,难"), ("Q", "练习,考试")):
+        dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
+        ws.add_data_validation(dv)
+        dv.add(f"{column}2:{column}5000")
+    info = wb.create_sheet("说明")
+    info.append(["题库编号", bank.id])
+    info.append(["题库名称", bank.title])
+    info.append(["填写说明", "题型填 单选/多选/判断；多选答案写 ACD 或 A、C、D；判断答案写 正确/错误；"
+                          "法律依据写《法规名称》第X条，多条依据分行填写，依据原文逐行对应且须与条文原文一致；"
+                          "题库用途填 练习 或 考试。"])
+    info.column_dimensions["A"].width = 12
+    info.column_dimensions["B"].width = 100
+    tmp = path.with_name(path.name + ".tmp.xlsx")
+    wb.save(tmp)
+    tmp.replace(path)
+
+
+def template_bank() -> Bank:
+    """One real, checked example row for the empty template."""
+    example = Question(
+        id="burial-001", type="single", stem="下列哪类地区应当实行火葬？",
+        options={"A": "人口稠密、耕地较少、交通方便的地区", "B": "少数民族聚居的地区",
+                 "C": "山区和偏远农村", "D": "所有地区"},
+        answer="A", explanation="殡葬管理条例第四条规定，人口稠密、耕地较少、交通方便的地区，应当实行火葬。",
+        basis=[Citation("殡葬管理条例", 4, "人口稠密、耕地较少、交通方便的地区，应当实行火葬")],
+        pool="practice", points=2, difficulty=1, tags=["火葬区"])
+    return Bank("burial", "殡葬管理（示例）", [example])
