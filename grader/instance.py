@@ -64,3 +64,14 @@ class Instance:
     def ensure(self) -> "Instance":
         self.home.mkdir(parents=True, exist_ok=True)
         return self
+
+
+def username(staff_id: str) -> str:
+    """The login, system user and nbgrader student id of a staff member (工号 -> user name).
+
+    Unix and JupyterHub names want lower case and no leading digit: 'MZ001' -> 'mz001',
+    '0042' -> 'u0042'. Records map gradebook student ids back through this same function.
+    """
+    import re
+    name = re.sub(r"[^a-z0-9_-]", "_", str(staff_id).strip().lower())
+    return name if name[:1].isalpha() else "u" + name
