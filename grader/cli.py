@@ -116,3 +116,42 @@ def quiz_template(output):
 
 
 # ------------------------------------------------------------------ (other command groups follow)
+
+
+# ------------------------------------------------------------------ course
+
+@cli.group()
+def course():
+    """课程：检查与生成 (notebook courses)."""
+
+
+@course.command("check")
+def course_check():
+    """Check every lesson: cited articles exist, quotes are verbatim, practice questions are practice-pool.
+
+    Example: lawstudy course check
+    """
+    from grader import course as course_api
+    questions = bank_api.questions_by_id(bank_api.check().banks)
+    problems = []
+    for c in course_api.load_courses():
+        problems += course_api.check_course(c, questions)
+        click.echo(f"{c.title}（{c.id}）：{len(c.lessons)} 课，{c.hours:g} 学时")
+    for problem in problems:
+        click.secho(str(problem), fg="red")
+    if problems:
+        fail(f"发现 {len(problems)} 个问题")
+    click.secho("检查通过", fg="green")
+
+
+@course.command("build")
+@home_option
+def course_build(home):
+    """Write the courses as notebooks (and the practice file) into the instance's lessons/ folder.
+
+    Example: lawstudy course build --home lawstudy-home
+    """
+    from grader import course as course_api
+    inst = Instance.from_env(home).ensure()
+    written = course_api.build_courses(inst.lessons)
+    click.echo(f"已生成 {len(written) - 1} 个课程笔记本到 {inst.lessons}")
