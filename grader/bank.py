@@ -358,7 +358,8 @@ def check(paths: list[Path] | None = None, laws: Library | None = None) -> Check
     banks, located, problems = [], [], []
     files = bank_paths(paths)
     if not files:
-        problems.append(Problem(str(paths), "", "没有找到题库文件（*.yaml）"))
+        where = ", ".join(map(str, paths)) if paths else str(default_quizzes_dir())
+        problems.append(Problem(where, "", "没有找到题库文件（*.yaml）"))
     for path in files:
         if not path.exists():
             problems.append(Problem(str(path), "", "文件不存在"))

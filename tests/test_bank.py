@@ -1,0 +1,145 @@
+"""`lawstudy quiz check`: every problem in every bank, named by file and question."""
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader import bank
+from grader.scoring import Key, score
+
+GOOD = {
+    "id": "t-001", "type": "single", "stem": "下列哪类地区应当实行火葬？",
+    "options": {"A": "人口稠密、耕地较少、交通方便的地区", "B": "少数民族聚居地区", "C": "山区", "D": "所有地区"},
+    "answer": "A", "explanation": "见第四条。",
+    "basis": [{"law": "殡葬管理条例", "article": 4, "quote": "人口稠密、耕地较少、交通方便的地区，应当实行火葬"}],
+    "points": 2, "difficulty": 1, "tags": ["火葬区"], "pool": "exam",
+}
+JUDGE = {
+    "id": "t-002", "type": "judge", "stem": "殡仪服务人员可以利用工作之便索取财物。", "answer": False,
+    "explanation": "不得索取财物。",
+    "basis": [{"law": "殡葬管理条例", "article": 12, "quote": "不得利用工作之便索取财物"}],
+    "points": 2, "difficulty": 1, "tags": [], "pool": "practice",
+}
+MULTI = {
+    "id": "t-003", "type": "multiple", "stem": "殡葬管理的方针包括哪些？",
+    "options": {"A": "积极地、有步骤地实行火葬", "B": "改革土葬", "C": "节约殡葬用地", "D": "全面禁止土葬"},
+    "answer": ["A", "B", "C"], "explanation": "见第二条。",
+    "basis": [{"law": "殡葬管理条例", "article": 2, "quote": "积极地、有步骤地实行火葬，改革土葬，节约殡葬用地"}],
+    "points": 2, "difficulty": 2, "tags": ["方针"], "pool": "exam", "partial": 0.5,
+}
+
+
+def write(tmp_path, questions, name="t.yaml", raw=None):
+    path = tmp_path / name
+    path.write_text(raw if raw is not None else yaml.safe_dump(
+        {"bank": path.stem, "title": "测试", "questions": questions}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def problems_for(tmp_path, **changes):
+    q = copy.deepcopy(GOOD)
+    for k, v in changes.items():
+        if v is None:
+            q.pop(k, None)
+        else:
+            q[k] = v
+    return [str(p) for p in bank.check([write(tmp_path, [q])]).problems]
+
+
+def test_good_bank_passes_and_summarises(tmp_path):
+    result = bank.check([write(tmp_path, [GOOD, JUDGE, MULTI])])
+    assert result.ok, result.problems
+    s = result.summary()
+    assert s["by_type"] == {"single": 1, "judge": 1, "multiple": 1}
+    assert s["by_pool"] == {"exam": 2, "practice": 1}
+    assert s["by_law"] == {"殡葬管理条例": 3}
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({"type": "choice"}, "题型 'choice' 无效"),
+    ({"answer": "E"}, "单选题答案 'E'"),
+    ({"answer": ["A", "B"]}, "单选题答案"),
+    ({"options": {"A": "甲", "B": "甲", "C": "丙"}}, "选项重复"),
+    ({"options": {"A": "甲", "C": "丙"}}, "选项应依次为"),
+    ({"stem": None}, "缺少必填字段 stem"),
+    ({"basis": [{"law": "殡葬管理条例", "article": 4, "quote": "所有地区都应当实行火葬"}]}, "依据原文与《殡葬管理条例》第四条不符"),
+    ({"basis": [{"law": "殡葬管理条例", "article": 40, "quote": "火葬"}]}, "没有第四十条"),
+    ({"basis": [{"law": "殡葬法", "article": 4, "quote": "火葬"}]}, "没有收录《殡葬法》"),
+    ({"basis": []}, "缺少必填字段 basis"),
+    ({"pool": "test"}, "题库用途 'test'"),
+    ({"points": -1}, "分值 -1"),
+    ({"difficulty": 5}, "难度 5"),
+    ({"explaination": "拼错"}, "未知字段 'explaination'"),
+    ({"id": "bad id!"}, "题号 'bad id!' 无效"),
+])
+def test_each_malformed_question_is_named(tmp_path, changes, expected):
+    found = problems_for(tmp_path, **changes)
+    assert any(expected in p for p in found), found
+    assert all("t.yaml" in p for p in found)
+
+
+def test_judge_and_multiple_answer_shapes(tmp_path):
+    bad_judge = dict(JUDGE, answer="对")
+    bad_multi = dict(MULTI, answer=["A"])
+    found = [str(p) for p in bank.check([write(tmp_path, [bad_judge, bad_multi])]).problems]
+    assert any("t-002" in p and "判断题答案" in p for p in found)
+    assert any("t-003" in p and "至少应有两个选项" in p for p in found)
+
+
+def test_all_problems_listed_not_just_the_first(tmp_path):
+    q1 = dict(GOOD, answer="Z")
+    q2 = dict(JUDGE, pool="x")
+    found = bank.check([write(tmp_path, [q1, q2])]).problems
+    assert {p.where.split()[-1] for p in found} == {"t-001", "t-002"}
+
+
+def test_duplicate_ids_and_stems_across_banks(tmp_path):
+    a = write(tmp_path, [GOOD], "a.yaml")
+    b = write(tmp_path, [dict(GOOD, stem="另一个题干？"), dict(JUDGE, id="t-009", stem=GOOD["stem"])], "b.yaml")
+    found = [str(p) for p in bank.check([a, b]).problems]
+    assert any("b.yaml" in p and "题号 t-001 重复" in p for p in found)
+    assert any("b.yaml" in p and "题干与" in p for p in found)
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    path = write(tmp_path, [], raw="bank: t\nquestions:\n  - id: x\n    stem: [unclosed\n")
+    [problem] = bank.check([path]).problems
+    assert "YAML 语法错误" in str(problem)
+    assert "第4行" in str(problem) or "第5行" in str(problem)
+
+
+def test_question_line_numbers_in_messages(tmp_path):
+    path = write(tmp_path, [GOOD, dict(JUDGE, answer="maybe")])
+    [problem] = bank.check([path]).problems
+    line = int(problem.where.split("行")[0].lstrip("第"))
+    assert path.read_text(encoding="utf-8").splitlines()[line - 1].lstrip().startswith("- ")
+
+
+def test_not_utf8_bank_is_reported(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("bank: 殡葬\nquestions: []\n".encode("gbk"))
+    [problem] = bank.check([path]).problems
+    assert "UTF-8" in str(problem)
+
+
+def test_scoring_by_option_identity_and_partial_credit():
+    key = Key("multiple", frozenset({"A", "B", "C"}), 2, 0.5, frozenset("ABCD"))
+    assert score(key, ["C", "A", "B"]) == 2
+    assert score(key, ["A", "B"]) == 1
+    assert score(key, ["A", "D"]) == 0
+    assert score(key, ["A", "A"]) == 0
+    assert score(key, "ABC") == 0
+    assert score(key, ["Z"]) == 0
+    strict = Key("multiple", frozenset({"A", "B"}), 2, 0, frozenset("ABCD"))
+    assert score(strict, ["A"]) == 0
+    judge = Key("judge", False, 2)
+    assert score(judge, False) == 2 and score(judge, True) == 0 and score(judge, 0) == 0
+    single = Key("single", "B", 2, 0, frozenset("ABCD"))
+    assert score(single, "B") == 2 and score(single, ["B"]) == 0 and score(single, None) == 0
+
+
+def test_repository_banks_pass_the_check():
+    result = bank.check()
+    assert result.ok, "\n".join(map(str, result.problems))
+    assert result.summary()["questions"] > 0

@@ -1,0 +1,79 @@
+"""The statute texts are parsed into the right articles, and citations resolve to them."""
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from grader.laws import LawError, Library, cn_to_int, int_to_cn, library
+
+LAWS = Path(__file__).resolve().parent.parent / "courses" / "laws"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "laws"
+
+
+@pytest.mark.parametrize("text,number", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十四", 24),
+                                          ("一百", 100), ("一百零三", 103), ("一百一十", 110),
+                                          ("一百二十五", 125), ("一千零一", 1001)])
+def test_chinese_numerals_both_ways(text, number):
+    assert cn_to_int(text) == number
+    assert int_to_cn(number) == text
+
+
+def test_numerals_reject_nonsense():
+    with pytest.raises(ValueError):
+        cn_to_int("十x")
+
+
+def test_every_law_numbers_its_articles_without_gaps():
+    lib = library()
+    assert len(lib.laws) >= 10
+    for title, law in lib.laws.items():
+        assert sorted(law.articles) == list(range(1, len(law.articles) + 1)), title
+
+
+def test_article_125_of_charity_law():
+    art = library().cite("《中华人民共和国慈善法》第一百二十五条")
+    assert art.number == 125 and "本法自2016年9月1日起施行" in art.text
+
+
+def test_article_keeps_its_paragraphs():
+    art = library().article("殡葬管理条例", 4)
+    assert len(art.paragraphs) == 2
+    assert art.paragraphs[1].startswith("实行火葬和允许土葬的地区")
+    assert art.citation == "《殡葬管理条例》第四条"
+
+
+def test_short_title_and_unknown_citations():
+    lib = library()
+    assert lib.law("慈善法").title == "中华人民共和国慈善法"
+    with pytest.raises(LawError, match="第二十五条"):
+        lib.article("殡葬管理条例", 25)
+    with pytest.raises(LawError, match="没有收录"):
+        lib.article("殡葬条例", 1)
+
+
+def test_quote_match_ignores_only_whitespace():
+    art = library().article("殡葬管理条例", 2)
+    assert art.contains("积极地、有步骤地 实行火葬")
+    assert not art.contains("积极地、稳步地实行火葬")
+
+
+def test_statutes_are_verbatim_copies_of_the_official_texts():
+    if not SHARED.is_dir():
+        pytest.skip("shared/laws not beside the checkout")
+    for path in LAWS.glob("*.md"):
+        if path.name == "SOURCES.md":
+            continue
+        assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256((SHARED / path.name).read_bytes()).digest(), path.name
+
+
+def test_every_shipped_statute_is_cited_somewhere():
+    import yaml
+    root = LAWS.parent.parent
+    cited = set()
+    for bank in (root / "quizzes").glob("*.yaml"):
+        for q in yaml.safe_load(bank.read_text(encoding="utf-8"))["questions"]:
+            cited |= {Library(LAWS).law(b["law"]).title for b in q["basis"]}
+    for lesson in (root / "courses").glob("*/*.md"):
+        text = lesson.read_text(encoding="utf-8")
+        cited |= {t for t in library().laws if f"《{t}》" in text or f"article(\"{t}\"" in text}
+    assert set(library().laws) <= cited, set(library().laws) - cited
