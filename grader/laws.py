@@ -158,7 +158,7 @@ class Library:
         self.folder = Path(folder) if folder else laws_dir()
         self.laws: dict[str, Law] = {}
         for path in sorted(self.folder.glob("*.md")):
-            if path.name.upper() == "SOURCES.MD":
+            if path.stem.isascii():  # SOURCES.md, README.md: provenance notes, not statutes
                 continue
             law = parse_law(path)
             self.laws[law.title] = law

@@ -61,7 +61,7 @@ def test_statutes_are_verbatim_copies_of_the_official_texts():
     if not SHARED.is_dir():
         pytest.skip("shared/laws not beside the checkout")
     for path in LAWS.glob("*.md"):
-        if path.name == "SOURCES.md":
+        if path.name == "README.md":
             continue
         assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256((SHARED / path.name).read_bytes()).digest(), path.name
 
