@@ -1,0 +1,164 @@
+"""Courses: counts, citations, practice questions, and every lesson run top to bottom in a real kernel."""
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from grader import bank, course
+from grader.widgets import PracticeWidget
+
+EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5}
+
+
+@pytest.fixture(scope="module")
+def banks():
+    return bank.load_banks()
+
+
+@pytest.fixture(scope="module")
+def courses():
+    return {c.id: c for c in course.load_courses()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, banks):
+    target = tmp_path_factory.mktemp("lessons")
+    course.build_courses(target, banks=banks)
+    return target
+
+
+def test_three_courses_with_enough_lessons(courses):
+    for cid, minimum in EXPECTED.items():
+        assert cid in courses, cid
+        c = courses[cid]
+        assert len(c.lessons) >= minimum, cid
+        assert c.title and c.summary and c.hours > 0
+
+
+def test_bank_counts_per_course(banks):
+    by_id = {b.id: b for b in banks}
+    for cid in EXPECTED:
+        qs = by_id[cid].questions
+        exam = [q for q in qs if q.pool == "exam"]
+        practice = [q for q in qs if q.pool == "practice"]
+        assert len(qs) >= 70 and len(exam) >= 50 and len(practice) >= 20, (cid, len(exam), len(practice))
+        types = {t: sum(q.type == t for q in exam) for t in ("single", "multiple", "judge")}
+        assert types["single"] >= len(exam) * 0.4, (cid, types)
+        assert types["multiple"] >= len(exam) * 0.15 and types["judge"] >= len(exam) * 0.15, (cid, types)
+        assert all(q.basis for q in qs)
+
+
+def test_lessons_cite_real_articles_and_use_practice_questions_only(courses, banks):
+    questions = bank.questions_by_id(banks)
+    problems = [str(p) for c in courses.values() for p in course.check_course(c, questions)]
+    assert not problems, "\n".join(problems)
+    for c in courses.values():
+        for lesson in c.lessons:
+            assert 3 <= len(lesson.practice_ids()) <= 5, lesson.path
+            text = lesson.markdown
+            assert "学习目标" in text and "案例" in text, lesson.path
+
+
+def test_lesson_check_catches_exam_questions_and_bad_quotes(courses, banks, tmp_path):
+    questions = bank.questions_by_id(banks)
+    exam_id = next(q.id for q in questions.values() if q.pool == "exam")
+    src = next(iter(courses.values())).lessons[0].path.read_text(encoding="utf-8")
+    spoiled = (src + f'\n\n“火葬是唯一方式”（《殡葬管理条例》第二条）\n\n```python\npractice("{exam_id}")\n```\n')
+    (tmp_path / "x.md").write_text(spoiled, encoding="utf-8")
+    (tmp_path / "course.yaml").write_text("id: x\ntitle: x\nhours: 1\nlessons: [x.md]\n", encoding="utf-8")
+    found = [str(p) for p in course.check_course(course.load_course(tmp_path), questions)]
+    assert any(exam_id in p and "考试题" in p for p in found)
+    assert any("火葬是唯一方式" in p for p in found)
+
+
+def test_built_practice_file_has_no_exam_question(built, banks):
+    data = json.loads((built / "practice.json").read_text(encoding="utf-8"))["questions"]
+    exam = [q for b in banks for q in b.questions if q.pool == "exam"]
+    assert data and not set(data) & {q.id for q in exam}
+    text = (built / "practice.json").read_text(encoding="utf-8")
+    for q in exam:
+        assert q.stem not in text and q.explanation not in text
+
+
+def lesson_notebooks(built):
+    return sorted(built.glob("*/*.ipynb"))
+
+
+def test_every_lesson_runs_in_a_real_kernel(built, monkeypatch):
+    monkeypatch.setenv("LAWSTUDY_PRACTICE", str(built / "practice.json"))
+    notebooks = lesson_notebooks(built)
+    assert len(notebooks) >= sum(EXPECTED.values())
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.output_type == "error"], path
+        widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+        assert len(widgets) >= 3, path
+        assert any("lawstudy-article" in o.get("data", {}).get("text/html", "") for o in outputs), path
+
+
+def practice_question(qtype, partial=0):
+    base = {"id": "x", "stem": "问？", "explanation": "因为。", "points": 2,
+            "basis": [{"law": "殡葬管理条例", "article": 2, "quote": "改革土葬", "citation": "《殡葬管理条例》第二条"}]}
+    if qtype == "judge":
+        return dict(base, type="judge", answer=False)
+    options = {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}
+    if qtype == "single":
+        return dict(base, type="single", options=options, answer="C")
+    return dict(base, type="multiple", options=options, answer=["A", "C"], partial=partial)
+
+
+def click(widget, value):
+    widget.choice.value = value
+    right = widget.submit()
+    return right, widget.feedback.value
+
+
+def test_practice_widget_grades_every_type():
+    right, text = click(PracticeWidget(practice_question("single")), "C")
+    assert right and "✓ 回答正确" in text and "《殡葬管理条例》第二条" in text and "因为。" in text
+    right, text = click(PracticeWidget(practice_question("single")), "A")
+    assert not right and "✗ 回答错误" in text and "正确答案：<b>C</b>" in text
+    right, text = click(PracticeWidget(practice_question("judge")), False)
+    assert right
+    right, text = click(PracticeWidget(practice_question("judge")), True)
+    assert not right and "正确答案：<b>错误</b>" in text
+    right, text = click(PracticeWidget(practice_question("multiple")), ["C", "A"])
+    assert right
+    right, text = click(PracticeWidget(practice_question("multiple")), ["A"])
+    assert not right and "✗ 回答错误" in text
+    right, text = click(PracticeWidget(practice_question("multiple", partial=0.5)), ["A"])
+    assert not right and "部分正确（得 1 分" in text
+    right, text = click(PracticeWidget(practice_question("multiple", partial=0.5)), ["A", "B"])
+    assert "✗ 回答错误" in text
+    widget = PracticeWidget(practice_question("single"))
+    assert widget.submit() is False and "请先选择答案" in widget.feedback.value
+
+
+def test_practice_widget_clicked_in_a_real_kernel(built):
+    """Drive a lesson's widget inside a real kernel: the value a click sets, then 提交."""
+    data = json.loads((built / "practice.json").read_text(encoding="utf-8"))["questions"]
+    qid, q = next((k, v) for k, v in data.items() if v["type"] == "multiple")
+    wrong = [k for k in q["options"] if k not in q["answer"]][:1]
+    code = f"""
+import os
+os.environ['LAWSTUDY_PRACTICE'] = {str(built / 'practice.json')!r}
+from grader.lesson import practice
+w = practice({qid!r})
+for box, (oid, _) in zip(w.choice.controls, w.choice.options):
+    box.value = oid in {q['answer']!r}
+w.button.click()
+print('OK' if '✓ 回答正确' in w.feedback.value else 'BAD')
+w.choice.controls[0].value = not w.choice.controls[0].value
+for box, (oid, _) in zip(w.choice.controls, w.choice.options):
+    box.value = oid in {wrong!r}
+w.button.click()
+print('WRONG' if '✗' in w.feedback.value else 'BAD')
+"""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    out = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert out.split() == ["OK", "WRONG"], nb.cells[0].outputs
