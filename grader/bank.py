@@ -25,6 +25,7 @@ DIFFICULTY_NAMES = {1: "易", 2: "中", 3: "难"}
 FIELDS = ("id", "type", "stem", "options", "answer", "explanation", "basis", "points",
           "difficulty", "tags", "pool", "partial")
 REQUIRED = ("id", "type", "stem", "answer", "explanation", "basis", "pool")
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: banks load 5x faster
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SHEET_HEADERS = (["题号", "题型", "题干"] + [f"选项{c}" for c in LETTERS]
                  + ["答案", "解析", "法律依据", "依据原文", "分值", "难度", "标签", "题库用途"])
@@ -260,7 +261,7 @@ def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
 def _question_lines(text: str) -> list[int]:
     """Line numbers of each question in a bank file, for messages."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=LOADER)
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -280,7 +281,7 @@ def parse_bank(path: Path, laws: Library) -> tuple[Bank | None, list[tuple[Quest
     except OSError as error:
         return None, [], [Problem(file, "", f"无法读取: {error.strerror}")]
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
