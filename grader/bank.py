@@ -325,7 +325,9 @@ def bank_paths(paths: list[Path] | None = None, root: Path | None = None) -> lis
 
 
 def default_quizzes_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "quizzes"
+    """./quizzes when the working folder has one (a trainer's checkout), else the project's own."""
+    here = Path.cwd() / "quizzes"
+    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "quizzes"
 
 
 @dataclass

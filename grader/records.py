@@ -1,0 +1,828 @@
+"""The records database: roster, exemptions, exams and questions, attempts, flags, study hours.
+
+One SQLite file per instance (`Instance.records`), opened with `open_db`, which applies the
+schema migrations (sqlite-utils `Migrations`), WAL mode and foreign keys. Every import runs in
+one transaction and checks the whole file first: a bad row rejects the file and writes nothing.
+
+Times: every attempt's `submitted_at` is stored as UTC ISO 8601; its `year` is the calendar year
+of that moment in China Standard Time (UTC+8). Times without an offset in imported files are read
+as China time; nbgrader's naive timestamps are UTC. The figures themselves live in grader/report.py.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from grader.instance import Instance, username
+
+CST = timezone(timedelta(hours=8), "CST")
+DEFAULT_PASS_MARK = 60.0
+DEFAULT_EXCELLENCE_MARK = 90.0
+FLAGS = ("late", "overtime", "impersonation", "tampered", "broken")
+NOT_COUNTED_FLAGS = ("impersonation",)
+FLAG_NAMES = {"late": "迟交", "overtime": "超时", "impersonation": "冒名提交",
+              "tampered": "文件被篡改", "broken": "提交损坏"}
+DEFAULT_DEPARTMENT = "未分配科室"
+DEFAULT_CATEGORY = "其他"
+CATEGORIES = ("领导干部", "公务员", "事业人员", "执法人员", "其他")
+
+ROSTER_COLUMNS = {
+    "staff_id": ("staff_id", "工号", "职工编号", "编号"),
+    "name": ("name", "姓名"),
+    "department": ("department", "科室", "部门", "科室/部门", "所在科室"),
+    "category": ("category", "类别", "人员类别"),
+}
+RESULT_COLUMNS = {
+    "staff_id": ("staff_id", "工号", "职工编号"),
+    "exam": ("exam", "exam_id", "考试", "考试编号"),
+    "score": ("score", "得分", "成绩"),
+    "max_score": ("max_score", "满分", "总分"),
+    "submitted_at": ("submitted_at", "提交时间", "考试时间"),
+}
+EXEMPT_COLUMNS = {
+    "staff_id": ("staff_id", "工号", "职工编号"),
+    "reason": ("reason", "原因", "免考原因", "理由"),
+    "year": ("year", "年度", "年份"),
+}
+COMPLETION_COLUMNS = {
+    "staff_id": ("staff_id", "工号", "职工编号"),
+    "course": ("course", "course_id", "课程", "课程编号"),
+    "completed_at": ("completed_at", "完成时间", "提交时间"),
+    "hours": ("hours", "学时"),
+}
+
+
+# ------------------------------------------------------------------ errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行 (row {self.row}): " if self.row else ""
+        return f"{self.file}: {where}{self.message}"
+
+
+class RecordsError(ValueError):
+    """Input the records cannot take; lists every problem (file and row). Nothing was written."""
+
+    def __init__(self, problems: list[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem("", None, problems)]
+        self.problems = problems
+        super().__init__("\n".join(str(p).lstrip(": ") for p in problems))
+
+
+# ------------------------------------------------------------------ database and migrations
+
+MIGRATIONS = Migrations("lawstudy.records")
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript("""
+    CREATE TABLE staff (
+        staff_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        department TEXT NOT NULL,
+        category TEXT NOT NULL,
+        updated_at TEXT
+    );
+    CREATE TABLE exemptions (
+        staff_id TEXT NOT NULL REFERENCES staff(staff_id),
+        year INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        recorded_at TEXT,
+        PRIMARY KEY (staff_id, year)
+    );
+    CREATE TABLE exams (
+        id TEXT PRIMARY KEY,
+        title TEXT,
+        year INTEGER,
+        pass_mark REAL NOT NULL DEFAULT 60,
+        excellence_mark REAL NOT NULL DEFAULT 90,
+        max_score REAL,
+        opens_at TEXT,
+        closes_at TEXT,
+        source TEXT NOT NULL DEFAULT 'build'
+    );
+    CREATE TABLE questions (
+        exam_id TEXT NOT NULL REFERENCES exams(id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        position INTEGER,
+        law TEXT,
+        article INTEGER,
+        type TEXT,
+        points REAL,
+        stem TEXT,
+        PRIMARY KEY (exam_id, question_id)
+    );
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        staff_id TEXT NOT NULL REFERENCES staff(staff_id),
+        exam_id TEXT NOT NULL REFERENCES exams(id),
+        submitted_at TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        score REAL NOT NULL,
+        max_score REAL NOT NULL CHECK (max_score > 0),
+        percent REAL NOT NULL,
+        source TEXT NOT NULL,
+        recorded_at TEXT,
+        UNIQUE (staff_id, exam_id, submitted_at)
+    );
+    CREATE INDEX attempts_by_year ON attempts (year, staff_id, submitted_at, percent, exam_id);
+    CREATE INDEX attempts_by_exam ON attempts (exam_id, year);
+    CREATE TABLE answers (
+        attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+        question_id TEXT NOT NULL,
+        score REAL NOT NULL,
+        max_score REAL NOT NULL,
+        PRIMARY KEY (attempt_id, question_id)
+    );
+    CREATE TABLE flags (
+        id INTEGER PRIMARY KEY,
+        exam_id TEXT NOT NULL,
+        student TEXT NOT NULL,
+        staff_id TEXT,
+        flag TEXT NOT NULL CHECK (flag IN ('late', 'overtime', 'impersonation', 'tampered', 'broken')),
+        detail TEXT,
+        submitted_at TEXT,
+        year INTEGER,
+        recorded_at TEXT
+    );
+    CREATE INDEX flags_by_staff ON flags (exam_id, staff_id);
+    """)
+
+
+@MIGRATIONS()
+def m002_study_hours_and_leavers(db: sqlite_utils.Database) -> None:
+    db.executescript("""
+    ALTER TABLE staff ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE courses (
+        id TEXT PRIMARY KEY,
+        title TEXT,
+        hours REAL NOT NULL CHECK (hours >= 0)
+    );
+    CREATE TABLE completions (
+        staff_id TEXT NOT NULL REFERENCES staff(staff_id),
+        course_id TEXT NOT NULL REFERENCES courses(id),
+        year INTEGER NOT NULL,
+        hours REAL NOT NULL,
+        completed_at TEXT,
+        source TEXT,
+        PRIMARY KEY (staff_id, course_id, year)
+    );
+    CREATE INDEX completions_by_year ON completions (year, staff_id, hours);
+    """)
+
+
+def records_path(home_or_path: str | os.PathLike | None) -> Path:
+    """An instance directory gives its records.db; a path ending in .db is used as is."""
+    path = Path(home_or_path) if home_or_path else Instance.from_env().records
+    if path.suffix in (".db", ".sqlite", ".sqlite3"):
+        return path
+    return Instance.from_env(path).records
+
+
+def open_db(home_or_path: str | os.PathLike | sqlite_utils.Database | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the records database, upgraded to the current schema.
+
+    WAL journal, foreign keys enforced. Accepts an instance directory, a .db path, or an open db.
+    """
+    if isinstance(home_or_path, sqlite_utils.Database):
+        db = home_or_path
+    else:
+        path = records_path(home_or_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(path)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 10000")
+    if not db.memory:
+        db.enable_wal()
+    MIGRATIONS.apply(db)
+    return db
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ------------------------------------------------------------------ reading sheets
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_rows(path: str | os.PathLike) -> list[list[str]]:
+    """All rows (header first) of a .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx as text cells."""
+    path = Path(path)
+    if not path.exists():
+        raise RecordsError([Problem(str(path), None, "文件不存在 (file not found)")])
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        data = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:  # pragma: no cover - gb18030 decodes nearly anything
+            raise RecordsError([Problem(str(path), None, "无法识别编码，请另存为 UTF-8 或 GBK 的 CSV (unknown encoding)")])
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+    elif suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a broken file
+            raise RecordsError([Problem(str(path), None, f"无法打开 Excel 文件 (cannot open): {error}")]) from None
+        rows = [[_cell(c) for c in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+        wb.close()
+    else:
+        raise RecordsError([Problem(str(path), None, f"不支持的文件类型 {suffix}，请用 .xlsx 或 .csv (unsupported file type)")])
+    return rows
+
+
+def _table(path, columns: dict[str, tuple[str, ...]], required: Iterable[str]) -> list[tuple[int, dict]]:
+    """(row number as a spreadsheet shows it, {field: text}) for each non-empty data row."""
+    rows = read_rows(path)
+    name = str(path)
+    if not rows:
+        raise RecordsError([Problem(name, None, "文件为空 (empty file)")])
+    header = [h.strip().lower() for h in rows[0]]
+    index = {}
+    for key, aliases in columns.items():
+        for alias in aliases:
+            if alias.lower() in header:
+                index[key] = header.index(alias.lower())
+                break
+    missing = [f"{k} ({columns[k][1]})" for k in required if k not in index]
+    if missing:
+        raise RecordsError([Problem(name, 1, "表头缺少列 (missing columns): " + "、".join(missing))])
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        out.append((number, {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}))
+    return out
+
+
+def parse_time(value, naive: timezone = CST) -> datetime:
+    """An aware datetime from ISO 8601 text or a datetime; naive values are taken in `naive`."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip().replace("/", "-")
+        if not text:
+            raise ValueError("empty time")
+        dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=naive)
+    return dt
+
+
+def utc_text(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat()
+
+
+def cst_year(dt: datetime) -> int:
+    """The year an attempt belongs to: its calendar year in China Standard Time."""
+    return dt.astimezone(CST).year
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(text)
+    return value
+
+
+def percent(score: float, max_score: float) -> float:
+    """Score scaled to 100, rounded to 4 decimals so 57/100 and 0.57×100 compare equal to 57."""
+    return round(score * 100.0 / max_score, 4)
+
+
+def _progress(items, total: int | None, description: str, show: bool):
+    if not show:
+        return items
+    from rich.progress import track
+    return track(items, total=total, description=description, transient=True)
+
+
+# ------------------------------------------------------------------ roster
+
+
+@dataclass
+class RosterResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+
+
+def roster(db: sqlite_utils.Database, include_inactive: bool = False) -> list[dict]:
+    """Current staff as {staff_id, name, department, category}, ordered by staff_id."""
+    where = "" if include_inactive else "WHERE active = 1"
+    return list(db.query(f"SELECT staff_id, name, department, category FROM staff {where} ORDER BY staff_id"))
+
+
+def parse_roster(path) -> list[dict]:
+    """Check a roster sheet; every problem in one RecordsError (row numbers as the sheet shows)."""
+    name = str(path)
+    problems: list[Problem] = []
+    people: list[dict] = []
+    seen: dict[str, int] = {}
+    logins: dict[str, tuple[str, int]] = {}
+    for number, row in _table(path, ROSTER_COLUMNS, ("staff_id", "name")):
+        staff_id, person = row["staff_id"], row["name"]
+        if not staff_id:
+            problems.append(Problem(name, number, "缺少工号 (missing staff_id)"))
+            continue
+        if staff_id in seen:
+            problems.append(Problem(name, number, f"工号 {staff_id} 与第{seen[staff_id]}行重复 (duplicate staff_id)"))
+            continue
+        seen[staff_id] = number
+        login = username(staff_id)
+        if login in logins:
+            other, other_row = logins[login]
+            problems.append(Problem(name, number, f"工号 {staff_id} 与第{other_row}行的 {other} 对应同一登录名 {login} (staff ids collide as user names)"))
+        logins[login] = (staff_id, number)
+        if not person:
+            problems.append(Problem(name, number, f"工号 {staff_id} 缺少姓名 (empty name)"))
+            continue
+        people.append({"staff_id": staff_id, "name": person,
+                       "department": row.get("department") or DEFAULT_DEPARTMENT,
+                       "category": row.get("category") or DEFAULT_CATEGORY})
+    if problems:
+        raise RecordsError(problems)
+    if not people:
+        raise RecordsError([Problem(name, None, "没有人员数据 (no staff rows)")])
+    return people
+
+
+def import_roster(db: sqlite_utils.Database, path, retire_missing: bool = False,
+                  show_progress: bool = False) -> RosterResult:
+    """Import the bureau's roster sheet; re-importing updates people by staff_id.
+
+    With `retire_missing`, people on record but not in this file are marked as left (not counted
+    as required any more; their attempts stay). Any bad row rejects the file: nothing is written.
+    """
+    people = parse_roster(path)
+    result = RosterResult()
+    existing = {r["staff_id"]: r for r in db.query("SELECT staff_id, name, department, category, active FROM staff")}
+    now = _now()
+    changed = []
+    for p in people:
+        old = existing.get(p["staff_id"])
+        if old is None:
+            result.added += 1
+        elif (old["name"], old["department"], old["category"], old["active"]) == (p["name"], p["department"], p["category"], 1):
+            result.unchanged += 1
+            continue
+        else:
+            result.updated += 1
+        changed.append({**p, "active": 1, "updated_at": now})
+    with db.atomic():
+        db["staff"].upsert_all(_progress(changed, len(changed), "导入名册", show_progress),
+                               pk="staff_id", batch_size=2000)
+        if retire_missing:
+            in_file = {p["staff_id"] for p in people}
+            gone = [s for s, r in existing.items() if s not in in_file and r["active"]]
+            db.conn.executemany("UPDATE staff SET active = 0, updated_at = ? WHERE staff_id = ?",
+                                [(now, s) for s in gone])
+            result.retired = len(gone)
+    return result
+
+
+# ------------------------------------------------------------------ exemptions
+
+
+def _require_staff(db, staff_ids: Iterable[str]) -> set[str]:
+    known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
+    return {s for s in staff_ids if s not in known}
+
+
+def exempt(db: sqlite_utils.Database, staff_id: str, year: int, reason: str) -> None:
+    """Exempt one person for a year (out of the denominator, listed with the reason)."""
+    staff_id, reason = str(staff_id).strip(), (reason or "").strip()
+    if not reason:
+        raise RecordsError("免考必须填写原因 (an exemption needs a reason)")
+    if _require_staff(db, [staff_id]):
+        raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
+    with db.atomic():
+        db["exemptions"].upsert({"staff_id": staff_id, "year": int(year), "reason": reason,
+                                 "recorded_at": _now()}, pk=("staff_id", "year"))
+
+
+def unexempt(db: sqlite_utils.Database, staff_id: str, year: int) -> bool:
+    """Withdraw an exemption; True if there was one."""
+    with db.atomic():
+        cursor = db.execute("DELETE FROM exemptions WHERE staff_id = ? AND year = ?", [str(staff_id).strip(), int(year)])
+    return cursor.rowcount > 0
+
+
+def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None) -> int:
+    """Exemptions from a sheet: staff_id (工号), reason (原因), optional year (年度) per row."""
+    name = str(path)
+    problems, rows = [], []
+    known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
+    seen: dict[tuple, int] = {}
+    for number, row in _table(path, EXEMPT_COLUMNS, ("staff_id", "reason")):
+        staff_id, reason = row["staff_id"], row["reason"]
+        row_year = row.get("year") or (str(year) if year else "")
+        if not staff_id:
+            problems.append(Problem(name, number, "缺少工号 (missing staff_id)"))
+        elif staff_id not in known:
+            problems.append(Problem(name, number, f"工号 {staff_id} 不在名册中 (not on the roster)"))
+        elif not reason:
+            problems.append(Problem(name, number, f"工号 {staff_id} 缺少免考原因 (missing reason)"))
+        elif not row_year.isdigit():
+            problems.append(Problem(name, number, f"年度无效或未填写 (bad or missing year): {row_year!r}"))
+        elif (staff_id, int(row_year)) in seen:
+            problems.append(Problem(name, number, f"工号 {staff_id} 与第{seen[(staff_id, int(row_year))]}行重复 (duplicate)"))
+        else:
+            seen[(staff_id, int(row_year))] = number
+            rows.append({"staff_id": staff_id, "year": int(row_year), "reason": reason, "recorded_at": _now()})
+    if problems:
+        raise RecordsError(problems)
+    with db.atomic():
+        db["exemptions"].upsert_all(rows, pk=("staff_id", "year"))
+    return len(rows)
+
+
+# ------------------------------------------------------------------ exams and questions
+
+
+def register_exam(db: sqlite_utils.Database, exam: dict, questions: list[dict]) -> None:
+    """Record a built exam and its question list (rebuilding replaces the list).
+
+    exam: id, title, year, pass_mark, excellence_mark, max_score, opens_at, closes_at.
+    questions: question_id, law, article, type, points, stem.
+    """
+    if not exam.get("id"):
+        raise RecordsError("考试缺少编号 (exam id missing)")
+    row = {
+        "id": str(exam["id"]), "title": exam.get("title") or str(exam["id"]),
+        "year": int(exam["year"]) if exam.get("year") is not None else None,
+        "pass_mark": float(exam["pass_mark"]) if exam.get("pass_mark") is not None else DEFAULT_PASS_MARK,
+        "excellence_mark": float(exam["excellence_mark"]) if exam.get("excellence_mark") is not None else DEFAULT_EXCELLENCE_MARK,
+        "max_score": float(exam["max_score"]) if exam.get("max_score") is not None else None,
+        "opens_at": exam.get("opens_at"), "closes_at": exam.get("closes_at"), "source": "build",
+    }
+    with db.atomic():
+        db["exams"].upsert(row, pk="id")
+        db.execute("DELETE FROM questions WHERE exam_id = ?", [row["id"]])
+        db["questions"].insert_all(
+            [{"exam_id": row["id"], "question_id": str(q["question_id"]), "position": i,
+              "law": q.get("law"), "article": int(q["article"]) if q.get("article") is not None else None,
+              "type": q.get("type"), "points": q.get("points"), "stem": q.get("stem")}
+             for i, q in enumerate(questions, start=1)], pk=("exam_id", "question_id"))
+
+
+def _ensure_external_exams(db, exam_ids: Iterable[str], pass_mark: float | None,
+                           excellence_mark: float | None, file: str) -> None:
+    """Exams only seen in imported results get a row with the default (or given) marks."""
+    existing = {r["id"]: r for r in db.query("SELECT id, pass_mark, excellence_mark, source FROM exams")}
+    for exam_id in sorted(set(exam_ids)):
+        old = existing.get(exam_id)
+        if old is None:
+            db["exams"].insert({"id": exam_id, "title": exam_id, "year": None,
+                                "pass_mark": pass_mark if pass_mark is not None else DEFAULT_PASS_MARK,
+                                "excellence_mark": excellence_mark if excellence_mark is not None else DEFAULT_EXCELLENCE_MARK,
+                                "source": "import"})
+        elif old["source"] == "import":
+            changes = {}
+            if pass_mark is not None:
+                changes["pass_mark"] = pass_mark
+            if excellence_mark is not None:
+                changes["excellence_mark"] = excellence_mark
+            if changes:
+                db["exams"].update(exam_id, changes)
+        elif pass_mark is not None and pass_mark != old["pass_mark"]:
+            raise RecordsError([Problem(file, None, f"考试 {exam_id} 已登记合格分 {old['pass_mark']:g}，与 --pass-mark {pass_mark:g} 不一致 "
+                                                    "(the exam is registered with another pass mark)")])
+
+
+# ------------------------------------------------------------------ attempts (results)
+
+_UPSERT_ATTEMPT = """
+INSERT INTO attempts (staff_id, exam_id, submitted_at, year, score, max_score, percent, source, recorded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (staff_id, exam_id, submitted_at) DO UPDATE SET
+    score = excluded.score, max_score = excluded.max_score, percent = excluded.percent,
+    source = excluded.source, recorded_at = excluded.recorded_at
+WHERE attempts.score IS NOT excluded.score OR attempts.max_score IS NOT excluded.max_score
+"""
+
+
+@dataclass
+class AttemptCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _write_attempts(db, rows: list[tuple]) -> AttemptCounts:
+    """Upsert (staff_id, exam_id, submitted_at, year, score, max_score, percent, source, now) rows.
+
+    Must run inside a transaction. Identical rows change nothing; a corrected score updates.
+    """
+    before = db.execute("SELECT count(*) FROM attempts").fetchone()[0]
+    changes = db.conn.total_changes
+    db.conn.executemany(_UPSERT_ATTEMPT, rows)
+    changed = db.conn.total_changes - changes
+    added = db.execute("SELECT count(*) FROM attempts").fetchone()[0] - before
+    return AttemptCounts(added, changed - added, len(rows) - changed)
+
+
+@dataclass
+class ResultsImport:
+    counts: AttemptCounts
+    rows: int
+    not_on_roster: list[tuple[int, str]] = field(default_factory=list)  # (row, staff_id)
+    duplicates: int = 0
+
+
+def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = None,
+                   excellence_mark: float | None = None, show_progress: bool = False) -> ResultsImport:
+    """Results from elsewhere (paper exam, provincial platform): staff_id, exam, score, max_score,
+    submitted_at (ISO 8601; without an offset it is China time).
+
+    Idempotent on (staff_id, exam, submitted_at). Rows for people not on the roster are reported,
+    not stored. Any malformed row rejects the whole file.
+    """
+    name = str(path)
+    problems: list[Problem] = []
+    known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
+    parsed: dict[tuple, tuple] = {}
+    where: dict[tuple, int] = {}
+    not_on_roster, duplicates = [], 0
+    table = _table(path, RESULT_COLUMNS, tuple(RESULT_COLUMNS))
+    now = _now()
+    source = f"import:{Path(path).name}"
+    for number, row in table:
+        staff_id, exam_id = row["staff_id"], row["exam"]
+        if not staff_id:
+            problems.append(Problem(name, number, "缺少工号 (missing staff_id)"))
+            continue
+        if not exam_id:
+            problems.append(Problem(name, number, "缺少考试编号 (missing exam)"))
+            continue
+        try:
+            score = _number(row["score"])
+            max_score = _number(row["max_score"])
+        except ValueError:
+            problems.append(Problem(name, number, f"分数不是数字 (score/max_score not a number): {row['score']!r} / {row['max_score']!r}"))
+            continue
+        if max_score <= 0 or score < 0 or score > max_score:
+            problems.append(Problem(name, number, f"分数应在 0 与满分之间且满分大于 0 (need 0 <= score <= max_score, max_score > 0): {score:g}/{max_score:g}"))
+            continue
+        try:
+            when = parse_time(row["submitted_at"])
+        except ValueError:
+            problems.append(Problem(name, number, f"提交时间不是 ISO 8601 格式 (bad submitted_at): {row['submitted_at']!r}"))
+            continue
+        if staff_id not in known:
+            not_on_roster.append((number, staff_id))
+            continue
+        key = (staff_id, exam_id, utc_text(when))
+        record = (*key, cst_year(when), score, max_score, percent(score, max_score), source, now)
+        if key in parsed:
+            if parsed[key][4:6] != record[4:6]:
+                problems.append(Problem(name, number, f"与第{where[key]}行是同一次考试但分数不同 (conflicting duplicate of row {where[key]})"))
+            else:
+                duplicates += 1
+            continue
+        parsed[key], where[key] = record, number
+    if problems:
+        raise RecordsError(problems)
+    rows = list(parsed.values())
+    with db.atomic():
+        _ensure_external_exams(db, {r[1] for r in rows}, pass_mark, excellence_mark, name)
+        counts = AttemptCounts()
+        step = 50_000
+        for start in _progress(range(0, len(rows), step), (len(rows) + step - 1) // step, "导入成绩", show_progress):
+            c = _write_attempts(db, rows[start:start + step])
+            counts.added += c.added
+            counts.updated += c.updated
+            counts.unchanged += c.unchanged
+    return ResultsImport(counts, len(table), not_on_roster, duplicates)
+
+
+# ------------------------------------------------------------------ flags
+
+
+def _staff_by_login(db) -> dict[str, str]:
+    """nbgrader student id / hub user -> staff_id, over the whole roster (leavers included)."""
+    out = {}
+    for row in db.query("SELECT staff_id FROM staff"):
+        out[username(row["staff_id"])] = row["staff_id"]
+        out.setdefault(row["staff_id"], row["staff_id"])
+    return out
+
+
+def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, detail: str,
+                submitted_at=None) -> None:
+    """Record a submission problem (late, overtime, impersonation, tampered, broken).
+
+    `student` is the nbgrader student id (or the staff_id). `submitted_at` (datetime or ISO text;
+    naive = UTC as nbgrader stores it) pins the flag to one attempt; without it the flag covers
+    every attempt of that exam by that student. Impersonation attempts are not counted in the
+    figures; the others are counted and listed. Recording the same flag twice keeps one.
+    """
+    if flag not in FLAGS:
+        raise RecordsError(f"未知标记 {flag!r}，应为 {', '.join(FLAGS)} (unknown flag)")
+    when = parse_time(submitted_at, naive=timezone.utc) if submitted_at not in (None, "") else None
+    staff_id = _staff_by_login(db).get(str(student))
+    year = cst_year(when) if when else None
+    if year is None:
+        row = db.execute("SELECT year FROM exams WHERE id = ?", [exam]).fetchone()
+        year = row[0] if row and row[0] else datetime.now(CST).year
+    stamp = utc_text(when) if when else None
+    with db.atomic():
+        db.execute("DELETE FROM flags WHERE exam_id = ? AND student = ? AND flag = ? AND submitted_at IS ?",
+                   [exam, str(student), flag, stamp])
+        db["flags"].insert({"exam_id": exam, "student": str(student), "staff_id": staff_id, "flag": flag,
+                            "detail": detail, "submitted_at": stamp, "year": year, "recorded_at": _now()})
+
+
+# ------------------------------------------------------------------ study hours
+
+
+def register_course(db: sqlite_utils.Database, course_id: str, title: str | None, hours: float) -> None:
+    """A course and its 学时 (hours credited on completion)."""
+    if float(hours) < 0:
+        raise RecordsError("学时不能为负数 (hours must be >= 0)")
+    with db.atomic():
+        db["courses"].upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
+
+
+def _course_hours(db, course_id: str, hours: float | None, title: str | None = None) -> float:
+    row = db.execute("SELECT hours FROM courses WHERE id = ?", [course_id]).fetchone()
+    if hours is not None:
+        if row is None or row[0] != float(hours):
+            db["courses"].upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
+        return float(hours)
+    if row is None:
+        raise RecordsError(f"课程 {course_id} 未登记学时，请用 --hours 指定 (course has no registered hours)")
+    return row[0]
+
+
+def record_completion(db: sqlite_utils.Database, staff_id: str, course_id: str, year: int | None = None,
+                      completed_at=None, hours: float | None = None, source: str = "manual") -> bool:
+    """Credit a course's 学时 to a staff member for a year (once per course and year).
+
+    The year is `year`, else the China-time year of `completed_at`, else this year. Returns True if
+    this was new. Hours default to the registered course's hours.
+    """
+    when = parse_time(completed_at) if completed_at not in (None, "") else None
+    year = int(year) if year else (cst_year(when) if when else datetime.now(CST).year)
+    if _require_staff(db, [staff_id]):
+        raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
+    with db.atomic():
+        credited = _course_hours(db, course_id, hours)
+        cursor = db.execute(
+            "INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (staff_id, course_id, year) DO UPDATE SET hours = excluded.hours "
+            "WHERE completions.hours IS NOT excluded.hours",
+            [staff_id, course_id, year, credited, utc_text(when) if when else None, source])
+    return cursor.rowcount > 0
+
+
+def import_completions(db: sqlite_utils.Database, path, year: int | None = None) -> int:
+    """Completions from a sheet: staff_id, course, completed_at or --year, optional hours."""
+    name = str(path)
+    known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
+    courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
+    problems, rows = [], []
+    for number, row in _table(path, COMPLETION_COLUMNS, ("staff_id", "course")):
+        staff_id, course = row["staff_id"], row["course"]
+        try:
+            when = parse_time(row["completed_at"]) if row.get("completed_at") else None
+            hours = _number(row["hours"]) if row.get("hours") else courses.get(course)
+        except ValueError:
+            problems.append(Problem(name, number, "完成时间或学时格式错误 (bad completed_at or hours)"))
+            continue
+        row_year = year or (cst_year(when) if when else None)
+        if staff_id not in known:
+            problems.append(Problem(name, number, f"工号 {staff_id!r} 不在名册中 (not on the roster)"))
+        elif hours is None:
+            problems.append(Problem(name, number, f"课程 {course} 未登记学时，请填写学时列 (no hours for course)"))
+        elif row_year is None:
+            problems.append(Problem(name, number, "缺少完成时间，且未指定 --year (no completed_at and no --year)"))
+        else:
+            rows.append((staff_id, course, row_year, hours, utc_text(when) if when else None))
+    if problems:
+        raise RecordsError(problems)
+    with db.atomic():
+        for staff_id, course, row_year, hours, when in rows:
+            _course_hours(db, course, hours if course not in courses else None)
+            db.execute("INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id, course_id, year) DO NOTHING",
+                       [staff_id, course, row_year, hours, when, f"import:{Path(path).name}"])
+    return len(rows)
+
+
+# ------------------------------------------------------------------ sync from the nbgrader gradebook
+
+
+@dataclass
+class SyncResult:
+    exams: list[str] = field(default_factory=list)
+    counts: AttemptCounts = field(default_factory=AttemptCounts)
+    unknown_students: list[tuple[str, str]] = field(default_factory=list)  # (assignment, student)
+    pending: list[tuple[str, str]] = field(default_factory=list)  # needs manual grading / no timestamp
+    completions: int = 0
+
+
+def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = False) -> SyncResult:
+    """Copy exam results (and course completions) from the nbgrader gradebook into the records.
+
+    Every gradebook assignment named like a registered exam gives one attempt per submission
+    (staff id from the roster through `username`; timestamps are UTC), with its per-question
+    grades from the grade cells named `q-<question_id>`. Re-syncing keeps earlier attempts, so
+    a re-submission adds a make-up attempt; syncing twice changes nothing. Assignments named
+    like a registered course credit its 学时.
+    """
+    from nbgrader.api import Gradebook
+
+    if not instance.gradebook.exists():
+        raise RecordsError(f"找不到成绩库 {instance.gradebook} (no nbgrader gradebook yet)")
+    exams = {r["id"] for r in db.query("SELECT id FROM exams")}
+    courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
+    logins = _staff_by_login(db)
+    result = SyncResult()
+    now = _now()
+    attempts: list[tuple] = []
+    answers: dict[tuple, list[tuple]] = {}
+    completions: list[tuple] = []
+    with Gradebook(instance.gradebook_url) as gb:
+        assignments = [a for a in gb.assignments if a.name in exams or a.name in courses]
+        for assignment in assignments:
+            is_exam = assignment.name in exams
+            if is_exam:
+                result.exams.append(assignment.name)
+            subs = list(assignment.submissions)
+            for sub in _progress(subs, len(subs), f"同步 {assignment.name}", show_progress):
+                staff_id = logins.get(sub.student_id)
+                if staff_id is None:
+                    result.unknown_students.append((assignment.name, sub.student_id))
+                    continue
+                if sub.timestamp is None:
+                    result.pending.append((assignment.name, sub.student_id))
+                    continue
+                when = sub.timestamp.replace(tzinfo=timezone.utc) if sub.timestamp.tzinfo is None else sub.timestamp
+                if not is_exam:
+                    completions.append((staff_id, assignment.name, cst_year(when), courses[assignment.name],
+                                        utc_text(when), "gradebook"))
+                    continue
+                if sub.needs_manual_grade:
+                    result.pending.append((assignment.name, sub.student_id))
+                    continue
+                score, max_score = float(sub.score or 0), float(sub.max_score or 0)
+                if max_score <= 0:
+                    result.pending.append((assignment.name, sub.student_id))
+                    continue
+                key = (staff_id, assignment.name, utc_text(when))
+                attempts.append((*key, cst_year(when), score, max_score, percent(score, max_score), "gradebook", now))
+                answers[key] = [(g.name[2:], float(g.score or 0), float(g.max_score or 0))
+                                for nb in sub.notebooks for g in nb.grades
+                                if g.name and g.name.startswith("q-")]
+    with db.atomic():
+        result.counts = _write_attempts(db, attempts)
+        for key, graded in answers.items():
+            if not graded:
+                continue
+            attempt_id = db.execute("SELECT id FROM attempts WHERE staff_id = ? AND exam_id = ? AND submitted_at = ?",
+                                    list(key)).fetchone()[0]
+            db.conn.executemany(
+                "INSERT INTO answers (attempt_id, question_id, score, max_score) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (attempt_id, question_id) DO UPDATE SET score = excluded.score, max_score = excluded.max_score "
+                "WHERE answers.score IS NOT excluded.score OR answers.max_score IS NOT excluded.max_score",
+                [(attempt_id, *g) for g in graded])
+        before = db.conn.total_changes
+        db.conn.executemany(
+            "INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (staff_id, course_id, year) DO NOTHING", completions)
+        result.completions = db.conn.total_changes - before
+    return result

@@ -1,0 +1,232 @@
+"""The annual figures on the hand-made bureau of test_records.py, and every export format.
+
+Expected figures for 2020 (worked out by hand from the bureau described in test_records.py):
+roster 11, exempt 2 (MZ007, MZ010) -> required 9; participants MZ001 MZ002 MZ003 MZ004 0042 = 5
+(MZ009's only attempt is impersonation, MZ006's is 2021 in China time, MZ008's is 2019);
+passed MZ001 MZ002 (make-up at exactly 60) MZ003 (exactly 60) 0042 = 4; first attempt passed
+MZ001 MZ003 0042 = 3; excellent MZ001 (100) 0042 (exactly 90) = 2.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from grader import records, report
+from grader.cli import cli
+from test_records import EXAM, make_bureau
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bureau(tmp_path_factory):
+    home = tmp_path_factory.mktemp("bureau")
+    inst, db = make_bureau(home)
+    return home, db
+
+
+@pytest.fixture(scope="module")
+def rep(bureau):
+    return report.build(bureau[1], 2020)
+
+
+def figures(entry):
+    return {k: entry[k] for k in report.FIGURES}
+
+
+def test_total_figures(rep):
+    assert set(rep) >= {"year", "exam", "pass_mark", "total", "departments", "categories", "absent", "failed",
+                        "exempt", "questions"}
+    assert (rep["year"], rep["exam"], rep["pass_mark"]) == (2020, None, 60)
+    assert figures(rep["total"]) == {
+        "required": 9, "exempt": 2, "participants": 5, "passed": 4, "first_attempt_passed": 3, "excellent": 2,
+        "participation_rate": pytest.approx(5 / 9), "pass_rate": pytest.approx(4 / 5),
+        "overall_pass_rate": pytest.approx(4 / 9)}
+
+
+def test_department_figures_and_empty_denominators(rep):
+    by = {d["department"]: d for d in rep["departments"]}
+    assert figures(by["办公室"]) == {"required": 3, "exempt": 0, "participants": 3, "passed": 3,
+                                    "first_attempt_passed": 2, "excellent": 1, "participation_rate": 1.0,
+                                    "pass_rate": 1.0, "overall_pass_rate": 1.0}
+    assert (by["社会救助科"]["participants"], by["社会救助科"]["passed"], by["社会救助科"]["pass_rate"]) == (1, 0, 0.0)
+    # everyone in 政策法规科 is exempt: rates are null, not 0 and not a crash
+    assert figures(by["政策法规科"]) == {"required": 0, "exempt": 1, "participants": 0, "passed": 0,
+                                      "first_attempt_passed": 0, "excellent": 0, "participation_rate": None,
+                                      "pass_rate": None, "overall_pass_rate": None}
+    # the parts add up to the whole
+    for key in ("required", "exempt", "participants", "passed", "first_attempt_passed", "excellent"):
+        assert sum(d[key] for d in rep["departments"]) == rep["total"][key]
+        assert sum(c[key] for c in rep["categories"]) == rep["total"][key]
+
+
+def test_category_figures(rep):
+    by = {c["category"]: c for c in rep["categories"]}
+    assert [c["category"] for c in rep["categories"]] == ["领导干部", "公务员", "事业人员", "执法人员", "其他"]
+    assert (by["执法人员"]["required"], by["执法人员"]["participants"], by["执法人员"]["pass_rate"]) == (2, 0, None)
+    assert (by["公务员"]["passed"], by["公务员"]["first_attempt_passed"]) == (1, 0)  # 王芳 passed at the make-up
+    assert by["其他"]["excellent"] == 1  # 0042, exactly at the excellence mark, empty 类别 -> 其他
+
+
+def test_lists(rep):
+    assert [p["staff_id"] for p in rep["absent"]] == ["MZ008", "MZ009", "MZ005", "MZ006"]
+    assert rep["failed"] == [{"staff_id": "MZ004", "name": "刘洋", "department": "社会救助科", "category": "公务员",
+                              "attempts": 1, "best": 57.0, "hours": 0}]
+    assert {(p["staff_id"], p["reason"]) for p in rep["exempt"]} == {("MZ007", "病假"), ("MZ010", "借调市局")}
+    flagged = {f["staff_id"]: (f["flag"], f["counted"]) for f in rep["flagged"]}
+    assert flagged == {"MZ003": ("late", True), "MZ009": ("impersonation", False)}
+
+
+def test_questions_weakest_first_with_law_and_article(rep):
+    assert [(q["question_id"], q["law"], q["article"], q["answered"], q["correct"]) for q in rep["questions"]] == [
+        ("so-e-003", "社会团体登记管理条例", 10, 5, 1),
+        ("sa-e-002", "社会救助暂行办法", 9, 5, 2),
+        ("bu-e-001", "殡葬管理条例", 4, 5, 5)]
+    assert rep["questions"][0]["correct_rate"] == pytest.approx(0.2)
+
+
+def test_study_hours_beside_exam_figures(rep):
+    people = {p["staff_id"]: p for p in rep["people"]}
+    assert (people["MZ001"]["hours"], people["MZ002"]["hours"], people["MZ003"]["hours"]) == (10, 4, 0)
+    assert rep["total"]["hours"] == 14 and rep["total"]["hours_per_person"] == pytest.approx(14 / 9, abs=0.01)
+
+
+def test_one_exam_only(bureau):
+    rep = report.build(bureau[1], 2020, exam=EXAM)
+    assert (rep["exam"], rep["pass_mark"]) == (EXAM, 60)
+    assert (rep["total"]["participants"], rep["total"]["passed"]) == (4, 4)  # the paper exam is left out
+    assert "MZ004" in [p["staff_id"] for p in rep["absent"]]
+    with pytest.raises(records.RecordsError, match="没有编号为"):
+        report.build(bureau[1], 2020, exam="nope")
+
+
+def test_other_years(bureau):
+    db = bureau[1]
+    rep2021 = report.build(db, 2021)
+    # MZ006's paper exam was 2021-01-01 01:00 China time; nobody is exempt in 2021
+    assert (rep2021["total"]["required"], rep2021["total"]["participants"], rep2021["total"]["passed"]) == (11, 1, 1)
+    rep2019 = report.build(db, 2019)
+    assert [p["staff_id"] for p in rep2019["people"] if p["attempts"]] == ["MZ008"]
+
+
+def test_paragraph_when_everything_is_done(tmp_path):
+    db = records.open_db(tmp_path)
+    path = tmp_path / "r.csv"
+    path.write_text("工号,姓名,科室,类别\nA1,张三,办公室,公务员\nA2,李四,办公室,公务员\n", encoding="utf-8")
+    records.import_roster(db, path)
+    path.write_text("staff_id,exam,score,max_score,submitted_at\nA1,p,60,100,2020-05-01\nA2,p,88,100,2020-05-01\n",
+                    encoding="utf-8")
+    records.import_results(db, path)
+    rep = report.build(db, 2020)
+    assert rep["paragraph"] == "组织全局2名干部职工参加2020年学法用法知识考试，参与率与合格率均达到100%。"
+    assert "无待办事项" in rep["todo"]
+
+
+def test_paragraph_and_todo_while_incomplete(rep):
+    assert rep["paragraph"].startswith("组织全局9名干部职工参加2020年学法用法知识考试（另有2人按规定免考），实际参考5人，参与率55.6%；合格4人，合格率80%")
+    assert rep["todo"] == "待办：4人尚未参加考试；1人未达合格分，需组织补考（名单见缺考名单、不合格名单）。"
+
+
+def test_pass_mark_is_per_exam(tmp_path):
+    db = records.open_db(tmp_path)
+    path = tmp_path / "r.csv"
+    path.write_text("工号,姓名\nA1,张三\n", encoding="utf-8")
+    records.import_roster(db, path)
+    path.write_text("staff_id,exam,score,max_score,submitted_at\nA1,p,65,100,2020-05-01\n", encoding="utf-8")
+    records.import_results(db, path, pass_mark=70)
+    assert report.build(db, 2020)["total"]["passed"] == 0
+    records.import_results(db, path, pass_mark=65)
+    assert report.build(db, 2020)["total"]["passed"] == 1
+
+
+# ------------------------------------------------------------------ exports
+
+
+def test_json_export(rep, tmp_path):
+    path = report.write(rep, tmp_path / "r.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["total"]["participants"] == 5 and data["departments"][0]["department"] == "办公室"
+
+
+def test_csv_export_opens_in_excel_encoding(rep, tmp_path):
+    report.write(rep, tmp_path / "统计.csv")
+    raw = (tmp_path / "统计.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel on Chinese Windows reads it as UTF-8
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:5] == ["范围", "名称", "应考人数", "免考人数", "参考人数"]
+    assert rows[1][:6] == ["全局", "全局", "9", "2", "5", "4"]
+    people = list(csv.DictReader((tmp_path / "统计_人员名单.csv").read_text(encoding="utf-8-sig").splitlines()))
+    status = {p["工号"]: p["状态"] for p in people}
+    assert (status["MZ001"], status["MZ004"], status["MZ005"], status["MZ007"]) == ("优秀", "不合格", "缺考", "免考")
+
+
+def test_xlsx_export_sheets_headers_charts(rep, tmp_path):
+    report.write(rep, tmp_path / "统计.xlsx")
+    wb = load_workbook(tmp_path / "统计.xlsx")
+    assert wb.sheetnames == ["汇总", "按科室", "按类别", "缺考名单", "不合格名单", "免考名单", "异常提交", "题目正确率", "人员明细"]
+    ws = wb["按科室"]
+    assert [c.value for c in ws[1]][:4] == ["科室", "应考人数", "免考人数", "参考人数"]
+    assert ws["H2"].value == 1 and ws["H2"].number_format == "0.0%"
+    assert [c.value for c in wb["缺考名单"]["A"]][1:] == ["MZ008", "MZ009", "MZ005", "MZ006"]
+    summary = [r for r in wb["汇总"].iter_rows(values_only=True) if r and r[0] == "年度报告用语"]
+    assert summary and summary[0][2] == rep["paragraph"]
+
+
+def test_xlsx_has_native_charts(rep, tmp_path):
+    import zipfile
+    report.write(rep, tmp_path / "统计.xlsx")
+    charts = [n for n in zipfile.ZipFile(tmp_path / "统计.xlsx").namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3  # departments, categories, weakest questions
+
+
+def test_html_export_is_self_contained_with_charts(rep, tmp_path):
+    report.write(rep, tmp_path / "统计.html")
+    page = (tmp_path / "统计.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 3
+    assert "http://" not in page and "https://" not in page
+    assert rep["paragraph"] in page and "缺考名单（4）" in page and "《社会团体登记管理条例》" in page
+
+
+def test_markdown_export(rep, tmp_path):
+    report.write(rep, tmp_path / "统计.md")
+    text = (tmp_path / "统计.md").read_text(encoding="utf-8")
+    assert rep["paragraph"] in text
+    assert "| so-e-003 | 《社会团体登记管理条例》第10条 | 20% |" in text
+    assert "## 缺考名单（4人）" in text
+
+
+def test_unknown_suffix_writes_nothing(rep, tmp_path):
+    with pytest.raises(records.RecordsError, match="不支持的报表格式"):
+        report.write(rep, tmp_path / "r.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cjk_font_found():
+    assert "CJK" in report.cjk_font() or "Hei" in report.cjk_font()
+
+
+def test_report_command(bureau, tmp_path):
+    home, _ = bureau
+    out = tmp_path / "统计.md"
+    r = CliRunner().invoke(cli, ["report", "--year", "2020", "-o", str(out), "-o", str(tmp_path / "统计.json"),
+                                 "--home", str(home)])
+    assert r.exit_code == 0, r.output
+    assert "参与率55.6%" in r.output and "待办" in r.output
+    assert out.exists() and (tmp_path / "统计.json").exists()
+    r = CliRunner().invoke(cli, ["report", "--year", "2020", "--exam", "nope", "-o", str(out), "--home", str(home)])
+    assert r.exit_code == 1 and "没有编号为 nope" in r.output
+
+
+def test_benchmark_script_smoke(tmp_path):
+    """The benchmark at a tiny size: same figures as pandas, prints the timings."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_report.py"), "--staff", "300",
+                           "--results", "1500", "--dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "figures agree with pandas" in done.stdout
