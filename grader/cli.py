@@ -32,6 +32,9 @@ def fail(message: str, code: int = 1) -> None:
 @click.version_option(package_name="lawstudy")
 def cli():
     """lawstudy：民政局学法用法课程与考试 (courses, exams and study-the-law statistics)."""
+    import warnings
+    # nbgrader's gradebook trips SQLAlchemy's autoflush warnings on every read; they mean nothing to users
+    warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
 # ------------------------------------------------------------------ quiz
@@ -155,3 +158,586 @@ def course_build(home):
     inst = Instance.from_env(home).ensure()
     written = course_api.build_courses(inst.lessons)
     click.echo(f"已生成 {len(written) - 1} 个课程笔记本到 {inst.lessons}")
+
+
+# ------------------------------------------------------------------ records and report (roster, exempt, sync, results, report)
+
+def _records(home):
+    from grader import records as records_api
+    inst = Instance.from_env(home).ensure()
+    return inst, records_api.open_db(inst.records)
+
+
+def _records_failed(error) -> None:
+    for problem in error.problems:
+        click.secho(str(problem).lstrip(": "), fg="red", err=True)
+    fail(f"失败：{len(error.problems)} 个问题，未写入任何数据 (nothing written)")
+
+
+@cli.group()
+def roster():
+    """人员名册 (staff roster)."""
+
+
+@roster.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--retire-missing", is_flag=True, help="名册中没有的人员标记为已调离（不再计入应考）")
+@home_option
+def roster_import(source, retire_missing, home):
+    """Import the roster (.csv UTF-8/GBK or .xlsx): 工号, 姓名, 科室/部门, 类别; updates by 工号.
+
+    Example: lawstudy roster import 名册.xlsx --home lawstudy-home
+    """
+    from grader import records as records_api
+    _, db = _records(home)
+    try:
+        r = records_api.import_roster(db, source, retire_missing=retire_missing, show_progress=True)
+    except records_api.RecordsError as error:
+        _records_failed(error)
+    click.echo(f"名册已导入：新增 {r.added} 人，更新 {r.updated} 人，未变 {r.unchanged} 人"
+               + (f"，调离 {r.retired} 人" if retire_missing else ""))
+
+
+@cli.command("exempt")
+@click.argument("staff_id", required=False)
+@click.option("--year", type=int, help="年度")
+@click.option("--reason", help="免考原因")
+@click.option("--file", "file", type=click.Path(path_type=Path), help="批量：工号, 原因[, 年度] 的 .csv/.xlsx")
+@click.option("--remove", is_flag=True, help="撤销该年度的免考")
+@home_option
+def exempt_command(staff_id, year, reason, file, remove, home):
+    """Exempt staff from a year's exam (out of the denominator, listed with the reason).
+
+    Example: lawstudy exempt MZ007 --year 2020 --reason 病假 --home lawstudy-home
+    """
+    from grader import records as records_api
+    _, db = _records(home)
+    try:
+        if file:
+            n = records_api.import_exemptions(db, file, year)
+            click.echo(f"已登记免考 {n} 人")
+        elif not staff_id or not year:
+            fail("请给出工号和 --year（或用 --file 批量登记）")
+        elif remove:
+            done = records_api.unexempt(db, staff_id, year)
+            click.echo(f"已撤销 {staff_id} 的 {year} 年免考" if done else f"{staff_id} 在 {year} 年没有免考记录")
+        else:
+            records_api.exempt(db, staff_id, year, reason or "")
+            click.echo(f"已登记 {staff_id} {year} 年免考：{reason}")
+    except records_api.RecordsError as error:
+        _records_failed(error)
+
+
+@cli.command("sync")
+@home_option
+def sync_command(home):
+    """Copy exam results (and course completions) from the nbgrader gradebook into the records.
+
+    Example: lawstudy sync --home lawstudy-home
+    """
+    from grader import records as records_api
+    inst, db = _records(home)
+    try:
+        r = records_api.sync(db, inst, show_progress=True)
+    except records_api.RecordsError as error:
+        _records_failed(error)
+    c = r.counts
+    click.echo(f"已同步考试 {len(r.exams)} 场：新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次；"
+               f"课程完成 {r.completions} 条")
+    for assignment, student in r.unknown_students:
+        click.secho(f"名册中没有此人，未计入：{assignment} / {student}", fg="yellow")
+    for assignment, student in r.pending:
+        click.secho(f"尚未评分完毕，暂不计入：{assignment} / {student}", fg="yellow")
+
+
+@cli.group()
+def results():
+    """其他来源的考试成绩 (results from paper exams or other platforms)."""
+
+
+@results.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--pass-mark", type=float, help="合格分（百分制，未登记的考试默认 60）")
+@click.option("--excellence-mark", type=float, help="优秀分（百分制，未登记的考试默认 90）")
+@home_option
+def results_import(source, pass_mark, excellence_mark, home):
+    """Import results: 工号 staff_id, 考试 exam, 得分 score, 满分 max_score, 提交时间 submitted_at (ISO 8601).
+
+    Example: lawstudy results import 纸质考试成绩.csv --pass-mark 60 --home lawstudy-home
+    """
+    from grader import records as records_api
+    _, db = _records(home)
+    try:
+        r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark,
+                                       show_progress=True)
+    except records_api.RecordsError as error:
+        _records_failed(error)
+    c = r.counts
+    click.echo(f"成绩已导入：{r.rows} 行，新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次"
+               + (f"，文件内重复 {r.duplicates} 行" if r.duplicates else ""))
+    for row, staff_id in r.not_on_roster:
+        click.secho(f"{source}: 第{row}行: 工号 {staff_id} 不在名册中，未计入 (not on the roster)", fg="yellow")
+
+
+@cli.command("report")
+@click.option("--year", type=int, required=True, help="年度（按北京时间的提交时间）")
+@click.option("--exam", help="只统计这一场考试")
+@click.option("-o", "--output", "outputs", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="报表文件，后缀决定格式：.json .csv .xlsx .html .md（可多次给出）")
+@home_option
+def report_command(year, exam, outputs, home):
+    """Write the year's study-the-law report (per department and category, lists, ready paragraph).
+
+    Example: lawstudy report --year 2020 -o 学法考试统计.xlsx --home lawstudy-home
+    """
+    from grader import records as records_api
+    from grader import report as report_api
+    _, db = _records(home)
+    try:
+        rep = report_api.build(db, year, exam)
+        for output in outputs:
+            report_api.write(rep, output)
+            click.echo(f"已生成 {output}")
+    except records_api.RecordsError as error:
+        _records_failed(error)
+    click.echo(rep["paragraph"])
+    click.secho(rep["todo"], fg="green" if not (rep["absent"] or rep["failed"]) else "yellow")
+
+
+def _course_hours_from_repo(course_id):
+    """(title, hours) of a course defined in courses/<id>/course.yaml, if the course module knows it."""
+    try:
+        from grader import course as course_api
+        for c in course_api.load_courses():
+            if c.id == course_id:
+                return c.title, c.hours
+    except Exception:  # the course module or files may be absent in a bare instance
+        return None
+    return None
+
+
+@course.command("complete")
+@click.argument("staff_id", required=False)
+@click.argument("course_id", required=False)
+@click.option("--year", type=int, help="年度（默认按完成时间或今年）")
+@click.option("--hours", type=float, help="学时（默认取课程登记的学时）")
+@click.option("--file", "file", type=click.Path(path_type=Path), help="批量：工号, 课程[, 完成时间, 学时] 的 .csv/.xlsx")
+@home_option
+def course_complete(staff_id, course_id, year, hours, file, home):
+    """Record that a staff member completed a course, crediting its 学时 for the year.
+
+    Example: lawstudy course complete MZ001 burial --year 2020 --hours 4 --home lawstudy-home
+    """
+    from grader import records as records_api
+    _, db = _records(home)
+    try:
+        if file:
+            n = records_api.import_completions(db, file, year)
+            click.echo(f"已登记课程完成 {n} 条")
+            return
+        if not staff_id or not course_id:
+            fail("请给出工号和课程编号（或用 --file 批量登记）")
+        known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
+        if hours is None and not known and (found := _course_hours_from_repo(course_id)):
+            records_api.register_course(db, course_id, found[0], found[1])
+        new = records_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
+    except records_api.RecordsError as error:
+        _records_failed(error)
+    click.echo(f"已登记 {staff_id} 完成课程 {course_id}" if new else f"{staff_id} 本年度已登记完成 {course_id}，未重复计学时")
+
+
+# ------------------------------------------------------------------ hub
+
+@cli.group(invoke_without_command=True)
+@home_option
+@click.pass_context
+def hub(ctx, home):
+    """JupyterHub for the bureau: `lawstudy hub` alone starts it in the foreground (as root).
+
+    Example: lawstudy hub --home /srv/lawstudy
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(hub_start, home=home, background=False)
+
+
+def _hub_api():
+    from grader import hub as hub_api
+    return hub_api
+
+
+@hub.command("setup")
+@click.option("--runtime", type=click.Path(file_okay=False, path_type=Path),
+              help="员工运行环境 (staff venv), default /opt/lawstudy/venv")
+@click.option("--trainer", "trainers", multiple=True, help="培训师工号 (formgrader access); repeatable")
+@click.option("--admin", "admins", multiple=True, help="管理员工号 (reports access); repeatable")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="对外监听地址 (0.0.0.0 for the LAN)")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-runtime", is_flag=True, help="不建立/更新运行环境 (skip the runtime venv)")
+@home_option
+def hub_setup(runtime, trainers, admins, ip, port, no_runtime, home):
+    """Set up the hub (root): staff runtime, jupyterhub_config.py, system users from the roster, permissions.
+
+    Example: lawstudy hub setup --home /srv/lawstudy --trainer PX01 --admin BG01
+    """
+    hub_api = _hub_api()
+    inst = Instance.from_env(home)
+    try:
+        settings = hub_api.setup(inst, runtime=runtime, trainers=list(trainers), admins=list(admins),
+                                 ip=ip, port=port, build_runtime=not no_runtime, log=click.echo)
+    except hub_api.HubError as error:
+        fail(str(error))
+    folks = hub_api.people(inst)
+    click.echo(f"配置：{hub_api.hub_dir(inst) / 'jupyterhub_config.py'}")
+    click.echo(f"人员：职工 {len(folks.staff)}，培训师 {len(folks.trainers)}，管理员 {len(folks.admins)}")
+    click.echo(f"初始密码：{hub_api.hub_dir(inst) / 'initial-passwords.csv'}（仅 root 可读）")
+    click.secho(f"完成。启动：lawstudy hub start --home {inst.home}  →  {settings.url}", fg="green")
+
+
+@hub.command("users")
+@click.option("--reset-passwords", is_flag=True, help="给所有人重新生成初始密码")
+@click.option("--json", "as_json", is_flag=True)
+@home_option
+def hub_users(reset_passwords, as_json, home):
+    """Create system users for new roster people and trainers/admins; list everyone with their groups.
+
+    Example: lawstudy hub users --home /srv/lawstudy
+    """
+    hub_api = _hub_api()
+    inst = Instance.from_env(home)
+    try:
+        result = hub_api.sync_users(inst, reset_passwords=reset_passwords)
+        hub_api.apply_permissions(inst)
+    except hub_api.HubError as error:
+        fail(str(error))
+    folks = hub_api.people(inst)
+    rows = [{"user": u, "name": folks.names.get(u, ""),
+             "groups": [g for g, members in folks.groups().items() if u in members]} for u in folks.everyone]
+    if as_json:
+        click.echo(json.dumps({"users": rows, "created": result["created"]}, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['user']:<16}{row['name']:<10}{' '.join(row['groups'])}")
+    click.echo(f"共 {len(rows)} 人；新建 {len(result['created'])} 个系统用户"
+               + (f"，新密码见 {hub_api.hub_dir(inst) / 'initial-passwords.csv'}" if result["passwords"] else ""))
+    click.echo("（hub 运行中时，新用户和分组在重启 hub 后生效：lawstudy hub stop && lawstudy hub start --background）")
+
+
+@hub.command("start")
+@click.option("--background", is_flag=True, help="在后台运行并返回 (default: foreground, for systemd)")
+@home_option
+def hub_start(background, home):
+    """Start JupyterHub (root) with the instance's generated config.
+
+    Example: lawstudy hub start --background --home /srv/lawstudy
+    """
+    import os as _os
+    hub_api = _hub_api()
+    inst = Instance.from_env(home)
+    try:
+        settings = hub_api.Settings.load(inst)
+        hub_api.write_people(inst)
+        hub_api.apply_permissions(inst)
+        if background:
+            proc = hub_api.start(inst)
+            click.secho(f"JupyterHub 已启动（pid {proc.pid}）：{settings.url}", fg="green")
+            return
+    except hub_api.HubError as error:
+        fail(str(error))
+    cmd = hub_api.hub_command(inst)
+    click.echo(f"JupyterHub：{settings.url}（Ctrl-C 停止）")
+    _os.chdir(hub_api.hub_dir(inst))
+    _os.execvp(cmd[0], cmd)
+
+
+@hub.command("stop")
+@home_option
+def hub_stop(home):
+    """Stop the running hub (and the servers, services and proxy it started).
+
+    Example: lawstudy hub stop --home /srv/lawstudy
+    """
+    hub_api = _hub_api()
+    inst = Instance.from_env(home)
+    click.echo("已停止" if hub_api.stop(inst) else "hub 没有在运行")
+
+
+@hub.command("status")
+@home_option
+def hub_status(home):
+    """Show whether the hub runs, and whose servers are up.
+
+    Example: lawstudy hub status --home /srv/lawstudy
+    """
+    hub_api = _hub_api()
+    inst = Instance.from_env(home)
+    try:
+        settings = hub_api.Settings.load(inst)
+        users = hub_api.api(inst, "GET", "/users")
+    except hub_api.HubError as error:
+        fail(str(error))
+    except OSError:
+        fail(f"hub 没有在运行（{settings.url}）")
+    running = [u["name"] for u in users if u.get("servers")]
+    click.echo(f"JupyterHub 运行中：{settings.url}；用户 {len(users)}，在线服务器 {len(running)}")
+    for name in running:
+        click.echo(f"  {name}")
+
+
+@hub.command("runtime")
+@click.option("--runtime", type=click.Path(file_okay=False, path_type=Path),
+              help="员工运行环境位置 (default /opt/lawstudy/venv or $LAWSTUDY_RUNTIME)")
+def hub_runtime(runtime):
+    """Build or refresh the staff runtime venv (from /usr/bin/python3, non-editable install of this project).
+
+    Example: lawstudy hub runtime --runtime /opt/lawstudy/venv
+    """
+    hub_api = _hub_api()
+    try:
+        path = hub_api.ensure_runtime(runtime or hub_api.DEFAULT_RUNTIME, log=click.echo)
+    except hub_api.HubError as error:
+        fail(str(error))
+    click.echo(f"运行环境就绪：{path}")
+
+
+@hub.command("perms")
+@home_option
+def hub_perms(home):
+    """Re-apply file ownership and modes (run after root `lawstudy exam ...` commands).
+
+    Example: lawstudy hub perms --home /srv/lawstudy
+    """
+    hub_api = _hub_api()
+    inst = Instance.from_env(home)
+    try:
+        hub_api.apply_permissions(inst)
+    except hub_api.HubError as error:
+        fail(str(error))
+    click.echo("权限已设置")
+
+
+# ------------------------------------------------------------------ exam
+
+@cli.group()
+def exam():
+    """考试：组卷、发布、收卷、评分、反馈 (exams through nbgrader)."""
+
+
+def _exam_progress(label: str):
+    """A rich progress bar for long steps; yields the callback the exam API takes."""
+    from contextlib import contextmanager
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def bar():
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[step]}"), TimeElapsedColumn(), transient=False) as progress:
+            task = progress.add_task(label, total=None, step="")
+            yield lambda done, total, step: progress.update(task, completed=done, total=total, step=step)
+    return bar()
+
+
+def _exam_call(function, *args, **kwargs):
+    from grader.exam import ExamError, SpecError
+    from grader.exam.course import NbgraderFailed
+    from grader.exam.guard import LeakError
+    try:
+        return function(*args, **kwargs)
+    except (ExamError, SpecError, LeakError, NbgraderFailed) as error:
+        fail(str(error))
+    except Exception as error:  # records / bank errors carry Chinese messages too
+        from grader.bank import BankError
+        if isinstance(error, BankError):
+            fail(f"题库有问题，请先运行 lawstudy quiz check：\n{error}")
+        raise
+
+
+@exam.command("build")
+@click.argument("exam_id")
+@click.option("--quizzes", type=click.Path(file_okay=False, path_type=Path),
+              help="题库目录 (default: the repository's quizzes/); the spec is quizzes/exams/ID.yaml")
+@click.option("--force", is_flag=True, help="rebuild even if already released (replaces the paper)")
+@home_option
+def exam_build(exam_id, quizzes, force, home):
+    """Assemble the paper (seeded) and write the nbgrader source and release notebooks.
+
+    Example: lawstudy exam build 2020-annual --home lawstudy-home
+    """
+    from grader import exam as exam_api
+    inst = Instance.from_env(home)
+    with _exam_progress(f"组卷 {exam_id}") as progress:
+        result = _exam_call(exam_api.build, inst, exam_id, quizzes=quizzes, force=force, progress=progress)
+    paper = result.paper
+    if result.unchanged:
+        click.echo(f"《{paper.spec.title}》已发布，题库与考试设置未变，试卷无需重建（{result.paper_file}）")
+        return
+    counts = {}
+    for q in paper.questions:
+        counts[q.type] = counts.get(q.type, 0) + 1
+    click.echo(f"已组卷《{paper.spec.title}》：" + "，".join(
+        f"{bank_api.TYPE_NAMES[t]} {n} 题" for t, n in counts.items()) + f"，满分 {paper.max_score:g} 分")
+    click.echo(f"源试卷: {result.source}\n发布版: {result.release}\n试卷与答案（仅培训管理员可读）: {result.paper_file}")
+    click.echo(f"下一步: lawstudy exam release {paper.id}")
+
+
+@exam.command("release")
+@click.argument("exam_id")
+@home_option
+def exam_release(exam_id, home):
+    """Check the student version for leaks, then release it to staff (nbgrader release_assignment).
+
+    Example: lawstudy exam release 2020-annual --home lawstudy-home
+    """
+    from grader import exam as exam_api
+    outbound = _exam_call(exam_api.release, Instance.from_env(home), exam_id)
+    click.secho(f"已发布 {exam_id}（{outbound}）；职工在 JupyterLab 菜单 Nbgrader → Assignments 中领取", fg="green")
+
+
+@exam.command("collect")
+@click.argument("exam_id")
+@home_option
+def exam_collect(exam_id, home):
+    """Collect submissions (nbgrader collect); submissions filed under someone else's name are set aside.
+
+    Example: lawstudy exam collect 2020-annual --home lawstudy-home
+    """
+    from grader import exam as exam_api
+    result = _exam_call(exam_api.collect, Instance.from_env(home), exam_id)
+    for item in result.inbound.set_aside:
+        what = "冒名提交" if item.reason == "impersonation" else "超过考试次数"
+        click.secho(f"已搁置（{what}）{item.student}: {item.detail}", fg="yellow")
+    click.echo(f"已收取 {len(result.collected)} 人的答卷")
+
+
+@exam.command("autograde")
+@click.argument("exam_id")
+@click.option("--fast", is_flag=True, help="score the saved answers directly, no kernels (same grades)")
+@click.option("--force", is_flag=True, help="run nbgrader on every submission again, not only new ones")
+@click.option("--json", "as_json", is_flag=True, help="print every submission's score and flags as JSON")
+@home_option
+def exam_autograde(exam_id, fast, force, as_json, home):
+    """Grade every collected submission into the nbgrader gradebook; report tampered/late/broken ones.
+
+    Example: lawstudy exam autograde 2020-annual --fast --home lawstudy-home
+    """
+    import warnings
+
+    from grader import exam as exam_api
+    from grader.records import FLAG_NAMES
+    inst = Instance.from_env(home)
+    with warnings.catch_warnings(), _exam_progress(f"评分 {exam_id}") as progress:
+        warnings.simplefilter("ignore")
+        result = _exam_call(exam_api.autograde, inst, exam_id, fast=fast, progress=progress, force=force)
+    if as_json:
+        click.echo(json.dumps(result.table(), ensure_ascii=False, indent=1))
+    for sub in result.submissions + result.set_aside:
+        for flag, detail in sub.flags:
+            click.secho(f"{sub.student}: {FLAG_NAMES.get(flag, flag)}：{detail}", fg="yellow")
+    for sub in result.set_aside:
+        click.secho(f"{sub.student}: 未评分（已搁置）", fg="yellow")
+    n = len(result.submissions)
+    click.echo(f"已评分 {n} 份，用时 {result.seconds:.3f} 秒" + (f"（每份 {result.seconds / n * 1000:.2f} 毫秒）" if n else ""))
+    if result.mismatches:
+        click.secho(f"nbgrader 与答案文件得分不一致 {len(result.mismatches)} 处，已按答案文件计分（见 papers/{exam_id}/grading.json）",
+                    fg="yellow")
+
+
+@exam.command("feedback")
+@click.argument("exam_id")
+@click.option("--force", is_flag=True, help="release before the last window (make-up included) has closed")
+@click.option("--no-release", is_flag=True, help="write the HTML files only, do not release them")
+@home_option
+def exam_feedback(exam_id, force, no_release, home):
+    """Write each person's feedback (answer, key, points, 解析, 法条) and release it (nbgrader release_feedback).
+
+    Refused until the exam's last window has closed: the feedback shows the key.
+
+    Example: lawstudy exam feedback 2020-annual --home lawstudy-home
+    """
+    from grader import exam as exam_api
+    inst = Instance.from_env(home)
+    with _exam_progress(f"反馈 {exam_id}") as progress:
+        result = _exam_call(exam_api.feedback, inst, exam_id, force=force, release_it=not no_release,
+                            progress=progress)
+    click.echo(f"已生成 {len(result.written)} 份反馈" + ("并发布；职工在 Nbgrader → Assignments 中点 Fetch Feedback 查看"
+                                                     if result.released else ""))
+
+
+# ------------------------------------------------------------------ demo and lab
+
+@cli.command("demo")
+@click.option("--home", "home", type=click.Path(file_okay=False), default="lawstudy-demo", show_default=True,
+              help="演示实例目录（已有的演示实例会被重建）")
+@click.option("--fast", is_flag=True, help="用 --fast 阅卷（不启动内核）")
+def demo_command(home, fast):
+    """Run a whole year of a fictional bureau: roster, courses, the 2020 exam, grading, the report.
+
+    Example: lawstudy demo
+    """
+    import time
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from grader import demo as demo_api
+    from grader import report as report_api
+    console = Console()
+    started = time.perf_counter()
+    current = {"task": None}
+    columns = (TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+               TextColumn("[dim]{task.fields[detail]}"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as bar:
+            def say(text):
+                if current["task"] is not None:           # the step before is done: fill its bar
+                    done = bar.tasks[-1]
+                    bar.update(current["task"], total=done.total or 1, completed=done.total or 1, detail="")
+                current["task"] = bar.add_task(f"▶ {text}", total=None, detail="")
+
+            def tick(done, total, detail):
+                bar.update(current["task"], completed=done, total=total, detail=str(detail)[:24])
+
+            result = demo_api.run(home, fast=fast, progress=say, tick=tick)
+            last = bar.tasks[-1]
+            bar.update(current["task"], total=last.total or 1, completed=last.total or 1, detail="")
+    except demo_api.DemoError as error:
+        fail(str(error))
+    rep = result.report
+    table = Table(title=f"{rep['year']}年学法用法知识考试统计（{result.home.name}）")
+    for column in ("范围", "应考", "参考", "合格", "优秀", "参与率", "合格率", "总合格率"):  # fits 80 columns
+        table.add_column(column, justify="left" if column == "范围" else "right", no_wrap=True)
+
+    def add(name, row):
+        table.add_row(name, *(str(row[k]) for k in ("required", "participants", "passed", "excellent")),
+                      *(report_api.pct(row[k]) for k in ("participation_rate", "pass_rate", "overall_pass_rate")))
+
+    add("全局", rep["total"])
+    for row in rep["departments"]:
+        add(row["department"], row)
+    console.print(table)
+    console.print(f"缺考 {len(rep['absent'])} 人，不合格 {len(rep['failed'])} 人，免考 {len(rep['exempt'])} 人")
+    console.print("年度报告段落：" + report_api.paragraph(rep))
+    console.print("报表文件：")
+    for path in result.files:
+        console.print(f"  {path}")
+    console.print(f"用时 {time.perf_counter() - started:.0f} 秒。下一步：lawstudy lab --home {home}")
+
+
+@cli.command("lab")
+@home_option
+@click.option("--port", default=8888, show_default=True)
+@click.option("--token", default=None, help="访问令牌（默认由 JupyterLab 生成）")
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
+@click.option("--as", "as_staff", help="以该工号的身份考试（单机体验时用）")
+def lab_command(home, port, token, no_browser, as_staff):
+    """Open JupyterLab on the instance: lessons under 课程/, exams in the Assignments tab.
+
+    Example: lawstudy lab --home lawstudy-demo --port 8888
+    """
+    from grader import demo as demo_api
+    inst = Instance.from_env(home or "lawstudy-demo")
+    if not inst.home.is_dir():
+        fail(f"{inst.home} 不存在：请先运行 lawstudy demo 或 lawstudy course build --home {inst.home}")
+    sys.exit(demo_api.lab(inst, port, token, not no_browser, as_staff))

@@ -1,0 +1,108 @@
+"""Grade the same N submissions with `nbgrader autograde` (real kernels) and with `--fast`.
+
+Builds the real 2020 exam (quizzes/exams/2020-annual.yaml: 50 questions) in a scratch instance,
+files N submissions with random valid answers, copies the instance, grades one copy each way,
+checks the gradebooks agree, and prints the per-submission times and their ratio.
+
+Usage: .venv/bin/python benchmarks/bench_grading.py [-n 20] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader import exam
+from grader.instance import Instance
+
+
+def answers_for(paper, rng):
+    out = {}
+    for q in paper.questions:
+        ids = [o[0] for o in q.options]
+        roll = rng.random()
+        if roll < 0.05:
+            continue
+        if q.type == "judge":
+            out[q.id] = q.answer if roll < 0.75 else not q.answer
+        elif q.type == "single":
+            out[q.id] = q.answer if roll < 0.75 else rng.choice(ids)
+        else:
+            out[q.id] = sorted(q.answer) if roll < 0.7 else sorted(rng.sample(ids, rng.randint(1, len(ids))))
+    return out
+
+
+def file_submissions(inst: Instance, paper, n: int, seed: int = 1) -> None:
+    """Put N submissions where `nbgrader collect` leaves them (submitted/STUDENT/ID/)."""
+    release = inst.course_dir / "release" / paper.id
+    rng = random.Random(seed)
+    for i in range(n):
+        student = f"b{i:03d}"
+        folder = inst.course_dir / "submitted" / student / paper.id
+        shutil.copytree(release, folder)
+        (folder / "timestamp.txt").write_text(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        data = {"exam": paper.id, "user": student, "started_at": datetime.now(timezone.utc).isoformat(),
+                "saved_at": datetime.now(timezone.utc).isoformat(), "answers": answers_for(paper, rng)}
+        (folder / "answers.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def grades(inst: Instance) -> dict:
+    db = sqlite3.connect(inst.gradebook)
+    rows = db.execute("SELECT sa.student_id, b.name, g.auto_score FROM grade g JOIN submitted_notebook sn "
+                      "ON sn.id = g.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
+                      "JOIN base_cell b ON b.id = g.cell_id").fetchall()
+    db.close()
+    return {(s, c): v for s, c, v in rows}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=20, help="submissions (default 20)")
+    parser.add_argument("--exam", default="2020-annual")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="lawstudy-bench-"))
+    slow_inst, fast_inst = Instance(work / "nbgrader"), Instance(work / "fast")
+    for path in (slow_inst.home, fast_inst.home):
+        shutil.rmtree(path, ignore_errors=True)
+    paper = exam.build(slow_inst, args.exam, force=True).paper
+    file_submissions(slow_inst, paper, args.n)
+    shutil.copytree(slow_inst.home, fast_inst.home, symlinks=True)
+    print(f"{args.n} submissions of {paper.id} ({len(paper.questions)} questions) in {work}")
+
+    t0 = time.perf_counter()
+    slow = exam.autograde(slow_inst, paper.id, fast=False)
+    slow_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fast = exam.autograde(fast_inst, paper.id, fast=True)
+    fast_s = time.perf_counter() - t0
+    # the scoring alone (read + check + score each answers file and notebook), no gradebook write
+    from grader.exam.pipeline import inspect_all
+    t0 = time.perf_counter()
+    inspect_all(fast_inst, paper)
+    score_s = time.perf_counter() - t0
+
+    same = grades(slow_inst) == grades(fast_inst)
+    if slow.mismatches:
+        print("nbgrader disagreed with the answers-file scores:", slow.mismatches[:5])
+    print(f"nbgrader autograde : {slow_s:8.3f} s total, {slow_s / args.n * 1000:10.3f} ms per submission")
+    print(f"lawstudy --fast    : {fast_s:8.3f} s total, {fast_s / args.n * 1000:10.3f} ms per submission"
+          f"  (scoring alone {score_s / args.n * 1000:.3f} ms)")
+    print(f"ratio              : {slow_s / fast_s:8.0f}x  (scoring alone {slow_s / score_s:.0f}x)")
+    print(f"identical gradebook grades: {same}")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if same and not slow.mismatches else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

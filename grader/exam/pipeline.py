@@ -1,0 +1,386 @@
+"""The exam commands as pipelines of small steps over nbgrader's own API.
+
+build:     spec -> PaperAssembler -> exam notebook -> nbgrader generate_assignment -> LeakScanner -> records
+release:   LeakScanner -> nbgrader release_assignment -> LeakScanner (exchange copy)
+collect:   InboundGuard (impersonation, attempts) -> nbgrader collect
+autograde: SubmissionInspector + TimingCheck -> nbgrader autograde (or GradebookWriter: --fast)
+           -> reconcile with the fast scores -> flags into the records
+feedback:  window closed? -> FeedbackWriter -> nbgrader release_feedback
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from grader.exam import course as nbg
+from grader.exam.feedback import FeedbackWriter
+from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
+from grader.exam.notebook import NOTEBOOK, exam_notebook, grade_id
+from grader.exam.paper import Paper, PaperAssembler, load_paper, paper_path, private_dir, save_paper
+from grader.exam.spec import CST, ExamSpec, SpecError, load_spec
+from grader.exam.submissions import (GradebookWriter, Submission, SubmissionInspector, TimingCheck,
+                                     copy_submission, grade_names)
+from grader.instance import Instance
+from grader.widgets import ANSWERS_FILE
+
+Progress = Callable[[int, int, str], None]   # (done, total, label)
+
+
+def _quiet(done: int, total: int, label: str) -> None:
+    pass
+
+
+class ExamError(RuntimeError):
+    """An exam step that must not go ahead; the message says why (in Chinese) and what to do."""
+
+
+def _records(instance: Instance):
+    from grader import records
+    return records, records.open_db(instance.home)
+
+
+def set_aside_dir(instance: Instance, exam_id: str) -> Path:
+    return instance.home / "set-aside" / exam_id
+
+
+# ------------------------------------------------------------------ build
+
+@dataclass
+class BuildResult:
+    paper: Paper
+    source: Path
+    release: Path
+    paper_file: Path
+    unchanged: bool = False     # already released, and the banks and spec give the same paper
+
+
+def assemble(spec: ExamSpec, quizzes: Path | None = None) -> Paper:
+    from grader.bank import default_quizzes_dir, load_banks
+    root = Path(quizzes or default_quizzes_dir())
+    paths = []
+    for bank_id in spec.banks:
+        path = root / f"{bank_id}.yaml"
+        if not path.is_file():
+            raise SpecError(f"找不到题库文件 {path}")
+        paths.append(path)
+    return PaperAssembler(spec).assemble(load_banks(paths))
+
+
+def released_cells(notebook: Path) -> dict[str, dict]:
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    out = {}
+    for cell in nb["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid:
+            source = cell.get("source", "")
+            out[gid] = {"cell_type": cell["cell_type"], "source": "".join(source) if isinstance(source, list) else source}
+    return out
+
+
+def build(instance: Instance, exam_id: str, quizzes: Path | None = None, force: bool = False,
+          progress: Progress = _quiet) -> BuildResult:
+    spec = load_spec(exam_id, quizzes)
+    outbound = instance.exchange / instance.course_id / "outbound" / spec.id
+    progress(0, 5, "组卷")
+    paper = assemble(spec, quizzes)
+    if outbound.exists() and not force:
+        if _same_paper(instance, paper):   # building is deterministic: nothing to do
+            progress(5, 5, "试卷未变")
+            return BuildResult(load_paper(instance.papers, spec.id), instance.course_dir / "source" / spec.id / NOTEBOOK,
+                               instance.course_dir / "release" / spec.id, paper_path(instance.papers, spec.id),
+                               unchanged=True)
+        raise ExamError(f"考试 {spec.id} 已发布，而题库或考试设置已改动：重新组卷会换掉已发出的试卷；"
+                        "确需重建请加 --force")
+    instance.ensure()
+    private_dir(instance.papers)
+    nbg.write_config(instance)
+    nbg.ensure_exchange(instance)
+    source = instance.course_dir / "source" / spec.id
+    source.mkdir(parents=True, exist_ok=True)
+    for stale in (ANSWERS_FILE, "." + ANSWERS_FILE + ".lock"):
+        (source / stale).unlink(missing_ok=True)
+    progress(1, 5, "生成试卷笔记本")
+    nbformat.write(exam_notebook(paper), source / NOTEBOOK)
+    progress(2, 5, "nbgrader generate_assignment")
+    nbg.check(nbg.api(instance).generate_assignment(spec.id, force=True, create=True), "generate_assignment")
+    release = instance.course_dir / "release" / spec.id
+    paper.released = released_cells(release / NOTEBOOK)
+    progress(3, 5, "检查泄露")
+    LeakScanner(paper).ensure_clean(release)
+    paper_file = save_paper(paper, instance.papers)
+    progress(4, 5, "登记考试")
+    records, db = _records(instance)
+    records.register_exam(db, {
+        "id": spec.id, "title": spec.title, "year": spec.year, "pass_mark": spec.pass_mark,
+        "excellence_mark": spec.excellence_mark, "max_score": paper.max_score,
+        "opens_at": spec.window.opens_at.isoformat(), "closes_at": spec.last_close.isoformat()},
+        [{"question_id": q.id, "law": q.basis[0]["law"] if q.basis else None,
+          "article": q.basis[0]["article"] if q.basis else None, "type": q.type, "points": q.points,
+          "stem": q.stem} for q in paper.questions])
+    progress(5, 5, "完成")
+    return BuildResult(paper, source / NOTEBOOK, release, paper_file)
+
+
+def _same_paper(instance: Instance, paper: Paper) -> bool:
+    try:
+        old = load_paper(instance.papers, paper.id)
+    except SpecError:
+        return False
+    return (old.spec.to_dict() == paper.spec.to_dict()
+            and [q.to_dict() for q in old.questions] == [q.to_dict() for q in paper.questions])
+
+
+# ------------------------------------------------------------------ release
+
+def release(instance: Instance, exam_id: str) -> Path:
+    paper = load_paper(instance.papers, exam_id)
+    scanner = LeakScanner(paper)
+    release_dir = instance.course_dir / "release" / exam_id
+    scanner.ensure_clean(release_dir)
+    outbound = instance.exchange / instance.course_id / "outbound" / exam_id
+    if _same_files(release_dir, outbound):      # released already, unchanged: releasing again is a no-op
+        return outbound
+    nbg.ensure_exchange(instance)
+    nbg.check(nbg.api(instance).release_assignment(exam_id), "release_assignment")
+    try:
+        scanner.ensure_clean(outbound)
+    except Exception:
+        shutil.rmtree(outbound, ignore_errors=True)
+        raise
+    return outbound
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    import filecmp
+    if not (a.is_dir() and b.is_dir()):
+        return False
+    names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    return names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and \
+        all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+
+
+# ------------------------------------------------------------------ collect
+
+@dataclass
+class CollectResult:
+    inbound: InboundReport
+    collected: list[str] = field(default_factory=list)
+
+
+def collect(instance: Instance, exam_id: str) -> CollectResult:
+    paper = load_paper(instance.papers, exam_id)
+    inbound = instance.exchange / instance.course_id / "inbound"
+    report = InboundGuard(inbound, paper, set_aside_dir(instance, exam_id)).run()
+    if report.set_aside:
+        records, db = _records(instance)
+        for item in report.set_aside:
+            if item.reason == "impersonation":
+                records.record_flag(db, exam_id, item.student, "impersonation", item.detail,
+                                    submitted_at=_stamp_from_name(item.timestamp))
+    if inbound.is_dir():
+        nbg.check(nbg.api(instance).collect(exam_id, update=True), "collect")
+    submitted = instance.course_dir / "submitted"
+    collected = sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
+    return CollectResult(report, collected)
+
+
+def _stamp_from_name(text: str | None):
+    from grader.exam.submissions import parse_stamp
+    return parse_stamp(text) if text else None
+
+
+# ------------------------------------------------------------------ autograde
+
+@dataclass
+class GradeResult:
+    submissions: list[Submission]
+    seconds: float
+    fast: bool
+    set_aside: list[Submission] = field(default_factory=list)
+    mismatches: list[tuple[str, str, float | None, float]] = field(default_factory=list)  # student, qid, nbgrader, ours
+    nbgrader_log: str = ""
+
+    def table(self) -> list[dict]:
+        return [{"student": s.student, "score": s.total, "flags": [f for f, _ in s.flags],
+                 "details": [d for _, d in s.flags]} for s in self.submissions]
+
+
+def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path]]:
+    root = instance.course_dir / "submitted"
+    if not root.is_dir():
+        return []
+    return sorted((p.parent.name, p) for p in root.glob(f"*/{exam_id}") if p.is_dir())
+
+
+def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
+    inspector, timing = SubmissionInspector(paper), TimingCheck(paper)
+    subs = []
+    for student, folder in submission_folders(instance, paper.id):
+        sub = inspector.inspect(folder, student)
+        timing.check(sub)
+        subs.append(sub)
+    return subs
+
+
+def _run_nbgrader_autograde(instance: Instance, exam_id: str, progress: Progress, total: int,
+                            force: bool) -> dict:
+    from nbgrader.converters import Autograde
+    from nbgrader.utils import capture_log, temp_attrs
+
+    done = {"n": 0}
+
+    class ProgressAutograde(Autograde):
+        def init_assignment(self, assignment_id, student_id):
+            progress(done["n"], total, f"nbgrader autograde {student_id}")
+            done["n"] += 1
+            super().init_assignment(assignment_id, student_id)
+
+    api = nbg.api(instance)
+    with temp_attrs(api.coursedir, assignment_id=exam_id, student_id="*"):
+        app = ProgressAutograde(coursedir=api.coursedir, parent=api)
+        app.force = force     # else nbgrader skips submissions not newer than their autograded copy
+        app.create_student = True
+        return capture_log(app)
+
+
+def autograde(instance: Instance, exam_id: str, fast: bool = False, progress: Progress = _quiet,
+              force: bool = False) -> GradeResult:
+    """Grade every collected submission; the gradebook ends with the answers-file scores.
+
+    nbgrader runs only the submissions that are new or newer than their graded copy (a make-up
+    round regrades six people, not sixty); force=True runs them all again.
+
+    --fast: no kernel; the scores go straight into the gradebook (and the files to autograded/).
+    Otherwise nbgrader autograde runs every notebook in a fresh kernel, and any grade it gives
+    that differs from the answers-file score is reported and replaced (a higher one means the
+    notebook was tampered with; a missing one means nbgrader could not run it).
+    """
+    started = time.perf_counter()
+    paper = load_paper(instance.papers, exam_id)
+    subs = inspect_all(instance, paper)
+    result = GradeResult([], 0.0, fast)
+    for sub in subs:
+        if sub.user and sub.user != sub.student:
+            sub.flag("impersonation", f"以 {sub.student} 的名义提交，但答案文件记录的答题人是 {sub.user}")
+            dest = set_aside_dir(instance, exam_id) / f"submitted-{sub.student}"
+            private_dir(dest.parent.parent)
+            private_dir(dest.parent)
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.move(str(sub.folder), str(dest))
+            result.set_aside.append(sub)
+        else:
+            result.submissions.append(sub)
+    subs = result.submissions
+    writer = GradebookWriter(instance.gradebook, exam_id)
+    if fast:
+        autograded = instance.course_dir / "autograded"
+        for i, sub in enumerate(subs):
+            copy_submission(sub.folder, autograded / sub.student / exam_id)
+        writer.write([(s.student, s.timestamp, grade_names(s)) for s in subs])
+        progress(len(subs), len(subs), "写入成绩库")
+    elif subs:
+        log = _run_nbgrader_autograde(instance, exam_id, progress, len(subs), force)
+        result.nbgrader_log = log.get("log", "")
+        got = writer.read()
+        fix = []
+        for sub in subs:
+            theirs = got.get(sub.student, {})
+            wrong = False
+            for qid, ours in sub.scores.items():
+                value = theirs.get(grade_id(qid))
+                if value is None or abs(value - ours) > 1e-9:
+                    wrong = True
+                    result.mismatches.append((sub.student, qid, value, ours))
+                    if value is not None and value > ours:
+                        sub.flag("tampered", "nbgrader 运行答题本所得分数高于答案文件的得分（答题本被改动），已按答案文件计分")
+                    elif value is None and not sub.flagged("broken"):
+                        sub.flag("broken", "nbgrader 无法运行该答题本，已按答案文件计分")
+            if wrong:
+                fix.append((sub.student, sub.timestamp, grade_names(sub)))
+        if fix:
+            writer.write(fix)
+        progress(len(subs), len(subs), "核对完成")
+    result.seconds = time.perf_counter() - started
+    _record_flags(instance, exam_id, result.submissions + result.set_aside)
+    _save_report(instance, paper, result)
+    return result
+
+
+def _record_flags(instance: Instance, exam_id: str, subs: list[Submission]) -> None:
+    flagged = [s for s in subs if s.flags]
+    if not flagged:
+        return
+    records, db = _records(instance)
+    for sub in flagged:
+        by_flag: dict[str, list[str]] = {}
+        for flag, detail in sub.flags:
+            by_flag.setdefault(flag, []).append(detail)
+        for flag, details in by_flag.items():
+            records.record_flag(db, exam_id, sub.student, flag, "；".join(details), submitted_at=sub.timestamp)
+
+
+def _save_report(instance: Instance, paper: Paper, result: GradeResult) -> None:
+    folder = private_dir(instance.papers / paper.id)
+    data = {"exam": paper.id, "fast": result.fast, "graded_at": datetime.now(timezone.utc).isoformat(),
+            "submissions": result.table(),
+            "set_aside": [{"student": s.student, "details": [d for _, d in s.flags]} for s in result.set_aside],
+            "mismatches": result.mismatches}
+    (folder / "grading.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.chmod(folder / "grading.json", 0o600)
+
+
+# ------------------------------------------------------------------ feedback
+
+@dataclass
+class FeedbackResult:
+    written: list[Path]
+    released: bool
+
+
+def final_scores(instance: Instance, exam_id: str) -> dict[str, dict[str, float | None]]:
+    """student -> {grade cell: manual score if a grader gave one, else the auto score}."""
+    import sqlite3
+    db = sqlite3.connect(instance.gradebook)
+    try:
+        rows = db.execute(
+            "SELECT sa.student_id, b.name, COALESCE(g.manual_score, g.auto_score) FROM grade g "
+            "JOIN submitted_notebook sn ON sn.id = g.notebook_id "
+            "JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
+            "JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell b ON b.id = g.cell_id "
+            "WHERE a.name = ?", [exam_id]).fetchall()
+    finally:
+        db.close()
+    out: dict[str, dict] = {}
+    for student, name, points in rows:
+        out.setdefault(student, {})[name] = points
+    return out
+
+
+def feedback(instance: Instance, exam_id: str, force: bool = False, release_it: bool = True,
+             now: datetime | None = None, progress: Progress = _quiet) -> FeedbackResult:
+    paper = load_paper(instance.papers, exam_id)
+    now = now or datetime.now(timezone.utc)
+    if now < paper.spec.last_close and not force:
+        raise ExamError(f"反馈含标准答案，须在最后一场考试（含补考）截止后发布："
+                        f"{paper.spec.last_close.astimezone(CST).strftime('%Y-%m-%d %H:%M')}。"
+                        "培训管理员确需提前发布请加 --force")
+    scores = final_scores(instance, exam_id)
+    subs = [s for s in inspect_all(instance, paper) if s.student in scores]
+    writer = FeedbackWriter(paper)
+    written = []
+    for i, sub in enumerate(subs):
+        progress(i, len(subs), f"反馈 {sub.student}")
+        written.append(writer.write(sub, scores[sub.student], instance.course_dir / "feedback"))
+    progress(len(subs), len(subs), "发布反馈")
+    if release_it and written:
+        nbg.check(nbg.api(instance).release_feedback(exam_id), "release_feedback")
+    return FeedbackResult(written, release_it and bool(written))
