@@ -38,4 +38,10 @@ if command -v npm >/dev/null; then
     npm install --silent --no-audit --no-fund --prefix .venv configurable-http-proxy@5 >/dev/null
   fi
 fi
+# The hub's staff runtime: a venv from /usr/bin/python3 in a world-readable place, holding a
+# non-editable install of this project (no question banks). Root only; re-running refreshes it.
+if [ "$(id -u)" = 0 ] && [ "${LAWSTUDY_SKIP_RUNTIME:-}" != 1 ]; then
+  echo "==> staff runtime for the hub: ${LAWSTUDY_RUNTIME:-/opt/lawstudy/venv}"
+  .venv/bin/lawstudy hub runtime
+fi
 echo "==> done: .venv/bin/lawstudy --help"
