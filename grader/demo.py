@@ -1,0 +1,280 @@
+"""`lawstudy demo` and `lawstudy lab`: a whole year of a fictional bureau, then JupyterLab on it.
+
+The demo walks the real path end to end: roster and exemptions into the records, courses built,
+the 2020 exam built and released through nbgrader, staff fetching and submitting through
+nbgrader's exchange, collect, nbgrader autograde, a make-up round, sync and the report. Only the
+clock is simulated: submissions are stamped with times inside the exam's 2020 windows, so the
+figures land in 2020 as they would have.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from grader import course as course_api
+from grader import records
+from grader import report as report_api
+from grader.demo_bureau import Person, fictional_bureau
+from grader.exam import pipeline
+from grader.exam.paper import Paper, load_paper
+from grader.instance import COURSE_ID, Instance, username
+from grader.widgets import ANSWERS_FILE
+
+EXAM_ID = "2020-annual"
+YEAR = 2020
+MARKER = ".lawstudy-demo"
+DEFAULT_HOME = "lawstudy-demo"
+ROSTER_FILE = "名册.xlsx"
+PAPER_RESULTS_FILE = "纸质考试成绩.csv"
+REPORT_NAME = "2020年学法用法考试统计"
+EXEMPT = {"MZ060": "借调外单位", "MZ031": "长期病假"}
+ABSENT = ("MZ012", "MZ027", "MZ044", "MZ053")            # never sit
+PAPER_EXAM = ("MZ057", "MZ058")                          # sat the paper exam at the rescue station
+WEAK = ("MZ005", "MZ018", "MZ022", "MZ036", "MZ041", "MZ049")   # fail the first attempt
+MAKEUP_PASS = ("MZ005", "MZ018", "MZ036")                 # pass the make-up
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class DemoResult:
+    home: Path
+    report: dict
+    files: list[Path] = field(default_factory=list)
+    graded: int = 0
+    makeup: int = 0
+
+
+def prepare_home(home: Path) -> Instance:
+    """A fresh instance folder; an earlier demo there is replaced, anything else is refused."""
+    home = Path(home).resolve()
+    if home.exists() and any(home.iterdir()):
+        if not (home / MARKER).exists():
+            raise DemoError(f"{home} 已存在且不是演示实例；请换一个目录（--home）")
+        shutil.rmtree(home)
+    inst = Instance(home).ensure()
+    (home / MARKER).write_text("created by lawstudy demo; safe to delete\n", encoding="utf-8")
+    return inst
+
+
+def write_roster(people: list[Person], path: Path) -> Path:
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "名册"
+    ws.append(["工号", "姓名", "科室", "类别"])
+    for p in people:
+        ws.append([p.staff_id, p.name, p.department, p.category])
+    wb.save(path)
+    return path
+
+
+def write_paper_results(path: Path) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["工号", "考试", "得分", "满分", "提交时间"])
+        out.writerow([PAPER_EXAM[0], "2020-paper", 86, 100, "2020-11-20T10:30:00+08:00"])
+        out.writerow([PAPER_EXAM[1], "2020-paper", 74, 100, "2020-11-20T10:30:00+08:00"])
+    return path
+
+
+def simulated_answers(paper: Paper, rng: random.Random, ability: float) -> dict:
+    """A person's choices: right with probability `ability`, otherwise a plausible wrong one."""
+    out = {}
+    for q in paper.questions:
+        if rng.random() < 0.03:
+            continue                                   # left blank
+        ids = [o[0] for o in q.options]
+        right = rng.random() < ability
+        if q.type == "judge":
+            out[q.id] = q.answer if right else (not q.answer)
+        elif q.type == "single":
+            out[q.id] = q.answer if right else rng.choice([i for i in ids if i != q.answer])
+        else:
+            wrong = sorted(set(q.answer) ^ {rng.choice(ids)}) or [ids[0]]
+            out[q.id] = sorted(q.answer) if right else wrong
+    return out
+
+
+def _config(inst: Instance, workdir: Path, student: str):
+    from traitlets.config import Config
+    cfg = Config()
+    cfg.Exchange.root = str(inst.exchange)
+    cfg.Exchange.cache = str(inst.home / "desks" / ".nbgrader-cache")
+    cfg.CourseDirectory.course_id = COURSE_ID
+    cfg.CourseDirectory.root = str(workdir)
+    cfg.CourseDirectory.assignment_id = EXAM_ID
+    cfg.CourseDirectory.student_id = student
+    return cfg
+
+
+def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitted: datetime) -> None:
+    """One staff member: nbgrader fetch, answer (the answers file the widget writes), nbgrader submit."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
+
+    workdir = inst.home / "desks" / student
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg = _config(inst, workdir, student)
+    here = os.getcwd()
+    os.chdir(workdir)
+    try:
+        if not (workdir / EXAM_ID).exists():
+            ExchangeFetchAssignment(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
+                                    config=cfg).start()
+        started = submitted - timedelta(minutes=random.Random(student).randint(18, 50))
+        data = {"exam": EXAM_ID, "user": student, "started_at": started.isoformat(timespec="seconds"),
+                "saved_at": submitted.isoformat(timespec="seconds"), "answers": answers}
+        (workdir / EXAM_ID / ANSWERS_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        ExchangeSubmit(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
+                       config=cfg).start()
+    finally:
+        os.chdir(here)
+    _stamp_inbound(inst, student, submitted)
+
+
+def _stamp_inbound(inst: Instance, student: str, when: datetime) -> None:
+    """Move the newest inbound submission of `student` to the simulated 2020 time."""
+    inbound = inst.exchange / COURSE_ID / "inbound"
+    mine = sorted(inbound.glob(f"{student}+{EXAM_ID}+*"), key=lambda p: p.stat().st_mtime)
+    if not mine:
+        raise DemoError(f"{student} 的提交没有出现在交换目录中")
+    folder = mine[-1]
+    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
+    parts = folder.name.split("+")
+    folder.rename(folder.with_name("+".join([parts[0], parts[1], stamp, *parts[3:]])))
+
+
+def _time_in(window, rng: random.Random) -> datetime:
+    span = (window.closes_at - window.opens_at).total_seconds()
+    return window.opens_at + timedelta(seconds=rng.uniform(0.05, 0.9) * span)
+
+
+def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick=None) -> DemoResult:
+    """Build the whole demo year in `home`; return the report and the files written.
+
+    progress(text) announces each step; tick(done, total, detail) counts through the long ones.
+    """
+    say = progress or (lambda text: None)
+    tick = tick or (lambda done, total, detail: None)
+    rng = random.Random(YEAR)
+    inst = prepare_home(Path(home))
+    db = records.open_db(inst.records)
+
+    say("名册：虚构的区民政局（60 人，8 个科室）")
+    people = fictional_bureau()
+    roster_file = write_roster(people, inst.home / ROSTER_FILE)
+    records.import_roster(db, roster_file)
+    for staff_id, reason in EXEMPT.items():
+        records.exempt(db, staff_id, YEAR, reason)
+
+    say("课程：生成三门课程的笔记本")
+    courses = course_api.load_courses()
+    course_api.build_courses(inst.lessons, courses)
+    for c in courses:
+        records.register_course(db, c.id, c.title, c.hours)
+    for p in people:
+        if p.staff_id in EXEMPT:
+            continue
+        for c in courses:
+            if rng.random() < 0.8:
+                records.record_completion(db, p.staff_id, c.id, year=YEAR, source="demo")
+
+    say("考试：nbgrader 组卷并发布 2020年度学法用法知识考试")
+    pipeline.build(inst, EXAM_ID, force=True)
+    pipeline.release(inst, EXAM_ID)
+    paper = load_paper(inst.papers, EXAM_ID)
+    spec = paper.spec
+
+    sitters = [p for p in people if p.staff_id not in EXEMPT and p.staff_id not in ABSENT
+               and p.staff_id not in PAPER_EXAM]
+    say(f"作答：{len(sitters)} 人在 JupyterLab 中取卷、点选作答、交卷（nbgrader exchange）")
+    for i, p in enumerate(sitters):
+        ability = 0.4 if p.staff_id in WEAK else rng.uniform(0.72, 0.98)
+        sit_exam(inst, paper, username(p.staff_id), simulated_answers(paper, rng, ability),
+                 _time_in(spec.windows[0], rng))
+        tick(i + 1, len(sitters), p.name)
+
+    say("阅卷：nbgrader collect + autograde" + ("（--fast）" if fast else "（nbgrader 逐份运行试卷）"))
+    pipeline.collect(inst, EXAM_ID)
+    graded = pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
+    records.sync(db, inst)
+
+    makeup = [p for p in sitters if p.staff_id in WEAK]
+    if len(spec.windows) > 1 and makeup:
+        say(f"补考：{len(makeup)} 人在补考窗口重新作答")
+        for p in makeup:
+            ability = 0.9 if p.staff_id in MAKEUP_PASS else 0.45
+            sit_exam(inst, paper, username(p.staff_id), simulated_answers(paper, rng, ability),
+                     _time_in(spec.windows[-1], rng))
+        pipeline.collect(inst, EXAM_ID)
+        pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
+        records.sync(db, inst)
+
+    say("其他来源：导入纸质考试成绩")
+    records.import_results(db, write_paper_results(inst.home / PAPER_RESULTS_FILE))
+
+    say("反馈：考试窗口已结束，生成并发放逐题反馈")
+    pipeline.feedback(inst, EXAM_ID)
+
+    say("报表：Excel、HTML、Markdown")
+    report = report_api.build(db, YEAR)
+    inst.reports.mkdir(parents=True, exist_ok=True)
+    files = [report_api.write(report, inst.reports / f"{REPORT_NAME}{suffix}") for suffix in (".xlsx", ".html", ".md")]
+    return DemoResult(inst.home, report, [Path(f) for f in files], len(graded.submissions), len(makeup))
+
+
+# ------------------------------------------------------------------ lab
+
+def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
+    """A staff member's JupyterLab folder: the lessons under 课程/, and nbgrader's exchange settings."""
+    desk = inst.home / "lab"
+    desk.mkdir(parents=True, exist_ok=True)
+    lessons = desk / "课程"
+    if inst.lessons.is_dir() and not lessons.exists():      # keep the person's own work on later runs
+        shutil.copytree(inst.lessons, lessons)
+    student = f"c.CourseDirectory.student_id = {username(as_staff)!r}\n" if as_staff else ""
+    (desk / "nbgrader_config.py").write_text(
+        "# Written by `lawstudy lab`: where staff fetch exams and submit them.\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(inst.exchange)!r}\n"
+        f"c.Exchange.cache = {str(inst.home / 'lab-cache')!r}\n" + student, encoding="utf-8")
+    return desk
+
+
+def lab_command(desk: Path, port: int, token: str | None, open_browser: bool) -> list[str]:
+    cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--ServerApp.root_dir={desk}",
+           f"--port={port}", "--ip=127.0.0.1",
+           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    if token is not None:
+        cmd.append(f"--IdentityProvider.token={token}")
+    if not open_browser:
+        cmd.append("--no-browser")
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
+def lab(inst: Instance, port: int = 8888, token: str | None = None, open_browser: bool = True,
+        as_staff: str | None = None) -> int:
+    """Run JupyterLab on the instance until interrupted (Ctrl+C)."""
+    desk = lab_desk(inst, as_staff)
+    env = dict(os.environ)
+    if as_staff:
+        env["JUPYTERHUB_USER"] = username(as_staff)
+    try:
+        return subprocess.call(lab_command(desk, port, token, open_browser), cwd=desk, env=env)
+    except KeyboardInterrupt:
+        return 0

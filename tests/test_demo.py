@@ -1,0 +1,40 @@
+"""`lawstudy demo`: the fictional bureau's year, run again in place, and never over someone's data.
+
+The full demo (nbgrader autograde in real kernels) runs in tests/test_readme.py; here `--fast`
+keeps the repeated runs short while walking the same fetch/submit/collect/sync/report path.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_path):
+    home = tmp_path / "演示"
+    first = cli("demo", "--fast", "--home", home, check=True, timeout=600)
+    report = home / "reports" / "2020年学法用法考试统计.md"
+    md = report.read_text(encoding="utf-8")
+    # the story the demo tells: 60 staff, two exempt, four never sit, two sat on paper
+    assert "58名干部职工" in md and "另有2人按规定免考" in md, md
+    assert "实际参考54人" in md, md
+    cli("report", "--year", "2020", "-o", tmp_path / "a.json", "--home", home, check=True)
+    figures = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    total = figures["total"]
+    assert (total["required"], total["participants"], total["exempt"]) == (58, 54, 2)
+    assert 0 < total["passed"] < total["participants"]            # some fail for good, after the make-up
+    assert total["first_attempt_passed"] < total["passed"]        # and some pass only at the make-up
+    assert sorted(p["staff_id"] for p in figures["absent"]) == ["MZ012", "MZ027", "MZ044", "MZ053"]
+
+    again = cli("demo", "--fast", "--home", home, check=True, timeout=600)
+    assert report.read_text(encoding="utf-8") == md                # same bureau, same year, same figures
+    assert "报表文件" in first.stdout and "报表文件" in again.stdout
+
+    mine = tmp_path / "我的实例"
+    mine.mkdir()
+    (mine / "records.db").write_bytes(b"not a demo")
+    refused = cli("demo", "--fast", "--home", mine)
+    assert refused.returncode != 0 and "不是演示实例" in refused.stdout + refused.stderr
+    assert (mine / "records.db").read_bytes() == b"not a demo"
