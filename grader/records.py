@@ -10,8 +10,6 @@ as China time; nbgrader's naive timestamps are UTC. The figures themselves live 
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -238,16 +236,12 @@ def read_rows(path: str | os.PathLike) -> list[list[str]]:
         raise RecordsError([Problem(str(path), None, "文件不存在 (file not found)")])
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        data = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:  # pragma: no cover - gb18030 decodes nearly anything
-            raise RecordsError([Problem(str(path), None, "无法识别编码，请另存为 UTF-8 或 GBK 的 CSV (unknown encoding)")])
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text))]
+        from grader.bank import BankError, read_csv_rows     # one CSV reader for banks and records
+        try:
+            raw, _ = read_csv_rows(path)
+        except BankError:  # pragma: no cover - gb18030 decodes nearly anything
+            raise RecordsError([Problem(str(path), None, "无法识别编码，请另存为 UTF-8 或 GBK 的 CSV (unknown encoding)")]) from None
+        rows = [[c.strip() for c in r] for r in raw]
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
         try:
