@@ -160,6 +160,37 @@ def course_build(home):
     click.echo(f"已生成 {len(written) - 1} 个课程笔记本到 {inst.lessons}")
 
 
+@course.command("release")
+@click.argument("course_id")
+@home_option
+def course_release(course_id, home):
+    """Release a course's lessons to staff as an nbgrader assignment (their Submit credits its 学时).
+
+    Example: lawstudy course release burial --home lawstudy-home
+    """
+    from grader import course as course_api
+    try:
+        outbound = _exam_call(course_api.release_course, Instance.from_env(home).ensure(), course_id)
+    except ValueError as error:
+        fail(str(error))
+    click.secho(f"已发布课程 {course_id}（{outbound}）；职工在 Nbgrader → Assignments 中领取，学完后点 Submit", fg="green")
+
+
+@course.command("collect")
+@click.argument("course_id")
+@home_option
+def course_collect(course_id, home):
+    """Collect the course's submissions and credit each submitter its 学时 for the year.
+
+    Example: lawstudy course collect burial --home lawstudy-home
+    """
+    from grader import course as course_api
+    result = _exam_call(course_api.collect_course, Instance.from_env(home), course_id)
+    for student in result.unknown:
+        click.secho(f"{student}: 不在名册中，未计学时", fg="yellow")
+    click.echo(f"课程 {course_id}：新计学时 {len(result.credited)} 人，此前已计 {len(result.already)} 人")
+
+
 # ------------------------------------------------------------------ records and report (roster, exempt, sync, results, report)
 
 def _records(home):
@@ -707,7 +738,10 @@ def demo_command(home, fast):
     rep = result.report
     table = Table(title=f"{rep['year']}年学法用法知识考试统计（{result.home.name}）")
     for column in ("范围", "应考", "参考", "合格", "优秀", "参与率", "合格率", "总合格率"):  # fits 80 columns
-        table.add_column(column, justify="left" if column == "范围" else "right", no_wrap=True)
+        if column == "范围":                         # long department names wrap, figures never do
+            table.add_column(column, max_width=12, overflow="fold")
+        else:
+            table.add_column(column, justify="right", no_wrap=True)
 
     def add(name, row):
         table.add_row(name, *(str(row[k]) for k in ("required", "participants", "passed", "excellent")),

@@ -161,3 +161,72 @@ def build_courses(target: Path, courses: list[Course] | None = None, banks: list
     practice.write_text(json.dumps(practice_data(banks), ensure_ascii=False, indent=1), encoding="utf-8")
     written.append(practice)
     return written
+
+
+# ------------------------------------------------------------------ courses as nbgrader assignments
+
+def release_course(instance, course_id: str, banks: list[Bank] | None = None) -> Path:
+    """Release a course's lessons as an nbgrader assignment named by the course id.
+
+    Staff fetch it beside the exam and click Submit when they have worked through it; that
+    submission, once collected, is what credits the course's 学时 (`lawstudy sync`). Lessons carry
+    practice-pool questions only, so releasing them shows staff nothing of an exam.
+    Re-releasing after a lesson changed replaces the fetched version for those who fetch later.
+    """
+    import shutil
+    import tempfile
+
+    from grader import records
+    from grader.exam import course as nbg
+    found = {c.id: c for c in load_courses()}
+    if course_id not in found:
+        raise ValueError(f"没有课程 {course_id}（已有: {', '.join(sorted(found))}）")
+    course = found[course_id]
+    source = instance.course_dir / "source" / course.id
+    with tempfile.TemporaryDirectory() as scratch:
+        build_courses(Path(scratch), [course], banks)
+        if source.exists():
+            shutil.rmtree(source)
+        shutil.copytree(Path(scratch) / course.id, source)
+        shutil.copy(Path(scratch) / "practice.json", source / "practice.json")
+    nbg.write_config(instance)
+    nbg.ensure_exchange(instance)
+    api = nbg.api(instance)
+    nbg.check(api.generate_assignment(course.id, force=True, create=True), "generate_assignment")
+    outbound = instance.exchange / instance.course_id / "outbound" / course.id
+    if outbound.exists():
+        shutil.rmtree(outbound)
+    nbg.check(api.release_assignment(course.id), "release_assignment")
+    records.register_course(records.open_db(instance.records), course.id, course.title, course.hours)
+    return outbound
+
+
+@dataclass
+class CourseCollect:
+    credited: list[str]            # staff ids newly credited with the course's 学时
+    already: list[str]             # submitted, credited before
+    unknown: list[str]             # nbgrader student ids not on the roster (reported, not counted)
+
+
+def collect_course(instance, course_id: str) -> CourseCollect:
+    """Collect the course's submissions (nbgrader collect) and credit each submitter the course's
+    学时 for the year of the submission (China time). No kernels run: lessons hold no graded cells,
+    a submission is the proof of completion. Collecting twice credits nobody twice."""
+    from grader import records
+    from grader.exam import course as nbg
+    from grader.exam.submissions import parse_stamp
+    db = records.open_db(instance.records)
+    nbg.check(nbg.api(instance).collect(course_id, update=True), "collect")
+    logins = records.staff_by_login(db)
+    result = CourseCollect([], [], [])
+    for folder in sorted((instance.course_dir / "submitted").glob(f"*/{course_id}")):
+        student = folder.parent.name
+        staff_id = logins.get(student)
+        if staff_id is None:
+            result.unknown.append(student)
+            continue
+        stamp = folder / "timestamp.txt"
+        when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
+        new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
+        (result.credited if new else result.already).append(staff_id)
+    return result

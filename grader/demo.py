@@ -1,6 +1,7 @@
 """`lawstudy demo` and `lawstudy lab`: a whole year of a fictional bureau, then JupyterLab on it.
 
 The demo walks the real path end to end: roster and exemptions into the records, courses built,
+released through nbgrader, submitted and collected (their 学时 credited),
 the 2020 exam built and released through nbgrader, staff fetching and submitting through
 nbgrader's exchange, collect, nbgrader autograde, a make-up round, sync and the report. Only the
 clock is simulated: submissions are stamped with times inside the exam's 2020 windows, so the
@@ -25,6 +26,7 @@ from grader import report as report_api
 from grader.demo_bureau import Person, fictional_bureau
 from grader.exam import pipeline
 from grader.exam.paper import Paper, load_paper
+from grader.exam.spec import CST
 from grader.instance import COURSE_ID, Instance, username
 from grader.widgets import ANSWERS_FILE
 
@@ -106,48 +108,58 @@ def simulated_answers(paper: Paper, rng: random.Random, ability: float) -> dict:
     return out
 
 
-def _config(inst: Instance, workdir: Path, student: str):
+def _config(inst: Instance, workdir: Path, student: str, assignment_id: str):
     from traitlets.config import Config
     cfg = Config()
     cfg.Exchange.root = str(inst.exchange)
     cfg.Exchange.cache = str(inst.home / "desks" / ".nbgrader-cache")
     cfg.CourseDirectory.course_id = COURSE_ID
     cfg.CourseDirectory.root = str(workdir)
-    cfg.CourseDirectory.assignment_id = EXAM_ID
+    cfg.CourseDirectory.assignment_id = assignment_id
     cfg.CourseDirectory.student_id = student
     return cfg
 
 
-def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitted: datetime) -> None:
-    """One staff member: nbgrader fetch, answer (the answers file the widget writes), nbgrader submit."""
+def fetch_and_submit(inst: Instance, assignment_id: str, student: str, work=None) -> Path:
+    """What a staff member does in the Assignments tab: nbgrader fetch, work(folder), nbgrader submit."""
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 
     workdir = inst.home / "desks" / student
     workdir.mkdir(parents=True, exist_ok=True)
-    cfg = _config(inst, workdir, student)
+    cfg = _config(inst, workdir, student, assignment_id)
     here = os.getcwd()
     os.chdir(workdir)
     try:
-        if not (workdir / EXAM_ID).exists():
+        if not (workdir / assignment_id).exists():
             ExchangeFetchAssignment(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
                                     config=cfg).start()
-        started = submitted - timedelta(minutes=random.Random(student).randint(18, 50))
-        data = {"exam": EXAM_ID, "user": student, "started_at": started.isoformat(timespec="seconds"),
-                "saved_at": submitted.isoformat(timespec="seconds"), "answers": answers}
-        (workdir / EXAM_ID / ANSWERS_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        if work is not None:
+            work(workdir / assignment_id)
         ExchangeSubmit(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
                        config=cfg).start()
     finally:
         os.chdir(here)
+    return workdir / assignment_id
+
+
+def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitted: datetime) -> None:
+    """One staff member: fetch, answer (the answers file the widget writes), submit, at a 2020 time."""
+    started = submitted - timedelta(minutes=random.Random(student).randint(18, 50))
+    data = {"exam": EXAM_ID, "user": student, "started_at": started.isoformat(timespec="seconds"),
+            "saved_at": submitted.isoformat(timespec="seconds"), "answers": answers}
+
+    def answer(folder: Path) -> None:
+        (folder / ANSWERS_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    fetch_and_submit(inst, EXAM_ID, student, answer)
     _stamp_inbound(inst, student, submitted)
 
 
-def _stamp_inbound(inst: Instance, student: str, when: datetime) -> None:
+def _stamp_inbound(inst: Instance, student: str, when: datetime, assignment_id: str = EXAM_ID) -> None:
     """Move the newest inbound submission of `student` to the simulated 2020 time."""
     inbound = inst.exchange / COURSE_ID / "inbound"
-    mine = sorted(inbound.glob(f"{student}+{EXAM_ID}+*"), key=lambda p: p.stat().st_mtime)
+    mine = sorted(inbound.glob(f"{student}+{assignment_id}+*"), key=lambda p: p.stat().st_mtime)
     if not mine:
         raise DemoError(f"{student} 的提交没有出现在交换目录中")
     folder = mine[-1]
@@ -180,17 +192,19 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     for staff_id, reason in EXEMPT.items():
         records.exempt(db, staff_id, YEAR, reason)
 
-    say("课程：生成三门课程的笔记本")
+    say("课程：三门课程作为 nbgrader 作业发布，职工学完提交，收取后计学时")
     courses = course_api.load_courses()
     course_api.build_courses(inst.lessons, courses)
+    learners = [p for p in people if p.staff_id not in EXEMPT]
     for c in courses:
-        records.register_course(db, c.id, c.title, c.hours)
-    for p in people:
-        if p.staff_id in EXEMPT:
-            continue
-        for c in courses:
-            if rng.random() < 0.8:
-                records.record_completion(db, p.staff_id, c.id, year=YEAR, source="demo")
+        course_api.release_course(inst, c.id)
+        done = [p for p in learners if rng.random() < 0.8]
+        for i, p in enumerate(done):
+            fetch_and_submit(inst, c.id, username(p.staff_id))
+            _stamp_inbound(inst, username(p.staff_id), datetime(YEAR, 9, 1, 9, tzinfo=CST) + timedelta(
+                days=rng.randint(0, 60), minutes=rng.randint(0, 480)), c.id)
+            tick(i + 1, len(done), f"{c.title} {p.name}")
+        course_api.collect_course(inst, c.id)
 
     say("考试：nbgrader 组卷并发布 2020年度学法用法知识考试")
     pipeline.build(inst, EXAM_ID, force=True)

@@ -626,7 +626,7 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
 # ------------------------------------------------------------------ flags
 
 
-def _staff_by_login(db) -> dict[str, str]:
+def staff_by_login(db) -> dict[str, str]:
     """nbgrader student id / hub user -> staff_id, over the whole roster (leavers included)."""
     out = {}
     for row in db.query("SELECT staff_id FROM staff"):
@@ -647,7 +647,7 @@ def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, d
     if flag not in FLAGS:
         raise RecordsError(f"未知标记 {flag!r}，应为 {', '.join(FLAGS)} (unknown flag)")
     when = parse_time(submitted_at, naive=timezone.utc) if submitted_at not in (None, "") else None
-    staff_id = _staff_by_login(db).get(str(student))
+    staff_id = staff_by_login(db).get(str(student))
     year = cst_year(when) if when else None
     if year is None:
         row = db.execute("SELECT year FROM exams WHERE id = ?", [exam]).fetchone()
@@ -764,7 +764,7 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
         raise RecordsError(f"找不到成绩库 {instance.gradebook} (no nbgrader gradebook yet)")
     exams = {r["id"] for r in db.query("SELECT id FROM exams")}
     courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
-    logins = _staff_by_login(db)
+    logins = staff_by_login(db)
     result = SyncResult()
     now = _now()
     attempts: list[tuple] = []
