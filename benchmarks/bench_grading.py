@@ -83,7 +83,7 @@ def main() -> int:
     slow = exam.autograde(slow_inst, paper.id, fast=False)
     slow_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    fast = exam.autograde(fast_inst, paper.id, fast=True)
+    exam.autograde(fast_inst, paper.id, fast=True)
     fast_s = time.perf_counter() - t0
     # the scoring alone (read + check + score each answers file and notebook), no gradebook write
     from grader.exam.pipeline import inspect_all

@@ -139,7 +139,6 @@ class Kernel:
     """A real kernel in a user's server, driven over the REST API and the kernel websocket."""
 
     def __init__(self, env: HubEnv, user: str, path: str = ""):
-        import websocket
         self.env, self.user = env, user
         self.http = env.session(user)
         base = f"{env.url}/user/{user}"

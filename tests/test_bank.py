@@ -1,6 +1,5 @@
 """`lawstudy quiz check`: every problem in every bank, named by file and question."""
 import copy
-from pathlib import Path
 
 import pytest
 import yaml

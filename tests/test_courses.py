@@ -1,6 +1,5 @@
 """Courses: counts, citations, practice questions, and every lesson run top to bottom in a real kernel."""
 import json
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from grader.exam.paper import load_paper
-from grader.instance import Instance
 from grader.scoring import normalize_response, score
 from test_exam_support import (exchange_args, fetch, make_bank, make_spec, nbgrader, random_answers, submit,
                                submit_inprocess, write_answers)

@@ -300,7 +300,7 @@ def test_pass_mark_for_imported_exam_and_conflict_with_built_exam(tmp_path):
     records.import_roster(db, DATA / "roster_gbk.csv")
     register(db)
     path = tmp_path / "r.csv"
-    path.write_text(f"staff_id,exam,score,max_score,submitted_at\nMZ001,paper,50,100,2020-05-01\n", encoding="utf-8")
+    path.write_text("staff_id,exam,score,max_score,submitted_at\nMZ001,paper,50,100,2020-05-01\n", encoding="utf-8")
     records.import_results(db, path, pass_mark=50)
     assert db["exams"].get("paper")["pass_mark"] == 50
     path.write_text(f"staff_id,exam,score,max_score,submitted_at\nMZ001,{EXAM},20,30,2020-05-01\n", encoding="utf-8")

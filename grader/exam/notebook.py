@@ -1,7 +1,6 @@
 """The nbgrader source notebook of an exam: instructions, one answer cell per question, hidden tests."""
 from __future__ import annotations
 
-import json  # noqa: F401
 import pprint
 
 import nbformat

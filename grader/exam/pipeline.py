@@ -348,21 +348,7 @@ class FeedbackResult:
 
 def final_scores(instance: Instance, exam_id: str) -> dict[str, dict[str, float | None]]:
     """student -> {grade cell: manual score if a grader gave one, else the auto score}."""
-    import sqlite3
-    db = sqlite3.connect(instance.gradebook)
-    try:
-        rows = db.execute(
-            "SELECT sa.student_id, b.name, COALESCE(g.manual_score, g.auto_score) FROM grade g "
-            "JOIN submitted_notebook sn ON sn.id = g.notebook_id "
-            "JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
-            "JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell b ON b.id = g.cell_id "
-            "WHERE a.name = ?", [exam_id]).fetchall()
-    finally:
-        db.close()
-    out: dict[str, dict] = {}
-    for student, name, points in rows:
-        out.setdefault(student, {})[name] = points
-    return out
+    return GradebookWriter(instance.gradebook, exam_id).read(final=True)
 
 
 def feedback(instance: Instance, exam_id: str, force: bool = False, release_it: bool = True,

@@ -263,12 +263,14 @@ class GradebookWriter:
         finally:
             db.close()
 
-    def read(self) -> dict[str, dict[str, float | None]]:
-        """student -> {grade cell name: auto_score} for this exam, as the gradebook holds them."""
+    def read(self, final: bool = False) -> dict[str, dict[str, float | None]]:
+        """student -> {grade cell name: auto_score} for this exam, as the gradebook holds them;
+        final=True: a grader's manual score where one was given, else the auto score."""
+        score = "COALESCE(g.manual_score, g.auto_score)" if final else "g.auto_score"
         db = sqlite3.connect(self.db_path, timeout=30)
         try:
             rows = db.execute(
-                "SELECT sa.student_id, b.name, g.auto_score FROM grade g "
+                f"SELECT sa.student_id, b.name, {score} FROM grade g "
                 "JOIN submitted_notebook sn ON sn.id = g.notebook_id "
                 "JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
                 "JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell b ON b.id = g.cell_id "
@@ -276,8 +278,8 @@ class GradebookWriter:
         finally:
             db.close()
         out: dict[str, dict] = {}
-        for student, name, auto in rows:
-            out.setdefault(student, {})[name] = auto
+        for student, name, points in rows:
+            out.setdefault(student, {})[name] = points
         return out
 
 
