@@ -642,14 +642,16 @@ def exam_collect(exam_id, home):
 
 @exam.command("autograde")
 @click.argument("exam_id")
-@click.option("--fast", is_flag=True, help="score the saved answers directly, no kernels (same grades)")
+@click.option("--fast/--nbgrader", default=True,
+              help="--fast (default): score the saved answers, no kernels; --nbgrader: nbgrader autograde "
+                   "runs each (released) notebook in a kernel (same grades, ~3 s a paper)")
 @click.option("--force", is_flag=True, help="run nbgrader on every submission again, not only new ones")
 @click.option("--json", "as_json", is_flag=True, help="print every submission's score and flags as JSON")
 @home_option
 def exam_autograde(exam_id, fast, force, as_json, home):
     """Grade every collected submission into the nbgrader gradebook; report tampered/late/broken ones.
 
-    Example: lawstudy exam autograde 2020-annual --fast --home lawstudy-home
+    Example: lawstudy exam autograde 2020-annual --home lawstudy-home
     """
     import warnings
 

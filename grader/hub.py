@@ -807,6 +807,13 @@ def _exchange_guards():
                 except OSError:
                     pass
 
+        def copy_files(self):
+            """Copy as nbgrader does, then reduce each submission to its answers (grader.exam.sanitize):
+            the formgrader's autograde and its submission view then only see the released notebook."""
+            super().copy_files()
+            from grader.exam.sanitize import sanitize_collected
+            sanitize_collected(Path(self.coursedir.root), self.coursedir.assignment_id)
+
     return {"OwnSubmit": OwnSubmit, "OwnerCheckedCollect": OwnerCheckedCollect}
 
 

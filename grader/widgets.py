@@ -213,12 +213,15 @@ def read_answers(path) -> tuple[dict, list[str]]:
     """
     data = {"exam": None, "user": None, "started_at": None, "saved_at": None, "answers": {}}
     path = _Path(path)
+    from grader.safe_io import UnsafeFile, read_regular
     try:
-        if path.stat().st_size > ANSWERS_MAX_BYTES:
-            return data, ["答案文件过大 (answers file too large)"]
-        raw = _json.loads(path.read_text(encoding="utf-8"))
+        raw = _json.loads(read_regular(path, ANSWERS_MAX_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return data, ["缺少答案文件 answers.json (missing)"]
+    except UnsafeFile as error:
+        if error.errno == 27:  # EFBIG
+            return data, ["答案文件过大 (answers file too large)"]
+        return data, [f"答案文件无法读取 (unsafe: {error.strerror})"]
     except (OSError, UnicodeDecodeError, ValueError) as error:
         return data, [f"答案文件无法读取 (unreadable: {type(error).__name__})"]
     if not isinstance(raw, dict):

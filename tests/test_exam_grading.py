@@ -91,6 +91,21 @@ def world(tmp_path_factory, cli_module):
     (folder / "exam.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     submit_inprocess(home, work, EXAM, "t-patch")
     tampered["t-patch"] = ("tampered", honest_total(paper, good))
+    # code that would run with the grader's rights under nbgrader: an added cell, a `grader/`
+    # package shadowing ours on sys.path, and script in a markdown cell for the trainer's browser
+    marker = root / "pwned-by-submission"
+    work, folder = sit("t-shadow", good)
+    nb = json.loads((folder / "exam.ipynb").read_text(encoding="utf-8"))
+    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "evil2", "metadata": {},
+                           "outputs": [], "source": f"open({str(marker)!r}, 'w').write('cell')"})
+    nb["cells"].insert(1, {"cell_type": "markdown", "id": "evil3", "metadata": {},
+                           "source": "<script>fetch('/formgrader/api/x')</script><img src=x onerror=alert(1)>"})
+    (folder / "exam.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    (folder / "grader").mkdir()
+    (folder / "grader" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('shadow')\n")
+    (folder / "grader" / "widgets.py").write_text("graded = lambda *a, **k: 1000\n")
+    submit_inprocess(home, work, EXAM, "t-shadow")
+    tampered["t-shadow"] = ("tampered", honest_total(paper, good))
     # deleted and edited test cells
     work, folder = sit("t-cells", good)
     nb = json.loads((folder / "exam.ipynb").read_text(encoding="utf-8"))
@@ -151,11 +166,11 @@ def world(tmp_path_factory, cli_module):
     collect = cli_module("exam", "collect", EXAM, "--home", home, check=True)
     fast_home = root / "fast-home"
     shutil.copytree(home, fast_home, symlinks=True)
-    slow = cli_module("exam", "autograde", EXAM, "--json", "--home", home, check=True, timeout=600)
+    slow = cli_module("exam", "autograde", EXAM, "--nbgrader", "--json", "--home", home, check=True, timeout=600)
     fast = cli_module("exam", "autograde", EXAM, "--fast", "--json", "--home", fast_home, check=True)
     return {"root": root, "home": home, "fast_home": fast_home, "paper": paper, "expected": expected,
             "tampered": tampered, "collect": collect, "slow": slow, "fast": fast, "impostors": impostors,
-            "quizzes": quizzes}
+            "quizzes": quizzes, "marker": marker}
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +211,29 @@ def test_tampered_and_broken_never_score_above_honest_and_are_reported(world):
         assert ("t-late", "late") in flags and ("t-late", "overtime") in flags
         assert not any(s.startswith("s") and f != "impersonation" for s, f in flags), flags
     assert "t-patch" in world["slow"].stdout and "文件被篡改" in world["slow"].stdout
+
+
+def test_submitted_code_never_runs_and_nothing_staff_wrote_reaches_the_trainer(world):
+    """nbgrader (real kernels) graded every paper, yet the added cell and the shadowing `grader/`
+    package never ran: collected submissions hold only the released notebook and the answers."""
+    assert not world["marker"].exists(), world["marker"].read_text()
+    home = world["home"]
+    release = home / "course" / "release" / EXAM / "exam.ipynb"
+
+    def sources(path):
+        return [(c["cell_type"], "".join(c["source"])) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+
+    for kind in ("submitted", "autograded"):          # autograded: nbgrader put its hidden tests back
+        folder = home / "course" / kind / "t-shadow" / EXAM
+        assert not (folder / "grader").exists(), kind
+        got, want = sources(folder / "exam.ipynb"), sources(release)
+        assert len(got) == len(want) and [c for c in got if c[0] == "markdown"] == [c for c in want if c[0] == "markdown"]
+        text = (folder / "exam.ipynb").read_text(encoding="utf-8")
+        assert "<script" not in text and "onerror" not in text and str(world["marker"]) not in text, kind
+    original = home / "course" / "submitted-originals" / EXAM / "t-shadow"
+    assert (original / "grader" / "widgets.py").exists()            # kept for audit, privately
+    assert os.stat(home / "course" / "submitted-originals").st_mode & 0o077 == 0
+    assert "t-shadow" in world["slow"].stdout and "添加了" in world["slow"].stdout
 
 
 def test_impersonation_is_set_aside_not_graded(world):

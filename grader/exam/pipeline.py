@@ -24,6 +24,7 @@ from grader.exam import course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
 from grader.exam.notebook import NOTEBOOK, exam_notebook, grade_id
+from grader.exam.sanitize import sanitize_collected
 from grader.exam.paper import Paper, PaperAssembler, load_paper, paper_path, private_dir, save_paper
 from grader.exam.spec import CST, ExamSpec, SpecError, load_spec
 from grader.exam.submissions import (GradebookWriter, Submission, SubmissionInspector, TimingCheck,
@@ -187,6 +188,7 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
                                     submitted_at=_stamp_from_name(item.timestamp))
     if inbound.is_dir():
         nbg.check(nbg.api(instance).collect(exam_id, update=True), "collect")
+    sanitize_collected(instance.course_dir, exam_id)
     submitted = instance.course_dir / "submitted"
     collected = sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
     return CollectResult(report, collected)
@@ -251,20 +253,25 @@ def _run_nbgrader_autograde(instance: Instance, exam_id: str, progress: Progress
         return capture_log(app)
 
 
-def autograde(instance: Instance, exam_id: str, fast: bool = False, progress: Progress = _quiet,
+def autograde(instance: Instance, exam_id: str, fast: bool = True, progress: Progress = _quiet,
               force: bool = False) -> GradeResult:
     """Grade every collected submission; the gradebook ends with the answers-file scores.
 
     nbgrader runs only the submissions that are new or newer than their graded copy (a make-up
     round regrades six people, not sixty); force=True runs them all again.
 
-    --fast: no kernel; the scores go straight into the gradebook (and the files to autograded/).
-    Otherwise nbgrader autograde runs every notebook in a fresh kernel, and any grade it gives
+    Every submission is sanitized first (grader.exam.sanitize): its notebook is replaced by the
+    released one and only the answers file and time stay, so no code or HTML a staff member wrote
+    is executed or rendered on either path.
+
+    fast (the default): no kernel; the scores go straight into the gradebook (and the files to
+    autograded/). fast=False: nbgrader autograde runs every (released) notebook in a fresh kernel, and any grade it gives
     that differs from the answers-file score is reported and replaced (a higher one means the
     notebook was tampered with; a missing one means nbgrader could not run it).
     """
     started = time.perf_counter()
     paper = load_paper(instance.papers, exam_id)
+    sanitize_collected(instance.course_dir, exam_id)    # nothing a staff member wrote runs or renders
     subs = inspect_all(instance, paper)
     result = GradeResult([], 0.0, fast)
     for sub in subs:

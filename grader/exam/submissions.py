@@ -16,6 +16,8 @@ from pathlib import Path
 
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
+from grader.exam.sanitize import NOTEBOOK_MAX_BYTES, ORIGINALS
+from grader.safe_io import read_regular
 from grader.scoring import normalize_response, score
 from grader.widgets import ANSWERS_FILE, read_answers
 
@@ -118,9 +120,11 @@ class SubmissionInspector:
             sub.flag("tampered", f"答案类型或选项无效（按未作答计）: {', '.join(wrong[:5])}")
 
     def check_notebook(self, sub: Submission) -> None:
-        path = sub.folder / NOTEBOOK
+        """Flag deleted, changed or added cells in the notebook AS SUBMITTED (the kept original
+        when the submission was sanitized: the folder itself then holds the released notebook)."""
+        path = original_folder(sub.folder) / NOTEBOOK
         try:
-            nb = json.loads(path.read_text(encoding="utf-8"))
+            nb = json.loads(read_regular(path, NOTEBOOK_MAX_BYTES).decode("utf-8"))
             cells = nb["cells"]
             if not isinstance(cells, list):
                 raise TypeError("cells")
@@ -172,13 +176,24 @@ class TimingCheck:
                 sub.flag("overtime", f"用时 {used.total_seconds() / 60:.0f} 分钟，超过时限 {self.spec.time_limit} 分钟")
 
 
+def original_folder(folder: Path) -> Path:
+    """Where the submission in `folder` (course/submitted/STUDENT/ID) came from as submitted:
+    its kept original when it was sanitized (course/submitted-originals/ID/STUDENT), else itself."""
+    folder = Path(folder)
+    if (folder / ".sanitized").is_file():
+        kept = folder.parents[2] / ORIGINALS / folder.name / folder.parent.name
+        if kept.is_dir():
+            return kept
+    return folder
+
+
 def copy_submission(src: Path, dest: Path) -> None:
     """What autograde leaves in autograded/: the submitted files (here: as submitted, not re-run)."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for item in src.iterdir():
-        if item.is_file():
+        if item.is_file() and not item.is_symlink():
             shutil.copyfile(item, dest / item.name)
 
 
