@@ -10,6 +10,7 @@ Examples (each one is run by tests/test_readme.py):
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -170,9 +171,11 @@ def course_release(course_id, home):
     """
     from grader import course as course_api
     try:
-        outbound = _exam_call(course_api.release_course, Instance.from_env(home).ensure(), course_id)
+        inst = Instance.from_env(home).ensure()
+        outbound = _exam_call(course_api.release_course, inst, course_id)
     except ValueError as error:
         fail(str(error))
+    _give_back_to_grader(inst)
     click.secho(f"已发布课程 {course_id}（{outbound}）；职工在 Nbgrader → Assignments 中领取，学完后点 Submit", fg="green")
 
 
@@ -184,6 +187,7 @@ def course_collect(course_id, home):
 
     Example: lawstudy course collect burial --home lawstudy-home
     """
+    _as_grader_on_hub(home)
     from grader import course as course_api
     result = _exam_call(course_api.collect_course, Instance.from_env(home), course_id)
     for student in result.unknown:
@@ -568,6 +572,36 @@ def _exam_progress(label: str):
     return bar()
 
 
+def _as_grader_on_hub(home) -> None:
+    """On a hub instance, root hands a step that touches the exchange (which staff write) to the
+    course's grader account and exits with its result; elsewhere it returns at once."""
+    inst = Instance.from_env(home)
+    if os.geteuid() != 0:
+        return
+    from grader import hub
+    if not hub.is_hub_instance(inst):
+        return
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if arg == "--home":
+            skip = True
+            continue
+        if not arg.startswith("--home="):
+            args.append(arg)
+    sys.exit(hub.run_as_grader(inst, args + ["--home", str(inst.home)]))
+
+
+def _give_back_to_grader(inst) -> None:
+    """After root wrote the course (a build from the root-only banks), the grader owns it again."""
+    if os.geteuid() == 0:
+        from grader import hub
+        if hub.is_hub_instance(inst):
+            hub.apply_permissions(inst)
+
+
 def _exam_call(function, *args, **kwargs):
     from grader.exam import ExamError, SpecError
     from grader.exam.course import NbgraderFailed
@@ -598,6 +632,7 @@ def exam_build(exam_id, quizzes, force, home):
     inst = Instance.from_env(home)
     with _exam_progress(f"组卷 {exam_id}") as progress:
         result = _exam_call(exam_api.build, inst, exam_id, quizzes=quizzes, force=force, progress=progress)
+    _give_back_to_grader(inst)
     paper = result.paper
     if result.unchanged:
         click.echo(f"《{paper.spec.title}》已发布，题库与考试设置未变，试卷无需重建（{result.paper_file}）")
@@ -619,6 +654,7 @@ def exam_release(exam_id, home):
 
     Example: lawstudy exam release 2020-annual --home lawstudy-home
     """
+    _as_grader_on_hub(home)
     from grader import exam as exam_api
     outbound = _exam_call(exam_api.release, Instance.from_env(home), exam_id)
     click.secho(f"已发布 {exam_id}（{outbound}）；职工在 JupyterLab 菜单 Nbgrader → Assignments 中领取", fg="green")
@@ -632,6 +668,7 @@ def exam_collect(exam_id, home):
 
     Example: lawstudy exam collect 2020-annual --home lawstudy-home
     """
+    _as_grader_on_hub(home)
     from grader import exam as exam_api
     result = _exam_call(exam_api.collect, Instance.from_env(home), exam_id)
     for item in result.inbound.set_aside:
@@ -653,6 +690,7 @@ def exam_autograde(exam_id, fast, force, as_json, home):
 
     Example: lawstudy exam autograde 2020-annual --home lawstudy-home
     """
+    _as_grader_on_hub(home)
     import warnings
 
     from grader import exam as exam_api
@@ -687,6 +725,7 @@ def exam_feedback(exam_id, force, no_release, home):
 
     Example: lawstudy exam feedback 2020-annual --home lawstudy-home
     """
+    _as_grader_on_hub(home)
     from grader import exam as exam_api
     inst = Instance.from_env(home)
     with _exam_progress(f"反馈 {exam_id}") as progress:
@@ -764,16 +803,23 @@ def demo_command(home, fast):
 @cli.command("lab")
 @home_option
 @click.option("--port", default=8888, show_default=True)
-@click.option("--token", default=None, help="访问令牌（默认由 JupyterLab 生成）")
 @click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
 @click.option("--as", "as_staff", help="以该工号的身份考试（单机体验时用）")
-def lab_command(home, port, token, no_browser, as_staff):
+@click.option("--allow-root", is_flag=True,
+              help="允许以 root 运行（不建议：内核将拥有 root 权限；仅用于只有 root 账号的试用机器）")
+def lab_command(home, port, no_browser, as_staff, allow_root):
     """Open JupyterLab on the instance: lessons under 课程/, exams in the Assignments tab.
+
+    The access token is $JUPYTER_TOKEN, or a new random one (printed in the URL); it is never
+    put on a command line. Refuses to run as root unless --allow-root is given.
 
     Example: lawstudy lab --home lawstudy-demo --port 8888
     """
     from grader import demo as demo_api
+    if os.geteuid() == 0 and not allow_root:
+        fail("不要以 root 运行 JupyterLab（其中的代码都将以 root 身份执行）：请用普通账号运行；"
+             "多人使用请部署 JupyterHub（lawstudy hub）。只有 root 账号的试用机器上可加 --allow-root")
     inst = Instance.from_env(home or "lawstudy-demo")
     if not inst.home.is_dir():
         fail(f"{inst.home} 不存在：请先运行 lawstudy demo 或 lawstudy course build --home {inst.home}")
-    sys.exit(demo_api.lab(inst, port, token, not no_browser, as_staff))
+    sys.exit(demo_api.lab(inst, port, not no_browser, as_staff))

@@ -30,7 +30,9 @@ from grader.exam.spec import CST
 from grader.instance import COURSE_ID, Instance, username
 from grader.widgets import ANSWERS_FILE
 
-EXAM_ID = "2020-annual"
+SOURCE_EXAM = "2020-annual"          # the demo sits a copy of this spec ...
+EXAM_ID = "demo-2020-annual"          # ... under its own id and seed, so no real exam shares its paper
+DEMO_SEED = 20201116
 YEAR = 2020
 MARKER = ".lawstudy-demo"
 DEFAULT_HOME = "lawstudy-demo"
@@ -64,6 +66,8 @@ def prepare_home(home: Path) -> Instance:
         if not (home / MARKER).exists():
             raise DemoError(f"{home} 已存在且不是演示实例；请换一个目录（--home）")
         shutil.rmtree(home)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(home, 0o700)
     inst = Instance(home).ensure()
     (home / MARKER).write_text("created by lawstudy demo; safe to delete\n", encoding="utf-8")
     return inst
@@ -206,8 +210,8 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
             tick(i + 1, len(done), f"{c.title} {p.name}")
         course_api.collect_course(inst, c.id)
 
-    say("考试：nbgrader 组卷并发布 2020年度学法用法知识考试")
-    pipeline.build(inst, EXAM_ID, force=True)
+    say("考试：nbgrader 组卷并发布 2020年度学法用法知识考试（演示卷）")
+    pipeline.build(inst, EXAM_ID, quizzes=demo_quizzes(inst), force=True)
     pipeline.release(inst, EXAM_ID)
     paper = load_paper(inst.papers, EXAM_ID)
     spec = paper.spec
@@ -247,7 +251,41 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     report = report_api.build(db, YEAR)
     inst.reports.mkdir(parents=True, exist_ok=True)
     files = [report_api.write(report, inst.reports / f"{REPORT_NAME}{suffix}") for suffix in (".xlsx", ".html", ".md")]
+    make_private(inst.home)
     return DemoResult(inst.home, report, [Path(f) for f in files], len(graded.submissions), len(makeup))
+
+
+def demo_quizzes(inst: Instance) -> Path:
+    """A private copy of the banks with the demo's own exam spec: SOURCE_EXAM under EXAM_ID and
+    DEMO_SEED. The demo's answers are readable in its records; a real exam built from the real
+    spec must not be the same paper."""
+    import yaml
+
+    from grader.bank import default_quizzes_dir
+    source = default_quizzes_dir()
+    target = inst.home / "demo-quizzes"
+    if target.exists():
+        shutil.rmtree(target)
+    (target / "exams").mkdir(parents=True)
+    os.chmod(target, 0o700)
+    for bank in source.glob("*.yaml"):
+        shutil.copyfile(bank, target / bank.name)
+    spec = yaml.safe_load((source / "exams" / f"{SOURCE_EXAM}.yaml").read_text(encoding="utf-8"))
+    spec.update(id=EXAM_ID, seed=DEMO_SEED, title=spec.get("title", SOURCE_EXAM) + "（演示）")
+    (target / "exams" / f"{EXAM_ID}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
+                                                      encoding="utf-8")
+    return target
+
+
+def make_private(home: Path) -> None:
+    """The demo's files are its runner's alone (0700 folders, 0600 files): its records and desks
+    hold every answer of its paper."""
+    for dirpath, dirnames, filenames in os.walk(home):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.lstat(path).st_mode & 0o700)
+    os.chmod(home, 0o700)
 
 
 # ------------------------------------------------------------------ lab
@@ -268,12 +306,12 @@ def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
     return desk
 
 
-def lab_command(desk: Path, port: int, token: str | None, open_browser: bool) -> list[str]:
+def lab_command(desk: Path, port: int, open_browser: bool) -> list[str]:
+    """The JupyterLab command line. It never carries the token (any user on the machine can read a
+    command line in /proc): the token goes in the environment, JUPYTER_TOKEN."""
     cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--ServerApp.root_dir={desk}",
            f"--port={port}", "--ip=127.0.0.1",
            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if token is not None:
-        cmd.append(f"--IdentityProvider.token={token}")
     if not open_browser:
         cmd.append("--no-browser")
     if os.geteuid() == 0:
@@ -281,14 +319,37 @@ def lab_command(desk: Path, port: int, token: str | None, open_browser: bool) ->
     return cmd
 
 
-def lab(inst: Instance, port: int = 8888, token: str | None = None, open_browser: bool = True,
-        as_staff: str | None = None) -> int:
-    """Run JupyterLab on the instance until interrupted (Ctrl+C)."""
+def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: str | None = None) -> int:
+    """Run JupyterLab on the instance until interrupted (Ctrl+C, SIGTERM or SIGHUP stop it too).
+
+    The token is $JUPYTER_TOKEN if set, else a new random one; JupyterLab prints the URL with it.
+    JupyterLab runs in its own process group, which is ended with this command.
+    """
+    import secrets
+    import signal
     desk = lab_desk(inst, as_staff)
     env = dict(os.environ)
+    env["JUPYTER_TOKEN"] = env.get("JUPYTER_TOKEN") or secrets.token_hex(24)
     if as_staff:
         env["JUPYTERHUB_USER"] = username(as_staff)
+    proc = subprocess.Popen(lab_command(desk, port, open_browser), cwd=desk, env=env, start_new_session=True)
+
+    def end(*_):
+        raise KeyboardInterrupt
+    previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return subprocess.call(lab_command(desk, port, token, open_browser), cwd=desk, env=env)
+        return proc.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass

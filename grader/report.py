@@ -22,6 +22,7 @@ import csv
 import html
 import io
 import json
+import re
 import os
 from pathlib import Path
 
@@ -330,13 +331,30 @@ def people_csv_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}_人员名单.csv")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|!~])")
+
+
+def csv_text(value):
+    """A CSV cell that a spreadsheet opens as text, never as a formula: a string starting with
+    = + - @ TAB or CR gets a leading apostrophe (OWASP, "CSV Injection"). Numbers pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def md_text(value: str) -> str:
+    """Text for a Markdown table cell: Markdown and HTML characters escaped, one line."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ").replace("\r", " ")
+
+
 def write_csv(report: dict, path: Path, people: Path | None = None) -> None:
     """FILE.csv: the figures (全局, per 科室, per 类别); FILE_人员名单.csv: each person and status."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["范围", "名称", *[h for _, h in GROUP_HEADERS]])
         for row in summary_rows(report):
-            w.writerow([f"{v:.4f}" if isinstance(v, float) and k in RATE_KEYS else ("" if v is None else v)
+            w.writerow([f"{v:.4f}" if isinstance(v, float) and k in RATE_KEYS else ("" if v is None else csv_text(v))
                         for (k, v) in zip(["", ""] + [k for k, _ in GROUP_HEADERS], row)])
     people = people or people_csv_path(path)
     _, columns = LIST_TABLES["people"]
@@ -344,7 +362,7 @@ def write_csv(report: dict, path: Path, people: Path | None = None) -> None:
         w = csv.writer(fh)
         w.writerow([h for _, h in columns])
         for p in report["people"]:
-            w.writerow(["" if _value(p, k) is None else _value(p, k) for k, _ in columns])
+            w.writerow(["" if _value(p, k) is None else csv_text(_value(p, k)) for k, _ in columns])
 
 
 def write_md(report: dict, path: Path) -> None:
@@ -360,13 +378,14 @@ def write_md(report: dict, path: Path) -> None:
         name = "department" if key == "departments" else "category"
         lines += [f"## {title}", "", "| " + ("科室" if name == "department" else "类别") + " | "
                   + " | ".join(h for _, h in GROUP_HEADERS) + " |", "|---|" + "---:|" * len(GROUP_HEADERS)]
-        lines += ["| " + r[name] + " | " + " | ".join(_fmt(k, r[k]) for k, _ in GROUP_HEADERS) + " |" for r in report[key]]
+        lines += ["| " + md_text(r[name]) + " | " + " | ".join(_fmt(k, r[k]) for k, _ in GROUP_HEADERS) + " |"
+                  for r in report[key]]
         lines.append("")
     weakest = [q for q in report["questions"] if q["answered"]][:10]
     if weakest:
         lines += ["## 正确率最低的题目（需重点讲解）", "", "| 题号 | 法律依据 | 正确率 | 作答人次 | 题干 |", "|---|---|---:|---:|---|"]
-        lines += [f"| {q['question_id']} | 《{q['law']}》第{q['article']}条 | {pct(q['correct_rate'])} | {q['answered']} | {q['stem'] or ''} |"
-                  for q in weakest]
+        lines += [f"| {md_text(q['question_id'])} | 《{md_text(q['law'])}》第{q['article']}条 | {pct(q['correct_rate'])} "
+                  f"| {q['answered']} | {md_text(q['stem'] or '')} |" for q in weakest]
         lines.append("")
     for key in ("absent", "failed", "exempt", "flagged"):
         title, columns = LIST_TABLES[key]
@@ -391,7 +410,7 @@ def _fmt(key: str, value) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value).replace("|", "｜").replace("\n", " ")
+    return md_text(value)
 
 
 # ------------------------------------------------------------------ xlsx (openpyxl, native charts)
@@ -422,6 +441,10 @@ def write_xlsx(report: dict, path: Path) -> None:
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
     def cell(ws, key, value):
+        if isinstance(value, str) and value.startswith("="):
+            c = WriteOnlyCell(ws, value=value)
+            c.data_type = "s"      # a name like =HYPERLINK(...) stays text, never a live formula
+            return c
         if key not in RATE_KEYS or value is None:
             return value  # plain values: a styled cell object per cell is slow for 200,000 rows
         c = WriteOnlyCell(ws, value=value)
@@ -465,7 +488,7 @@ def write_xlsx(report: dict, path: Path) -> None:
         name = "department" if key == "departments" else "category"
         rows = report[key]
         for r in rows:
-            ws.append([r[name]] + [cell(ws, k, r[k]) for k, _ in GROUP_HEADERS])
+            ws.append([cell(ws, name, r[name])] + [cell(ws, k, r[k]) for k, _ in GROUP_HEADERS])
         if rows:
             chart = BarChart()
             chart.type = "bar" if len(rows) > 8 else "col"
@@ -494,7 +517,8 @@ def write_xlsx(report: dict, path: Path) -> None:
         header(ws, [h for _, h in columns])
         rated = [k in RATE_KEYS for k, _ in columns]
         for r in report[key]:
-            ws.append([cell(ws, k, _value(r, k)) if rate else _value(r, k) for (k, _), rate in zip(columns, rated)])
+            ws.append([cell(ws, k, _value(r, k)) if rate or isinstance(_value(r, k), str) else _value(r, k)
+                       for (k, _), rate in zip(columns, rated)])
         if key == "questions":
             answered = [q for q in report["questions"] if q["answered"]]
             shown = min(10, len(answered))
