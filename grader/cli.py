@@ -44,18 +44,38 @@ def quiz():
     """题库：检查、导入、导出 (question banks)."""
 
 
+def _as_of(value):
+    """--as-of DATE (YYYY-MM-DD), default today."""
+    from grader.laws import to_date, today
+    try:
+        return to_date(value) if value else today()
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--as-of") from None
+
+
+AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="按该日施行的法规版本检查（默认今天）")
+
+
 @quiz.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
-def quiz_check(paths, as_json):
+@AS_OF
+def quiz_check(paths, as_json, as_of):
     """Check banks (default: all of quizzes/): schema, answers, unique ids, quotes against the law.
 
-    Example: lawstudy quiz check quizzes/burial.yaml
+    A quote is checked against the version its basis entry (or bank) names, else the version in
+    force on --as-of. Prints, per law, how many exam questions are valid on that date.
+
+    Example: lawstudy quiz check quizzes/burial.yaml --as-of 2026-03-01
     """
-    result = bank_api.check(list(paths) or None)
+    day = _as_of(as_of)
+    result = bank_api.check(list(paths) or None, as_of=day)
     for problem in result.problems:
         click.secho(str(problem), fg="red")
     summary = result.summary()
+    summary["as_of"] = day.isoformat()
+    summary["valid_exam_questions"] = {law: {"valid": v, "total": n}
+                                       for law, (v, n) in result.valid_exam_questions(day).items()}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -63,6 +83,10 @@ def quiz_check(paths, as_json):
         click.echo("按题型: " + "，".join(f"{bank_api.TYPE_NAMES.get(k, k)} {v}" for k, v in summary["by_type"].items()))
         click.echo("按用途: " + "，".join(f"{bank_api.POOL_NAMES.get(k, k)} {v}" for k, v in summary["by_pool"].items()))
         click.echo("按法规: " + "，".join(f"《{k}》{v}" for k, v in summary["by_law"].items()))
+        click.echo(f"{day.isoformat()} 有效的考试题（所引版本均在施行）:")
+        for law, row in summary["valid_exam_questions"].items():
+            line = f"  《{law}》 {row['valid']}/{row['total']}"
+            click.secho(line, fg=None if row["valid"] == row["total"] else "yellow")
     if result.problems:
         fail(f"发现 {len(result.problems)} 个问题", 1)
     click.secho("检查通过", fg="green")
@@ -73,7 +97,8 @@ def quiz_check(paths, as_json):
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="quizzes/BANK.yaml")
 @click.option("--title", help="题库名称")
 @click.option("--force", is_flag=True, help="overwrite an existing bank file")
-def quiz_import(source, output, title, force):
+@AS_OF
+def quiz_import(source, output, title, force, as_of):
     """Import an Excel (.xlsx) or CSV 题库 into a YAML bank; any bad row writes nothing.
 
     Example: lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
@@ -82,7 +107,7 @@ def quiz_import(source, output, title, force):
         fail(f"{output} 已存在；如需覆盖请加 --force")
     others = [p for p in bank_api.bank_paths([output.parent]) if p.resolve() != output.resolve()] if output.parent.is_dir() else []
     try:
-        bank = bank_api.import_sheet(source, bank_id=output.stem, title=title, others=others)
+        bank = bank_api.import_sheet(source, bank_id=output.stem, title=title, others=others, as_of=_as_of(as_of))
     except bank_api.BankError as error:
         for problem in error.problems:
             click.secho(str(problem), fg="red", err=True)
