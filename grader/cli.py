@@ -154,16 +154,19 @@ def course():
 
 
 @course.command("check")
-def course_check():
-    """Check every lesson: cited articles exist, quotes are verbatim, practice questions are practice-pool.
+@AS_OF
+def course_check(as_of):
+    """Check every lesson: cited articles exist, quotes are verbatim, practice questions are practice-pool,
+    and the versions the lessons cite (course.yaml `laws:`) are in force on --as-of (default today).
 
-    Example: lawstudy course check
+    Example: lawstudy course check --as-of 2026-01-01
     """
     from grader import course as course_api
-    questions = bank_api.questions_by_id(bank_api.check().banks)
+    day = _as_of(as_of)
+    questions = bank_api.questions_by_id(bank_api.check(as_of=day).banks)
     problems = []
     for c in course_api.load_courses():
-        problems += course_api.check_course(c, questions)
+        problems += course_api.check_course(c, questions, as_of=day)
         click.echo(f"{c.title}（{c.id}）：{len(c.lessons)} 课，{c.hours:g} 学时")
     for problem in problems:
         click.secho(str(problem), fg="red")
