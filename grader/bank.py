@@ -752,10 +752,11 @@ def write_sheet(bank: Bank, path: Path) -> None:
 def template_bank() -> Bank:
     """One real, checked example row for the empty template."""
     example = Question(
-        id="burial-001", type="single", stem="下列哪类地区应当实行火葬？",
-        options={"A": "人口稠密、耕地较少、交通方便的地区", "B": "少数民族聚居的地区",
-                 "C": "山区和偏远农村", "D": "所有地区"},
-        answer="A", explanation="殡葬管理条例第四条规定，人口稠密、耕地较少、交通方便的地区，应当实行火葬。",
-        basis=[Citation("殡葬管理条例", 4, "人口稠密、耕地较少、交通方便的地区，应当实行火葬")],
+        id="burial-001", type="single", stem="依照《殡葬管理条例》（2025年修订），在实行火葬的地区，遗体应当在哪里火化？",
+        options={"A": "就地、就近在殡仪馆火化", "B": "由丧属自行选择任何地区的殡仪馆火化",
+                 "C": "在死者户籍所在地的殡仪馆火化", "D": "在丧属居住地的殡仪馆火化"},
+        answer="A", explanation="殡葬管理条例（2025年修订）第二十九条规定，在实行火葬的地区，遗体应当就地、就近在殡仪馆火化；"
+                                "确需跨区域运输遗体的，要凭运输目的地民政部门出具的遗体接收证明。",
+        basis=[Citation("殡葬管理条例", 29, "在实行火葬的地区，遗体应当就地、就近在殡仪馆火化", "2025-12-12")],
         pool="practice", points=2, difficulty=1, tags=["火葬区"])
     return Bank("burial", "殡葬管理（示例）", [example])
