@@ -92,8 +92,10 @@ def _target(laws: Library, old: Version, as_of, to: str | None) -> Version | Non
 
 def question_impact(banks: list, laws: Library, as_of, law: str | None = None,
                     to: str | None = None) -> list[ImpactRow]:
-    """Rows for every basis entry citing a version not in force on `as_of` (only `law`'s if given)."""
+    """Rows for every basis entry citing a version no longer in force on `as_of` (only `law`'s if
+    given); with `to`, every entry of `law` not already on that version."""
     only = laws.statute(law).title if law else None
+    as_of = to_date(as_of)
     rows = []
     for b in banks:
         for q in b.questions:
@@ -101,8 +103,8 @@ def question_impact(banks: list, laws: Library, as_of, law: str | None = None,
                 if only and c.law != only:
                     continue
                 old = laws.statute(c.law).version(c.version)
-                if old.in_force(as_of) and not to:
-                    continue
+                if (old.in_force(as_of) or as_of < old.in_force_from) and not to:
+                    continue                      # in force, or not yet: nothing superseded it
                 target = _target(laws, old, as_of, to)
                 if target is not None and target.name == old.name and target.title == old.title:
                     continue
@@ -120,12 +122,14 @@ def lesson_impact(courses: list, laws: Library, as_of, law: str | None = None) -
     force on `as_of`. Explicitly dated citations (`，2012年版`, version=) are deliberate: not listed."""
     from grader.course import lesson_citations, pinned_versions
     only = laws.statute(law).title if law else None
+    as_of = to_date(as_of)
     rows = []
     for course in courses:
         pins, _ = pinned_versions(course, laws)
         for lesson in course.lessons:
             for c in lesson_citations(lesson, pins, laws, as_of):
-                if c.error or c.explicit or c.version.in_force(as_of) or (only and c.law != only):
+                if (c.error or c.explicit or c.version.in_force(as_of) or as_of < c.version.in_force_from
+                        or (only and c.law != only)):
                     continue
                 target = laws.successor(c.version, as_of)
                 outcome, number = locate(laws, c.version, c.article, c.quote, target)

@@ -475,7 +475,12 @@ class Library:
         return v
 
 
-@functools.lru_cache(maxsize=4)
 def library(folder: str | None = None) -> Library:
-    """The shared Library for `folder` (default: `laws_dir()`), built once per process."""
-    return Library(Path(folder) if folder else None)
+    """The shared Library for `folder` (default: `laws_dir()`, so $LAWSTUDY_LAWS is honoured),
+    built once per folder per process."""
+    return _library(str(Path(folder) if folder else laws_dir()))
+
+
+@functools.lru_cache(maxsize=4)
+def _library(folder: str) -> Library:
+    return Library(Path(folder))
