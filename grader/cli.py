@@ -92,6 +92,8 @@ def quiz_check(paths, as_json, as_of):
         for law, row in summary["valid_exam_questions"].items():
             line = f"  《{law}》 {row['valid']}/{row['total']}"
             click.secho(line, fg=None if row["valid"] == row["total"] else "yellow")
+        if any(row["valid"] < row["total"] for row in summary["valid_exam_questions"].values()):
+            click.echo("（所引版本在该日不施行的考试题不会被组卷；运行 lawstudy laws impact 查看需要迁移或改写的题目）")
     if result.problems:
         fail(f"发现 {len(result.problems)} 个问题", 1)
     click.secho("检查通过", fg="green")
