@@ -252,6 +252,7 @@ class Version:
         return self._law
 
     def article(self, number: int | str) -> Article:
+        """Article `number` of this version's text. Raises LawError if it has no such article."""
         return self.text.article(number)
 
 
@@ -289,6 +290,7 @@ class Statute:
 
     @property
     def latest(self) -> Version:
+        """The newest version shipped (in force or not)."""
         return self.versions[-1]
 
 
