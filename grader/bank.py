@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.laws import (CITATION, LawError, Library, cn_date, cn_to_int, int_to_cn, library, normalize, to_date,
-                         today, version_name)
+from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
 from grader.scoring import TYPES, Key
 
 LETTERS = "ABCDEF"
@@ -62,6 +61,17 @@ class Citation:
     @property
     def label(self) -> str:
         return f"《{self.law}》第{int_to_cn(self.article)}条"
+
+    @property
+    def cited(self) -> str:
+        """The label with the version staff know it by: 《殡葬管理条例》第四条（2012年修订）."""
+        if not self.version:
+            return self.label
+        try:
+            name = library().statute(self.law).version(self.version).year_label
+        except LawError:
+            name = self.version
+        return f"{self.label}（{name}）"
 
     def to_dict(self) -> dict:
         data = {"law": self.law}

@@ -240,15 +240,10 @@ def practice_data(banks: list[Bank]) -> dict:
     out = {}
     for q in (q for b in banks for q in b.questions if q.pool == "practice"):
         data = q.to_dict()
-        data["basis"] = [dict(c, citation=f"《{c['law']}》第{_cn(c['article'])}条") for c in data["basis"]]
+        data["basis"] = [dict(c, citation=cited.cited) for c, cited in zip(data["basis"], q.basis)]
         out[q.id] = {k: data[k] for k in ("id", "type", "stem", "options", "answer", "explanation", "basis",
                                           "points", "partial") if k in data}
     return {"questions": out}
-
-
-def _cn(n: int) -> str:
-    from grader.laws import int_to_cn
-    return int_to_cn(n)
 
 
 def lesson_notebook(lesson: Lesson, pins: dict[str, str] | None = None, as_of=None,

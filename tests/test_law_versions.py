@@ -5,7 +5,6 @@ does not depend on the shipped texts or on today's date; a few check the shipped
 """
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -139,7 +139,7 @@ class PaperAssembler:
                     points=float(quota.points if quota.points is not None else q.points),
                     partial=float(q.partial or 0), explanation=q.explanation,
                     basis=[{"law": c.law, "version": c.version, "article": c.article, "quote": c.quote,
-                            "citation": c.label} for c in q.basis]))
+                            "citation": c.cited} for c in q.basis]))
         if short:
             raise SpecError("题目不够组卷:\n" + "\n".join(short))
         return Paper(self.spec, chosen, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
