@@ -6,6 +6,7 @@ answer key, a quote the law does not contain) is caught before any staff member 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize
+from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
 from grader.scoring import TYPES, Key
 
 LETTERS = "ABCDEF"
@@ -51,13 +52,33 @@ class Problem:
 
 @dataclass
 class Citation:
+    """One basis entry: 《law》第article条 of `version` (its date, 'YYYY-MM-DD'), quoted."""
     law: str
     article: int
     quote: str
+    version: str = ""
 
     @property
     def label(self) -> str:
         return f"《{self.law}》第{int_to_cn(self.article)}条"
+
+    @property
+    def cited(self) -> str:
+        """The label with the version staff know it by: 《殡葬管理条例》第四条（2012年修订）."""
+        if not self.version:
+            return self.label
+        try:
+            name = library().statute(self.law).version(self.version).year_label
+        except LawError:
+            name = self.version
+        return f"{self.label}（{name}）"
+
+    def to_dict(self) -> dict:
+        data = {"law": self.law}
+        if self.version:
+            data["version"] = self.version
+        data.update(article=self.article, quote=self.quote)
+        return data
 
 
 @dataclass
@@ -76,6 +97,21 @@ class Question:
     partial: float = 0
     bank: str = ""
     line: int = 0
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    def valid_on(self, day) -> bool:
+        """Whether every version this question cites is in force on `day` (validity is computed:
+        from the latest in-force date of the cited versions until the earliest date one stops)."""
+        day = to_date(day)
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day < self.valid_until))
+
+    @property
+    def validity(self) -> str:
+        """'2026-03-30 起' / '2012-11-09 至 2026-03-30（不含）' for messages."""
+        start = self.valid_from.isoformat() if self.valid_from else "—"
+        return f"{start} 起" if self.valid_until is None else f"{start} 至 {self.valid_until.isoformat()}（不含）"
 
     @property
     def key(self) -> Key:
@@ -94,7 +130,7 @@ class Question:
             data["options"] = dict(self.options)
         data["answer"] = sorted(self.answer) if self.type == "multiple" else self.answer
         data["explanation"] = self.explanation
-        data["basis"] = [{"law": c.law, "article": c.article, "quote": c.quote} for c in self.basis]
+        data["basis"] = [c.to_dict() for c in self.basis]
         data["points"] = int(self.points) if float(self.points).is_integer() else self.points
         data["difficulty"] = self.difficulty
         data["tags"] = list(self.tags)
@@ -110,16 +146,30 @@ class Bank:
     title: str
     questions: list[Question]
     path: Path | None = None
+    versions: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"bank": self.id, "title": self.title, "questions": [q.to_dict() for q in self.questions]}
+        data = {"bank": self.id, "title": self.title}
+        if self.versions:
+            data["versions"] = dict(self.versions)
+        data["questions"] = [q.to_dict() for q in self.questions]
+        return data
 
 
 # ---------------------------------------------------------------- validation
 
-def validate_question(raw: dict, where: str, file: str, laws: Library) -> tuple[Question | None, list[Problem]]:
-    """Check one question given as a mapping; return the question (if usable) and every problem."""
+def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=None,
+                      defaults: dict[str, str] | None = None) -> tuple[Question | None, list[Problem]]:
+    """Check one question given as a mapping; return the question (if usable) and every problem.
+
+    Each basis quote is checked against the version it names (`version:`), else the bank's default
+    for that law (`defaults`, title -> version), else the version in force on `as_of` (default
+    today). A quote found only in another version is reported in plain words naming that version.
+    The question's validity (valid_from / valid_until) is computed from the versions cited.
+    """
     problems: list[Problem] = []
+    as_of = to_date(as_of) if as_of is not None else today()
+    defaults = defaults or {}
 
     def bad(message: str) -> None:
         problems.append(Problem(file, where, message))
@@ -188,11 +238,12 @@ def validate_question(raw: dict, where: str, file: str, laws: Library) -> tuple[
     if not isinstance(basis_raw, list):
         bad("basis 应为列表，每项含 law、article、quote")
         basis_raw = []
+    cited_versions = []
     for i, item in enumerate(basis_raw, 1):
         if not isinstance(item, dict) or not {"law", "article", "quote"} <= set(item):
-            bad(f"法律依据第{i}项应含 law、article、quote")
+            bad(f"法律依据第{i}项应含 law、article、quote（及 version）")
             continue
-        extra = set(item) - {"law", "article", "quote"}
+        extra = set(item) - {"law", "article", "quote", "version"}
         if extra:
             bad(f"法律依据第{i}项有未知字段: {', '.join(sorted(extra))}")
         try:
@@ -202,16 +253,22 @@ def validate_question(raw: dict, where: str, file: str, laws: Library) -> tuple[
             continue
         quote = str(item["quote"] or "")
         try:
-            law = laws.law(str(item["law"]))
-            article = law.article(number)
-        except LawError as error:
+            statute = laws.statute(str(item["law"]))
+            named = item.get("version") or defaults.get(statute.title)
+            version = laws.version(statute.title, named, as_of)
+            article = version.article(number)
+        except (LawError, ValueError) as error:
             bad(f"法律依据第{i}项: {error}")
             continue
         if not normalize(quote):
             bad(f"法律依据第{i}项没有依据原文（quote）")
         elif not article.contains(quote):
-            bad(f"依据原文与{article.citation}不符：“{quote}”不在该条原文中")
-        basis.append(Citation(law.title, number, quote))
+            elsewhere = laws.elsewhere_message(statute.title, quote, version)
+            which = f"{version.citation}{article.label}"
+            bad(f"依据原文不在{which}中：{elsewhere}" if elsewhere
+                else f"依据原文与{which}不符：“{quote}”不在该条原文中")
+        basis.append(Citation(statute.title, number, quote, version.name))
+        cited_versions.append(version)
 
     points = raw.get("points", 2)
     if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
@@ -233,9 +290,12 @@ def validate_question(raw: dict, where: str, file: str, laws: Library) -> tuple[
 
     if problems:
         return None, problems
+    ends = [v.in_force_until for v in cited_versions if v.in_force_until]
     return Question(id=qid, type=qtype, stem=raw["stem"], answer=answer, explanation=raw["explanation"],
                     basis=basis, pool=pool, options=options, points=points, difficulty=difficulty,
-                    tags=tags, partial=partial), problems
+                    tags=tags, partial=partial,
+                    valid_from=max((v.in_force_from for v in cited_versions), default=None),
+                    valid_until=min(ends, default=None)), problems
 
 
 def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
@@ -272,7 +332,24 @@ def _question_lines(text: str) -> list[int]:
     return []
 
 
-def parse_bank(path: Path, laws: Library) -> tuple[Bank | None, list[tuple[Question, str, str]], list[Problem]]:
+def bank_versions(raw, laws: Library, file: str) -> tuple[dict[str, str], list[Problem]]:
+    """A bank's top-level `versions: {title: YYYY-MM-DD}` as full title -> version name, checked."""
+    out, problems = {}, []
+    if raw in (None, {}):
+        return out, problems
+    if not isinstance(raw, dict):
+        return out, [Problem(file, "versions", "versions 应为 法规名称: 版本日期（YYYY-MM-DD）的对应")]
+    for title, name in raw.items():
+        try:
+            statute = laws.statute(str(title))
+            out[statute.title] = statute.version(name).name
+        except (LawError, ValueError) as error:
+            problems.append(Problem(file, "versions", str(error)))
+    return out, problems
+
+
+def parse_bank(path: Path, laws: Library, as_of=None) -> tuple[Bank | None, list[tuple[Question, str, str]], list[Problem]]:
+    """Read and check one bank file; see `validate_question` for how quotes and versions are checked."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -291,22 +368,24 @@ def parse_bank(path: Path, laws: Library) -> tuple[Bank | None, list[tuple[Quest
         return None, [], [Problem(file, "", "题库文件应含 bank、title 和 questions 列表")]
     problems = []
     bank_id = data.get("bank") or path.stem
-    unknown = set(data) - {"bank", "title", "questions"}
+    unknown = set(data) - {"bank", "title", "questions", "versions"}
     if unknown:
         problems.append(Problem(file, "", f"未知顶层字段: {', '.join(sorted(map(str, unknown)))}"))
+    defaults, found = bank_versions(data.get("versions"), laws, file)
+    problems += found
     lines = _question_lines(text)
     good, located = [], []
     for i, raw in enumerate(data["questions"]):
         line = lines[i] if i < len(lines) else 0
         qid = raw.get("id") if isinstance(raw, dict) else None
         where = f"第{line}行 题目 {qid}" if qid else f"第{line}行 第{i + 1}题"
-        question, found = validate_question(raw, where, file, laws)
+        question, found = validate_question(raw, where, file, laws, as_of, defaults)
         problems += found
         if question:
             question.bank, question.line = bank_id, line
             good.append(question)
             located.append((question, file, where))
-    return Bank(bank_id, data.get("title") or bank_id, good, path), located, problems
+    return Bank(bank_id, data.get("title") or bank_id, good, path, defaults), located, problems
 
 
 def bank_paths(paths: list[Path] | None = None, root: Path | None = None) -> list[Path]:
@@ -354,9 +433,24 @@ class CheckResult:
             "by_law": dict(laws.most_common()),
         }
 
+    def valid_exam_questions(self, as_of) -> dict[str, tuple[int, int]]:
+        """Per law cited: (exam questions valid on `as_of`, exam questions citing it)."""
+        out: dict[str, list[int]] = {}
+        for q in self.questions:
+            if q.pool != "exam":
+                continue
+            for law in dict.fromkeys(c.law for c in q.basis):
+                row = out.setdefault(law, [0, 0])
+                row[0] += q.valid_on(as_of)
+                row[1] += 1
+        return {law: (v, n) for law, (v, n) in sorted(out.items(), key=lambda kv: -kv[1][1])}
 
-def check(paths: list[Path] | None = None, laws: Library | None = None) -> CheckResult:
-    """Validate banks together: every problem in every file, ids unique across all of them."""
+
+def check(paths: list[Path] | None = None, laws: Library | None = None, as_of=None) -> CheckResult:
+    """Validate banks together: every problem in every file, ids unique across all of them.
+
+    Unversioned citations are checked against the version in force on `as_of` (default today).
+    """
     laws = laws or library()
     banks, located, problems = [], [], []
     files = bank_paths(paths)
@@ -367,7 +461,7 @@ def check(paths: list[Path] | None = None, laws: Library | None = None) -> Check
         if not path.exists():
             problems.append(Problem(str(path), "", "文件不存在"))
             continue
-        bank, loc, found = parse_bank(path, laws)
+        bank, loc, found = parse_bank(path, laws, as_of)
         problems += found
         if bank:
             banks.append(bank)
@@ -376,9 +470,9 @@ def check(paths: list[Path] | None = None, laws: Library | None = None) -> Check
     return CheckResult(banks, problems)
 
 
-def load_banks(paths: list[Path] | None = None) -> list[Bank]:
+def load_banks(paths: list[Path] | None = None, as_of=None) -> list[Bank]:
     """Banks ready to use; raises BankError listing every problem if any."""
-    result = check(paths)
+    result = check(paths, as_of=as_of)
     if result.problems:
         raise BankError(result.problems)
     return result.banks
@@ -474,7 +568,14 @@ def row_to_raw(row: dict[str, str], bank_id: str) -> dict:
         match = CITATION.search(cite)
         if not match:
             raise ValueError(f"法律依据 {cite.strip()!r} 应写作《法规名称》第X条")
-        basis.append({"law": match.group(1), "article": cn_to_int(match.group(2)), "quote": quote.strip()})
+        entry = {"law": match.group(1), "article": cn_to_int(match.group(2)), "quote": quote.strip()}
+        year = re.match(r"\s*[，,（(]?\s*(\d{4})年版", cite[match.end():])
+        if year:
+            try:
+                entry["version"] = library().statute(match.group(1)).by_year(int(year.group(1))).name
+            except LawError as error:
+                raise ValueError(str(error)) from None
+        basis.append(entry)
     raw = {"id": qid, "type": qtype, "stem": row.get("题干", ""),
            "answer": parse_answer(qtype, row.get("答案", "")),
            "explanation": row.get("解析", ""), "basis": basis}
@@ -545,8 +646,12 @@ def read_table(path: Path) -> tuple[list[list[str]], dict]:
 
 
 def import_sheet(path: Path, bank_id: str | None = None, title: str | None = None,
-                 laws: Library | None = None, others: list[Path] | None = None) -> Bank:
-    """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all."""
+                 laws: Library | None = None, others: list[Path] | None = None, as_of=None) -> Bank:
+    """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all.
+
+    A citation may name its version (《殡葬管理条例》第四条，2012年版); otherwise it is checked against
+    the version in force on `as_of` (default today), and that version is written into the bank.
+    """
     laws = laws or library()
     path = Path(path)
     file = str(path)
@@ -575,7 +680,7 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
         except ValueError as error:
             problems.append(Problem(file, where, str(error)))
             continue
-        question, found = validate_question(raw, where, file, laws)
+        question, found = validate_question(raw, where, file, laws, as_of)
         problems += found
         if question:
             question.bank = bank_id
@@ -583,7 +688,7 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
             located.append((question, file, where))
     if not questions and not problems:
         problems.append(Problem(file, "", "表格中没有题目"))
-    others_checked = check(others, laws) if others else None
+    others_checked = check(others, laws, as_of) if others else None
     if others_checked:
         located = [(q, str(b.path), f"题目 {q.id}") for b in others_checked.banks
                    if b.id != bank_id for q in b.questions] + located
@@ -596,7 +701,8 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
 def question_to_row(q: Question) -> list:
     options = [q.options.get(c, "") for c in LETTERS]
     return ([q.id, TYPE_NAMES[q.type], q.stem] + options
-            + [q.answer_text(), q.explanation, "\n".join(c.label for c in q.basis),
+            + [q.answer_text(), q.explanation,
+               "\n".join(c.label + (f"，{c.version[:4]}年版" if c.version else "") for c in q.basis),
                "\n".join(c.quote for c in q.basis), q.points, DIFFICULTY_NAMES[q.difficulty],
                "、".join(q.tags), POOL_NAMES[q.pool]])
 
@@ -656,10 +762,11 @@ def write_sheet(bank: Bank, path: Path) -> None:
 def template_bank() -> Bank:
     """One real, checked example row for the empty template."""
     example = Question(
-        id="burial-001", type="single", stem="下列哪类地区应当实行火葬？",
-        options={"A": "人口稠密、耕地较少、交通方便的地区", "B": "少数民族聚居的地区",
-                 "C": "山区和偏远农村", "D": "所有地区"},
-        answer="A", explanation="殡葬管理条例第四条规定，人口稠密、耕地较少、交通方便的地区，应当实行火葬。",
-        basis=[Citation("殡葬管理条例", 4, "人口稠密、耕地较少、交通方便的地区，应当实行火葬")],
+        id="burial-001", type="single", stem="依照《殡葬管理条例》（2025年修订），在实行火葬的地区，遗体应当在哪里火化？",
+        options={"A": "就地、就近在殡仪馆火化", "B": "由丧属自行选择任何地区的殡仪馆火化",
+                 "C": "在死者户籍所在地的殡仪馆火化", "D": "在丧属居住地的殡仪馆火化"},
+        answer="A", explanation="殡葬管理条例（2025年修订）第二十九条规定，在实行火葬的地区，遗体应当就地、就近在殡仪馆火化；"
+                                "确需跨区域运输遗体的，要凭运输目的地民政部门出具的遗体接收证明。",
+        basis=[Citation("殡葬管理条例", 29, "在实行火葬的地区，遗体应当就地、就近在殡仪馆火化", "2025-12-12")],
         pool="practice", points=2, difficulty=1, tags=["火葬区"])
     return Bank("burial", "殡葬管理（示例）", [example])

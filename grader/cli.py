@@ -6,6 +6,11 @@ Examples (each one is run by tests/test_readme.py):
     lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
     lawstudy quiz export quizzes/burial.yaml -o 题库.xlsx
     lawstudy quiz template -o 题库模板.xlsx
+    lawstudy laws list
+    lawstudy laws show 《殡葬管理条例》第二十七条
+    lawstudy laws diff 社会团体登记管理条例
+    lawstudy laws impact
+    lawstudy quiz migrate --law 社会团体登记管理条例
 """
 from __future__ import annotations
 
@@ -45,18 +50,38 @@ def quiz():
     """题库：检查、导入、导出 (question banks)."""
 
 
+def _as_of(value):
+    """--as-of DATE (YYYY-MM-DD), default today."""
+    from grader.laws import to_date, today
+    try:
+        return to_date(value) if value else today()
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--as-of") from None
+
+
+AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="按该日施行的法规版本检查（默认今天）")
+
+
 @quiz.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="print the summary as JSON")
-def quiz_check(paths, as_json):
+@AS_OF
+def quiz_check(paths, as_json, as_of):
     """Check banks (default: all of quizzes/): schema, answers, unique ids, quotes against the law.
 
-    Example: lawstudy quiz check quizzes/burial.yaml
+    A quote is checked against the version its basis entry (or bank) names, else the version in
+    force on --as-of. Prints, per law, how many exam questions are valid on that date.
+
+    Example: lawstudy quiz check quizzes/burial.yaml --as-of 2026-03-01
     """
-    result = bank_api.check(list(paths) or None)
+    day = _as_of(as_of)
+    result = bank_api.check(list(paths) or None, as_of=day)
     for problem in result.problems:
         click.secho(str(problem), fg="red")
     summary = result.summary()
+    summary["as_of"] = day.isoformat()
+    summary["valid_exam_questions"] = {law: {"valid": v, "total": n}
+                                       for law, (v, n) in result.valid_exam_questions(day).items()}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -64,6 +89,12 @@ def quiz_check(paths, as_json):
         click.echo("按题型: " + "，".join(f"{bank_api.TYPE_NAMES.get(k, k)} {v}" for k, v in summary["by_type"].items()))
         click.echo("按用途: " + "，".join(f"{bank_api.POOL_NAMES.get(k, k)} {v}" for k, v in summary["by_pool"].items()))
         click.echo("按法规: " + "，".join(f"《{k}》{v}" for k, v in summary["by_law"].items()))
+        click.echo(f"{day.isoformat()} 有效的考试题（所引版本均在施行）:")
+        for law, row in summary["valid_exam_questions"].items():
+            line = f"  《{law}》 {row['valid']}/{row['total']}"
+            click.secho(line, fg=None if row["valid"] == row["total"] else "yellow")
+        if any(row["valid"] < row["total"] for row in summary["valid_exam_questions"].values()):
+            click.echo("（所引版本在该日不施行的考试题不会被组卷；运行 lawstudy laws impact 查看需要迁移或改写的题目）")
     if result.problems:
         fail(f"发现 {len(result.problems)} 个问题", 1)
     click.secho("检查通过", fg="green")
@@ -74,7 +105,8 @@ def quiz_check(paths, as_json):
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="quizzes/BANK.yaml")
 @click.option("--title", help="题库名称")
 @click.option("--force", is_flag=True, help="overwrite an existing bank file")
-def quiz_import(source, output, title, force):
+@AS_OF
+def quiz_import(source, output, title, force, as_of):
     """Import an Excel (.xlsx) or CSV 题库 into a YAML bank; any bad row writes nothing.
 
     Example: lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
@@ -83,7 +115,7 @@ def quiz_import(source, output, title, force):
         fail(f"{output} 已存在；如需覆盖请加 --force")
     others = [p for p in bank_api.bank_paths([output.parent]) if p.resolve() != output.resolve()] if output.parent.is_dir() else []
     try:
-        bank = bank_api.import_sheet(source, bank_id=output.stem, title=title, others=others)
+        bank = bank_api.import_sheet(source, bank_id=output.stem, title=title, others=others, as_of=_as_of(as_of))
     except bank_api.BankError as error:
         for problem in error.problems:
             click.secho(str(problem), fg="red", err=True)
@@ -122,6 +154,208 @@ def quiz_template(output):
 # ------------------------------------------------------------------ (other command groups follow)
 
 
+@quiz.command("migrate")
+@click.option("--law", "law", required=True, help="法规名称，如 社会团体登记管理条例")
+@click.option("--to", "to", metavar="YYYY-MM-DD", help="迁移到的版本（默认：--as-of 当日施行的版本）")
+@click.option("--quizzes", "quizzes", type=click.Path(path_type=Path), help="题库目录（默认 quizzes/）")
+@AS_OF
+def quiz_migrate(law, to, quizzes, as_of):
+    """Move a law's citations whose quotes still stand to the newer version and article, in place.
+
+    Only the basis entries' law/version/article change; the rest is listed for a trainer.
+
+    Example: lawstudy quiz migrate --law 社会团体登记管理条例 --to 2026-03-12
+    """
+    from grader import law_impact
+    from grader.laws import LawError
+    from grader.laws import int_to_cn as cn
+    try:
+        result = law_impact.migrate(law, to, [quizzes] if quizzes else None, _as_of(as_of))
+    except LawError as error:
+        fail(str(error))
+    except bank_api.BankError as error:
+        fail(f"题库有问题，未作改动：\n{error}")
+    for r in result.moved:
+        click.echo(f"已迁移 {r.bank} {r.question}: 《{r.law}》（{r.version}）第{cn(r.article)}条 → "
+                   f"《{r.new_law}》（{r.new_version}）第{cn(r.new_article)}条")
+    for r in result.left:
+        click.secho(f"需培训人员改写 {r.bank} {r.question}: 《{r.law}》（{r.version}）第{cn(r.article)}条 "
+                    f"引文在 {r.successor or '现行文本'} 中已不存在：“{r.quote}”", fg="yellow")
+    click.echo(f"迁移 {len(result.moved)} 处引用（{len(result.files)} 个文件），"
+               f"{len(result.left)} 处需人工改写")
+
+
+# ------------------------------------------------------------------ laws
+
+@cli.group()
+def laws():
+    """法规：版本、条文、修改对照、影响范围 (statutes and their versions)."""
+
+
+def _library():
+    from grader.laws import library
+    return library()
+
+
+@laws.command("list")
+@AS_OF
+@click.option("--json", "as_json", is_flag=True, help="print as JSON")
+def laws_list(as_of, as_json):
+    """Every statute shipped, each version with its date, in force from / until, and which is in force.
+
+    Example: lawstudy laws list --as-of 2026-01-01
+    """
+    day = _as_of(as_of)
+    lib = _library()
+    data = []
+    for statute in lib.statutes.values():
+        current = statute.in_force(day)
+        data.append({"title": statute.title, "short_names": statute.short_names, "versions": [
+            {"version": v.name, "label": v.year_label, "files": v.files, "in_force_from": v.in_force_from.isoformat(),
+             "in_force_until": v.in_force_until.isoformat() if v.in_force_until else None,
+             "superseded_by": list(v.superseded_by) if v.superseded_by else None, "reason": v.reason,
+             "source": v.source, "in_force": v is current} for v in statute.versions]})
+    if as_json:
+        click.echo(json.dumps({"as_of": day.isoformat(), "statutes": data}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"收录法规 {len(data)} 部（{day.isoformat()} 施行的版本标 *）")
+    for s in data:
+        names = f"（又称 {'、'.join(s['short_names'])}）" if s["short_names"] else ""
+        click.echo(f"《{s['title']}》{names}")
+        for v in s["versions"]:
+            until = f" 至 {v['in_force_until']}" if v["in_force_until"] else " 起"
+            sup = ""
+            if v["superseded_by"]:
+                law, name = v["superseded_by"]
+                sup = f"，被{'《' + law + '》' if law != s['title'] else ''}{name} 版取代"
+            line = f"  {'*' if v['in_force'] else ' '} {v['version']} {v['label']:<8} 施行 {v['in_force_from']}{until}{sup}"
+            click.secho(line, fg="green" if v["in_force"] else None)
+
+
+@laws.command("show")
+@click.argument("citation")
+@AS_OF
+@click.option("--version", "version", metavar="YYYY-MM-DD", help="指定版本（默认：--as-of 当日施行的版本）")
+def laws_show(citation, as_of, version):
+    """The text of an article in the version in force on a date (or a named version).
+
+    Example: lawstudy laws show 《殡葬管理条例》第二十七条 --as-of 2026-01-01
+    """
+    from grader.laws import LawError
+    lib = _library()
+    day = _as_of(as_of)
+    try:
+        statute, number, named = lib.parse_citation(citation)
+        v = named or lib.version(statute.title, version, day)
+        art = v.article(number)
+    except LawError as error:
+        fail(str(error))
+    state = "现行" if v.in_force(day) else ("尚未施行" if day < v.in_force_from else lib.superseded_message(v))
+    click.secho(f"{art.citation}（{v.year_label}，{v.name} 版，施行 {v.in_force_from.isoformat()}"
+                f"{' 至 ' + v.in_force_until.isoformat() if v.in_force_until else ' 起'}；{day.isoformat()}：{state}）",
+                bold=True)
+    click.echo(art.text)
+
+
+@laws.command("diff")
+@click.argument("title")
+@click.argument("old", required=False)
+@click.argument("new", required=False)
+@click.option("--json", "as_json", is_flag=True, help="print the changes as JSON")
+@click.option("--all", "show_all", is_flag=True, help="also list unchanged articles")
+def laws_diff(title, old, new, as_json, show_all):
+    """What changed between two versions, article by article (matched by text, not number).
+
+    OLD and NEW are version dates; default the two latest versions.
+
+    Example: lawstudy laws diff 社会团体登记管理条例 2016-02-06 2026-03-12
+    """
+    from grader import law_diff
+    from grader.laws import LawError
+    lib = _library()
+    try:
+        statute = lib.statute(title)
+        if old and new:
+            a, b = statute.version(old), statute.version(new)
+        elif old or new:
+            fail("请同时给出 OLD 与 NEW 两个版本，或都不给（比较最近两个版本）")
+        elif len(statute.versions) < 2:
+            fail(f"《{statute.title}》只收录了一个版本（{statute.versions[0].name}）")
+        else:
+            a, b = statute.versions[-2], statute.versions[-1]
+        changes = law_diff.diff_versions(a, b)
+    except LawError as error:
+        fail(str(error))
+    counts = law_diff.summary(changes)
+    if as_json:
+        click.echo(json.dumps({"law": statute.title, "old": a.name, "new": b.name, "counts": counts,
+                               "articles": [c.to_dict() for c in changes]}, ensure_ascii=False, indent=2))
+        return
+    names = {"same": "未变", "renumbered": "仅条号变动", "changed": "修改", "added": "新增", "removed": "删除"}
+    click.secho(f"《{statute.title}》{a.year_label}（{a.name}，{len(a.text.articles)}条）→ "
+                f"{b.year_label}（{b.name}，{len(b.text.articles)}条）", bold=True)
+    click.echo("，".join(f"{names[k]} {v}" for k, v in counts.items()) + "（条文按内容对应，不按条号）")
+    for c in changes:
+        if c.kind == "same" and not show_all:
+            continue
+        click.echo("")
+        color = {"added": "green", "removed": "red", "changed": "yellow", "renumbered": "cyan"}.get(c.kind)
+        click.secho(f"【{names[c.kind]}】{c.heading}" + (f"（相似度 {c.similarity:.0%}）" if c.kind == "changed" else ""),
+                    fg=color, bold=True)
+        if c.kind == "changed":
+            click.echo("".join(click.style(f"[-{t}-]", fg="red") if op == "-" else
+                               click.style(f"{{+{t}+}}", fg="green") if op == "+" else t for op, t in c.segments))
+        elif c.kind in ("added", "removed"):
+            click.echo((c.new or c.old).body)
+    click.echo("\n（标记：[-删去的文字-] {+新增的文字+}）")
+
+
+@laws.command("impact")
+@click.option("--law", "law", help="只看这部法规")
+@click.option("--quizzes", "quizzes", type=click.Path(path_type=Path), help="题库目录（默认 quizzes/）")
+@AS_OF
+@click.option("--json", "as_json", is_flag=True, help="print the rows as JSON")
+def laws_impact(law, quizzes, as_of, as_json):
+    """Questions and lessons citing a version no longer in force: (a) moved, (b) changed.
+
+    (a) the quote stands verbatim in the newer version (new article given; `quiz migrate` moves it);
+    (b) the quote is gone or changed: a trainer rewrites the question or lesson.
+
+    Example: lawstudy laws impact --law 社会团体登记管理条例
+    """
+    from grader import law_impact
+    from grader.laws import LawError
+    from grader.laws import int_to_cn as cn
+    day = _as_of(as_of)
+    try:
+        rows = law_impact.impact([quizzes] if quizzes else None, law=law, as_of=day)
+    except LawError as error:
+        fail(str(error))
+    except bank_api.BankError as error:
+        fail(f"题库有问题，请先运行 lawstudy quiz check：\n{error}")
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    counts = law_impact.counts(rows)
+    click.secho(f"{day.isoformat()} 已不施行的版本被引用的情况（题目按引用计；(a) 可自动迁移，(b) 需人工改写）", bold=True)
+    if not counts:
+        click.secho("没有引用已不施行版本的题目或课程", fg="green")
+        return
+    for title, c in counts.items():
+        click.echo(f"《{title}》: 题目 {c['questions']} 道（引用 (a) {c['question_moved']} 处，(b) {c['question_changed']} 处）；"
+                   f"课程引用 (a) {c['lesson_moved']} 处，(b) {c['lesson_changed']} 处")
+    for outcome, heading in (("moved", "(a) 引文在新版本中原样保留，可用 lawstudy quiz migrate 迁移："),
+                             ("changed", "(b) 引文在新版本中已删除或改动，需培训人员改写：")):
+        part = [r for r in rows if r.outcome == outcome]
+        if not part:
+            continue
+        click.echo("")
+        click.secho(heading, bold=True, fg="green" if outcome == "moved" else "yellow")
+        for r in part:
+            new = f" → 《{r.new_law}》（{r.new_version}）第{cn(r.new_article)}条" if outcome == "moved" else ""
+            click.echo(f"  {r.where}: 《{r.law}》（{r.version}）第{cn(r.article)}条{new}")
+
+
 # ------------------------------------------------------------------ course
 
 @cli.group()
@@ -130,16 +364,19 @@ def course():
 
 
 @course.command("check")
-def course_check():
-    """Check every lesson: cited articles exist, quotes are verbatim, practice questions are practice-pool.
+@AS_OF
+def course_check(as_of):
+    """Check every lesson: cited articles exist, quotes are verbatim, practice questions are practice-pool,
+    and the versions the lessons cite (course.yaml `laws:`) are in force on --as-of (default today).
 
-    Example: lawstudy course check
+    Example: lawstudy course check --as-of 2026-01-01
     """
     from grader import course as course_api
-    questions = bank_api.questions_by_id(bank_api.check().banks)
+    day = _as_of(as_of)
+    questions = bank_api.questions_by_id(bank_api.check(as_of=day).banks)
     problems = []
     for c in course_api.load_courses():
-        problems += course_api.check_course(c, questions)
+        problems += course_api.check_course(c, questions, as_of=day)
         click.echo(f"{c.title}（{c.id}）：{len(c.lessons)} 课，{c.hours:g} 学时")
     for problem in problems:
         click.secho(str(problem), fg="red")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jupytext
@@ -15,11 +15,13 @@ import nbformat
 import yaml
 
 from grader.bank import Bank, Problem, Question, load_banks
-from grader.laws import CITATION, LawError, Library, library
+from grader.laws import CITATION, LawError, Library, Version, cn_date, library, to_date, today, version_name
 
-QUOTED_CITATION = re.compile(r"“([^”]+)”\s*（\s*(《[^》]+》\s*第[零〇一二三四五六七八九十百千两0-9]+条)[^）]*）")
+QUOTED_CITATION = re.compile(r"“([^”]+)”\s*（\s*(《[^》]+》\s*第[零〇一二三四五六七八九十百千两0-9]+条)([^）]*)）")
 PRACTICE_CALL = re.compile(r"practice\(\s*['\"]([^'\"]+)['\"]\s*\)")
-ARTICLE_CALL = re.compile(r"article\(\s*['\"]([^'\"]+)['\"]\s*,\s*(\d+)\s*\)")
+ARTICLE_CALL = re.compile(r"article\(\s*['\"]([^'\"]+)['\"]\s*,\s*(\d+)\s*"
+                          r"(?:,\s*version\s*=\s*['\"]([0-9-]+)['\"]\s*)?\)")
+YEAR_SUFFIX = re.compile(r"^\s*[，,]?\s*(\d{4})年版")
 HOW_TO = ("> **使用方法**：点击上方工具栏的 ⏩ 按钮（或菜单“运行 → 运行全部单元格”），"
           "然后阅读讲解、点选练习题的答案并点“提交”，即可看到对错、解析和法律依据。无需输入任何代码。")
 
@@ -62,14 +64,125 @@ class Course:
     hours: float
     folder: Path
     lessons: list[Lesson]
+    laws: dict[str, str] = field(default_factory=dict)   # pinned versions: title as written -> YYYY-MM-DD
 
 
 def load_course(folder: Path) -> Course:
+    """Read course.yaml and its lessons. `laws:` pins the versions the lessons were written against."""
     folder = Path(folder)
     meta = yaml.safe_load((folder / "course.yaml").read_text(encoding="utf-8"))
     lessons = [Lesson(folder / name, jupytext.read(folder / name)) for name in meta["lessons"]]
+    pins = {str(k): version_name(v) for k, v in (meta.get("laws") or {}).items()}
     return Course(meta["id"], meta["title"], meta.get("summary", ""), float(meta.get("hours", 0)),
-                  folder, lessons)
+                  folder, lessons, pins)
+
+
+@dataclass
+class LessonCitation:
+    """A citation in a lesson file: where, which version, and whether the version was named on purpose.
+
+    `explicit` is True for a deliberate citation of a version (`，2012年版` in prose, `version=` in
+    code): staff see it labelled as that text, and it is not a failure when that version is old.
+    """
+    file: str
+    line: int
+    text: str
+    law: str
+    article: int
+    version: Version | None
+    explicit: bool
+    quote: str = ""
+    error: str = ""
+
+
+def pinned_versions(course: Course, laws: Library) -> tuple[dict[str, Version], list[Problem]]:
+    """The course's `laws:` pins as full title -> Version, and a problem for each bad pin."""
+    out, problems = {}, []
+    for title, name in course.laws.items():
+        try:
+            statute = laws.statute(title)
+            out[statute.title] = statute.version(name)
+        except LawError as error:
+            problems.append(Problem(str(course.folder / "course.yaml"), f"laws: {title}", str(error)))
+    return out, problems
+
+
+def lesson_citations(lesson: Lesson, pins: dict[str, Version], laws: Library, as_of=None) -> list[LessonCitation]:
+    """Every citation in a lesson file (prose quotes, bare citations, article() calls), by line.
+
+    The version is the one named explicitly, else the course's pin, else the one in force on
+    `as_of` (default today). A citation that cannot be resolved carries `error`.
+    """
+    as_of = to_date(as_of) if as_of is not None else today()
+    file = str(lesson.path)
+    out = []
+
+    def resolve(law_text, number, explicit_name=None, year=None):
+        statute = laws.statute(law_text)
+        if explicit_name:
+            return statute, statute.version(explicit_name), True
+        if year:
+            return statute, statute.by_year(int(year)), True
+        if statute.title in pins:
+            return statute, pins[statute.title], False
+        return statute, laws.version(statute.title, as_of=as_of), False
+
+    for n, line in enumerate(lesson.path.read_text(encoding="utf-8").splitlines(), 1):
+        quoted_spans = []
+        for m in QUOTED_CITATION.finditer(line):
+            quoted_spans.append(m.span(2))
+            cite, suffix = m.group(2), m.group(3)
+            year = YEAR_SUFFIX.match(suffix)
+            c = CITATION.search(cite)
+            try:
+                statute, version, explicit = resolve(c.group(1), None, year=year.group(1) if year else None)
+                number = int(_cn_to_int(c.group(2)))
+                out.append(LessonCitation(file, n, m.group(0), statute.title, number, version, explicit, m.group(1)))
+            except (LawError, ValueError) as error:
+                out.append(LessonCitation(file, n, m.group(0), c.group(1), 0, None, False, m.group(1), str(error)))
+        for m in CITATION.finditer(line):
+            if any(a <= m.start() < b for a, b in quoted_spans):
+                continue
+            year = YEAR_SUFFIX.match(line[m.end():])
+            try:
+                statute, version, explicit = resolve(m.group(1), None, year=year.group(1) if year else None)
+                out.append(LessonCitation(file, n, m.group(0), statute.title, int(_cn_to_int(m.group(2))),
+                                          version, explicit))
+            except (LawError, ValueError) as error:
+                out.append(LessonCitation(file, n, m.group(0), m.group(1), 0, None, False, "", str(error)))
+        for m in ARTICLE_CALL.finditer(line):
+            try:
+                statute, version, explicit = resolve(m.group(1), None, explicit_name=m.group(3))
+                out.append(LessonCitation(file, n, m.group(0), statute.title, int(m.group(2)), version, explicit))
+            except (LawError, ValueError) as error:
+                out.append(LessonCitation(file, n, m.group(0), m.group(1), int(m.group(2)), None, False, "", str(error)))
+    return out
+
+
+def _cn_to_int(text: str) -> int:
+    from grader.laws import cn_to_int
+    return cn_to_int(text)
+
+
+def superseded_notice(versions: list[Version], laws: Library, as_of=None) -> str:
+    """The plain notice staff see atop a lesson whose pinned versions are no longer in force, or ''.
+
+    One line per statute: 本课所引《殡葬管理条例》为2012年修订文本，已于2026年3月30日修订（…）.
+    """
+    as_of = to_date(as_of) if as_of is not None else today()
+    lines = []
+    for v in versions:
+        if v.in_force(as_of) or v.in_force_until is None or as_of < v.in_force_from:
+            continue
+        if v.superseded_by and v.superseded_by[0] != v.title:
+            lines.append(f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}"
+                         f"被《{v.superseded_by[0]}》取代。")
+        else:
+            lines.append(f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}修订。")
+    if not lines:
+        return ""
+    return ("> **注意：本课依据的法规已经修改**\n>\n" + "\n>\n".join(f"> {line}" for line in lines)
+            + "\n>\n> 本课内容按旧文本讲解，学习和办事请以现行文本为准（可问培训人员本课何时更新）。")
 
 
 def load_courses(root: Path | None = None) -> list[Course]:
@@ -77,30 +190,39 @@ def load_courses(root: Path | None = None) -> list[Course]:
     return [load_course(p.parent) for p in sorted(root.glob("*/course.yaml"))]
 
 
-def check_course(course: Course, questions: dict[str, Question], laws: Library | None = None) -> list[Problem]:
-    """Every cited article exists, every quote is verbatim, practice ids exist in the practice pool."""
+def check_course(course: Course, questions: dict[str, Question], laws: Library | None = None,
+                 as_of=None) -> list[Problem]:
+    """Every cited article exists, every quote is verbatim, practice ids exist in the practice pool,
+    and every version cited without an explicit year (the course's pin, or else the version in force)
+    is in force on `as_of` (default today). Explicitly dated old citations are allowed."""
     laws = laws or library()
-    problems = []
+    as_of = to_date(as_of) if as_of is not None else today()
+    pins, problems = pinned_versions(course, laws)
     for lesson in course.lessons:
         file = str(lesson.path)
-        text = lesson.markdown
-        for match in CITATION.finditer(text):
-            try:
-                laws.cite(match.group(0))
-            except LawError as error:
-                problems.append(Problem(file, match.group(0), str(error)))
-        for quote, cite in QUOTED_CITATION.findall(text):
-            try:
-                art = laws.cite(cite)
-            except LawError:
+        stale: dict[str, list[int]] = {}
+        for c in lesson_citations(lesson, pins, laws, as_of):
+            where = f"第{c.line}行 {c.text if len(c.text) < 40 else c.text[:40] + '…'}"
+            if c.error:
+                problems.append(Problem(file, where, c.error))
                 continue
-            if not art.contains(quote):
-                problems.append(Problem(file, cite, f"引文“{quote}”不在{art.citation}原文中"))
-        for law, number in ARTICLE_CALL.findall(lesson.code):
             try:
-                laws.article(law, int(number))
+                art = c.version.article(c.article)
             except LawError as error:
-                problems.append(Problem(file, f"article({law!r}, {number})", str(error)))
+                problems.append(Problem(file, where, str(error)))
+                continue
+            if c.quote and not art.contains(c.quote):
+                elsewhere = laws.elsewhere_message(c.law, c.quote, c.version)
+                problems.append(Problem(file, where, f"引文不在{c.version.citation}{art.label}中：{elsewhere}"
+                                        if elsewhere else f"引文“{c.quote}”不在{c.version.citation}{art.label}原文中"))
+            if not c.explicit and not c.version.in_force(as_of):
+                stale.setdefault(c.law, []).append(c.line)
+        for title, lines in stale.items():
+            v = pins.get(title) or laws.statute(title).latest
+            problems.append(Problem(file, f"第{lines[0]}行等 {len(lines)} 处",
+                                    f"所引{v.citation}在{as_of.isoformat()}不施行："
+                                    f"{laws.superseded_message(v) if as_of >= v.in_force_from else '尚未施行'}"
+                                    "（运行 lawstudy laws impact 查看需改写之处；有意引用旧文本请写明“，YYYY年版”或 version=）"))
         ids = lesson.practice_ids()
         if not ids:
             problems.append(Problem(file, "", "本课没有练习题（practice(...)）"))
@@ -118,25 +240,34 @@ def practice_data(banks: list[Bank]) -> dict:
     out = {}
     for q in (q for b in banks for q in b.questions if q.pool == "practice"):
         data = q.to_dict()
-        data["basis"] = [dict(c, citation=f"《{c['law']}》第{_cn(c['article'])}条") for c in data["basis"]]
+        data["basis"] = [dict(c, citation=cited.cited) for c, cited in zip(data["basis"], q.basis)]
         out[q.id] = {k: data[k] for k in ("id", "type", "stem", "options", "answer", "explanation", "basis",
                                           "points", "partial") if k in data}
     return {"questions": out}
 
 
-def _cn(n: int) -> str:
-    from grader.laws import int_to_cn
-    return int_to_cn(n)
+def lesson_notebook(lesson: Lesson, pins: dict[str, str] | None = None, as_of=None,
+                    laws: Library | None = None) -> nbformat.NotebookNode:
+    """The notebook staff open: a how-to line first, code cells collapsed.
 
-
-def lesson_notebook(lesson: Lesson) -> nbformat.NotebookNode:
-    """The notebook staff open: a how-to line first, code cells collapsed."""
+    When a version the lesson cites through the course's pins (`pins`, title -> YYYY-MM-DD) is no
+    longer in force on `as_of` (default today, i.e. when the notebook is built), a plain notice
+    (本课所引《…》为…文本，已于…修订) comes first.
+    """
     nb = nbformat.from_dict(json.loads(nbformat.writes(lesson.notebook)))
     nb.metadata.pop("jupytext", None)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     nb.cells.insert(0, nbformat.v4.new_markdown_cell(HOW_TO))
+    if pins:
+        laws = laws or library()
+        pinned, _ = pinned_versions(Course("", "", "", 0, lesson.path.parent, [], dict(pins)), laws)
+        cited = {c.law: c.version for c in lesson_citations(lesson, pinned, laws, as_of)
+                 if not c.error and not c.explicit and c.law in pinned}
+        notice = superseded_notice(list(cited.values()), laws, as_of)
+        if notice:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(notice))
     return nb
 
 
@@ -151,11 +282,11 @@ def build_courses(target: Path, courses: list[Course] | None = None, banks: list
         folder.mkdir(parents=True, exist_ok=True)
         for lesson in course.lessons:
             path = folder / (lesson.path.stem + ".ipynb")
-            nbformat.write(lesson_notebook(lesson), path)
+            nbformat.write(lesson_notebook(lesson, course.laws), path)
             written.append(path)
         (folder / "course.json").write_text(json.dumps(
             {"id": course.id, "title": course.title, "summary": course.summary, "hours": course.hours,
-             "lessons": [lesson.path.stem + ".ipynb" for lesson in course.lessons]},
+             "lessons": [lesson.path.stem + ".ipynb" for lesson in course.lessons], "laws": course.laws},
             ensure_ascii=False, indent=2), encoding="utf-8")
     practice = target / "practice.json"
     practice.write_text(json.dumps(practice_data(banks), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -7,6 +7,19 @@ import yaml
 from grader import bank
 from grader.scoring import Key, score
 
+@pytest.fixture(autouse=True)
+def law_before_2026_03_30(monkeypatch):
+    """Check as of 2026-01-01 (lawstudy reads $LAWSTUDY_TODAY as today, also in the CLI subprocesses).
+
+    These fixtures quote the 2012 殡葬管理条例 without naming a version, as trainers' sheets did
+    before versions existed; an unversioned citation is checked against the version in force on
+    the day of the check, and the 2012 text was superseded on 2026-03-30. Pinning the date keeps
+    each test testing what it is about; the checks are unchanged (tests/test_law_versions.py covers
+    the version chosen by date, including these quotes failing after 2026-03-30).
+    """
+    monkeypatch.setenv("LAWSTUDY_TODAY", "2026-01-01")
+
+
 GOOD = {
     "id": "t-001", "type": "single", "stem": "下列哪类地区应当实行火葬？",
     "options": {"A": "人口稠密、耕地较少、交通方便的地区", "B": "少数民族聚居地区", "C": "山区", "D": "所有地区"},
@@ -62,7 +75,7 @@ def test_good_bank_passes_and_summarises(tmp_path):
     ({"options": {"A": "甲", "B": "甲", "C": "丙"}}, "选项重复"),
     ({"options": {"A": "甲", "C": "丙"}}, "选项应依次为"),
     ({"stem": None}, "缺少必填字段 stem"),
-    ({"basis": [{"law": "殡葬管理条例", "article": 4, "quote": "所有地区都应当实行火葬"}]}, "依据原文与《殡葬管理条例》第四条不符"),
+    ({"basis": [{"law": "殡葬管理条例", "article": 4, "quote": "所有地区都应当实行火葬"}]}, "依据原文与《殡葬管理条例》（2012年修订）第四条不符"),
     ({"basis": [{"law": "殡葬管理条例", "article": 40, "quote": "火葬"}]}, "没有第四十条"),
     ({"basis": [{"law": "殡葬法", "article": 4, "quote": "火葬"}]}, "没有收录《殡葬法》"),
     ({"basis": []}, "缺少必填字段 basis"),

@@ -6,6 +6,19 @@ from openpyxl import Workbook, load_workbook
 
 from grader import bank
 
+@pytest.fixture(autouse=True)
+def law_before_2026_03_30(monkeypatch):
+    """Check as of 2026-01-01 (lawstudy reads $LAWSTUDY_TODAY as today, also in the CLI subprocesses).
+
+    These fixtures quote the 2012 殡葬管理条例 without naming a version, as trainers' sheets did
+    before versions existed; an unversioned citation is checked against the version in force on
+    the day of the check, and the 2012 text was superseded on 2026-03-30. Pinning the date keeps
+    each test testing what it is about; the checks are unchanged (tests/test_law_versions.py covers
+    the version chosen by date, including these quotes failing after 2026-03-30).
+    """
+    monkeypatch.setenv("LAWSTUDY_TODAY", "2026-01-01")
+
+
 HEADERS = bank.SHEET_HEADERS
 ROWS = [
     # 题号 题型 题干 A..F 答案 解析 法律依据 依据原文 分值 难度 标签 题库用途
@@ -166,5 +179,5 @@ def test_cli_check_reports_every_problem_and_exit_code(tmp_path, cli):
                     "  basis: [{law: 殡葬管理条例, article: 4, quote: 不在这里}]\n", encoding="utf-8")
     result = cli("quiz", "check", path)
     assert result.returncode == 1
-    assert "单选题答案 'Z'" in result.stdout and "依据原文与《殡葬管理条例》第四条不符" in result.stdout
+    assert "单选题答案 'Z'" in result.stdout and "依据原文与《殡葬管理条例》（2012年修订）第四条不符" in result.stdout
     assert "发现 2 个问题" in result.stderr

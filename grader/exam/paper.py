@@ -12,6 +12,7 @@ from grader.exam.spec import ExamSpec, SpecError
 from grader.scoring import Key
 
 TYPE_ORDER = ("single", "multiple", "judge")
+TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 PAPER_FILE = "paper.json"
 
 
@@ -28,7 +29,7 @@ class PaperQuestion:
     points: float
     partial: float
     explanation: str
-    basis: list[dict]                 # {law, article, quote, citation}
+    basis: list[dict]                 # {law, version, article, quote, citation}: the law as the paper was built
 
     @property
     def key(self) -> Key:
@@ -79,7 +80,8 @@ class Paper:
 class PaperAssembler:
     """Draw the paper from the banks: exam pool, the spec's banks and tags, quotas per type.
 
-    Seeded by (exam id, seed): the same spec and banks always give the same paper.
+    Only questions valid on the exam's `opens_at` (every version they cite in force that day) are
+    drawn. Seeded by (exam id, seed): the same spec and banks always give the same paper.
     """
 
     def __init__(self, spec: ExamSpec):
@@ -97,10 +99,21 @@ class PaperAssembler:
             questions = [q for q in questions if tags & set(q.tags)]
         return sorted(questions, key=lambda q: q.id)
 
+    @property
+    def law_date(self):
+        """The day whose law the paper examines: the date (China time) of `opens_at`."""
+        from grader.exam.spec import CST
+        return self.spec.window.opens_at.astimezone(CST).date()
+
+    def valid(self, questions) -> list:
+        """The questions valid on `law_date`."""
+        return [q for q in questions if q.valid_on(self.law_date)]
+
     def assemble(self, banks) -> Paper:
         from grader.bank import Citation  # noqa: F401  (bank questions carry Citation objects)
         rng = random.Random(f"{self.spec.id}:{self.spec.seed}")
-        pool = self.eligible(banks)
+        every = self.eligible(banks)
+        pool = self.valid(every)
         chosen: list[PaperQuestion] = []
         short = []
         for qtype in TYPE_ORDER:
@@ -109,7 +122,14 @@ class PaperAssembler:
                 continue
             candidates = [q for q in pool if q.type == qtype]
             if len(candidates) < quota.count:
-                short.append(f"{qtype}: 需要 {quota.count} 道，题库中只有 {len(candidates)} 道考试题")
+                per_bank = []
+                for bank_id in self.spec.banks:
+                    n_all = sum(1 for q in every if q.type == qtype and q.bank == bank_id)
+                    n_ok = sum(1 for q in candidates if q.bank == bank_id)
+                    per_bank.append(f"{bank_id} {n_ok} 道有效（共 {n_all} 道，{n_all - n_ok} 道所引法规版本"
+                                    f"在 {self.law_date.isoformat()} 不施行）")
+                short.append(f"{qtype}（{TYPE_NAMES[qtype]}）: 需要 {quota.count} 道，有效考试题只有 "
+                             f"{len(candidates)} 道，缺 {quota.count - len(candidates)} 道；" + "；".join(per_bank))
                 continue
             for q in rng.sample(candidates, quota.count):
                 chosen.append(PaperQuestion(
@@ -118,8 +138,8 @@ class PaperAssembler:
                     answer=sorted(q.answer) if q.type == "multiple" else q.answer,
                     points=float(quota.points if quota.points is not None else q.points),
                     partial=float(q.partial or 0), explanation=q.explanation,
-                    basis=[{"law": c.law, "article": c.article, "quote": c.quote, "citation": c.label}
-                           for c in q.basis]))
+                    basis=[{"law": c.law, "version": c.version, "article": c.article, "quote": c.quote,
+                            "citation": c.cited} for c in q.basis]))
         if short:
             raise SpecError("题目不够组卷:\n" + "\n".join(short))
         return Paper(self.spec, chosen, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))

@@ -72,7 +72,9 @@ def assemble(spec: ExamSpec, quizzes: Path | None = None) -> Paper:
         if not path.is_file():
             raise SpecError(f"找不到题库文件 {path}")
         paths.append(path)
-    return PaperAssembler(spec).assemble(load_banks(paths))
+    assembler = PaperAssembler(spec)
+    # Unversioned citations are read as the law in force when the exam opens.
+    return assembler.assemble(load_banks(paths, as_of=assembler.law_date))
 
 
 def released_cells(notebook: Path) -> dict[str, dict]:
