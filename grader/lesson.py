@@ -21,8 +21,8 @@ PRACTICE_FILE = "practice.json"
 class ArticleView:
     """An article rendered as a quoted block with its citation."""
 
-    def __init__(self, law: str, number: int):
-        self.article = library().article(law, number)
+    def __init__(self, law: str, number: int, version: str | None = None):
+        self.article = library().article(law, number) if version is None else _dated(law, number, version)
 
     def _repr_html_(self) -> str:
         paragraphs = "".join(f"<p style='margin:4px 0'>{html.escape(p)}</p>" for p in self.article.paragraphs)
@@ -36,9 +36,22 @@ class ArticleView:
         return f"{self.article.citation}\n{self.article.text}"
 
 
-def article(law: str, number: int) -> ArticleView:
-    """Show the official text of 《law》第number条."""
-    return ArticleView(law, number)
+def _dated(law: str, number: int, version: str):
+    """《law》第number条 in the file TITLE(VERSION).md if present, else in the undated file."""
+    from grader.laws import laws_dir, parse_law
+    title = law.strip().strip("《》")
+    for name in (title, "中华人民共和国" + title):
+        for path in (laws_dir() / f"{name}({version}).md", laws_dir() / f"{name}.md"):
+            if path.is_file():
+                found = parse_law(path).article(number)
+                found.law = f"{name}（{version[:4]}年版）"
+                return found
+    return library().article(law, number)
+
+
+def article(law: str, number: int, version: str | None = None) -> ArticleView:
+    """Show the official text of 《law》第number条 (of the version dated `version`, if given)."""
+    return ArticleView(law, number, version)
 
 
 def practice_path() -> Path:
