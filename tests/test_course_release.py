@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
+
+import yaml
 
 from grader.bank import load_banks
 from grader.demo import fetch_and_submit
 from grader.exam.spec import CST
 from grader.instance import Instance, username
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_release_fetch_submit_collect_credits_hours_once(cli, tmp_path):
@@ -22,7 +27,8 @@ def test_release_fetch_submit_collect_credits_hours_once(cli, tmp_path):
     inst = Instance(home)
     outbound = inst.exchange / "lawstudy" / "outbound" / "burial"
     names = {p.name for p in outbound.iterdir()}
-    assert {"practice.json", "course.json"} < names and len([n for n in names if n.endswith(".ipynb")]) == 4
+    assert {"practice.json", "course.json"} < names and len([n for n in names if n.endswith(".ipynb")]) == len(
+        yaml.safe_load((ROOT / "courses" / "burial" / "course.yaml").read_text(encoding="utf-8"))["lessons"])
 
     # what staff fetch holds no exam question: no exam id, no exam 解析
     fetched = "".join(p.read_text(encoding="utf-8") for p in outbound.iterdir() if p.is_file())
@@ -41,7 +47,8 @@ def test_release_fetch_submit_collect_credits_hours_once(cli, tmp_path):
     out = tmp_path / "r.json"
     cli("report", "--year", year, "-o", out, "--home", home, check=True)
     people = {p["staff_id"]: p for p in json.loads(out.read_text(encoding="utf-8"))["people"]}
-    assert people["MZ101"]["hours"] == 4 and not people["MZ102"]["hours"]
+    hours = yaml.safe_load((ROOT / "courses" / "burial" / "course.yaml").read_text(encoding="utf-8"))["hours"]
+    assert people["MZ101"]["hours"] == hours and not people["MZ102"]["hours"]
 
 
 def test_release_unknown_course_names_the_known_ones(cli, tmp_path):

