@@ -16,6 +16,9 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = {db_url!r}
 c.Exchange.root = {exchange!r}
+# Timestamps in the exchange carry "UTC", which every host reads the same (a zone name such as
+# "CST" would be read as the grading host's local zone by nbgrader). lawstudy shows China time.
+c.Exchange.timezone = "UTC"
 # Answers live in the sidecar answers.json: never overwrite a student's copy with a source file.
 _source = pathlib.Path(c.CourseDirectory.root) / "source"
 c.Autograde.exclude_overwriting = {{p.name: ["answers.json"] for p in _source.iterdir() if p.is_dir()}} \\

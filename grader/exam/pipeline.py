@@ -193,8 +193,11 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
 
 
 def _stamp_from_name(text: str | None):
-    from grader.exam.submissions import parse_stamp
-    return parse_stamp(text) if text else None
+    from grader.exam.submissions import UnknownZone, parse_stamp
+    try:
+        return parse_stamp(text) if text else None
+    except UnknownZone:       # the flag then covers every attempt of that person: never a guessed time
+        return None
 
 
 # ------------------------------------------------------------------ autograde
