@@ -663,7 +663,7 @@ def _read_xlsx(path: Path, kind: Kind) -> Table:
                 found = len(index)
                 if any(any(c for c in row) for row in rows) and (best_miss is None or found > best_miss[0]):
                     missing = [kind.label(k) for k in kind.required if k not in index]
-                    best_miss = (found, ws.title, missing, 0)
+                    best_miss = (found, ws.title, missing, duplicates + 1)
                 continue
             if duplicates:
                 problems.append(f"{file}: 工作表 {ws.title} 第{at + 1}行（表头）列名重复: {'、'.join(duplicates)}")
@@ -692,10 +692,12 @@ def _read_xlsx(path: Path, kind: Kind) -> Table:
 
 def _no_header_message(file: str, kind: Kind, sheets: list[str], best) -> str:
     need = "、".join(kind.label(k) for k in kind.required)
-    text = f"{file}: 找不到{kind.name}表头（需要列: {need}）"
     if best:
-        _, sheet, missing, _ = best
-        text += f"；工作表 {sheet} 最接近，但缺少列: {'、'.join(missing)}"
+        _, sheet, missing, row = best
+        where = f"工作表 {sheet} 第{row}行" if len(sheets) > 1 else f"第{row}行"
+        text = f"{file}: {where}（表头）: 表头缺少列: {'、'.join(missing)}（{kind.name}需要列: {need}）"
+    else:
+        text = f"{file}: 表格为空，没有{kind.name}表头（需要列: {need}）"
     if len(sheets) > 1:
         text += f"；文件中的工作表: {'、'.join(sheets)}"
     return text + " (no header row with the required columns)"
@@ -709,8 +711,8 @@ def _read_csv(path: Path, kind: Kind) -> Table:
     at, index, duplicates = _find_header(raw, kind)
     if at is None:
         missing = [kind.label(k) for k in kind.required if k not in index]
-        raise SheetError(f"{file}: 找不到{kind.name}表头（需要列: {'、'.join(kind.label(k) for k in kind.required)}）"
-                         f"；前{min(len(raw), HEADER_SCAN_ROWS)}行中最接近的一行缺少列: {'、'.join(missing)} "
+        raise SheetError(f"{file}: 第{duplicates + 1}行（表头）: 表头缺少列: {'、'.join(missing)}"
+                         f"（{kind.name}需要列: {'、'.join(kind.label(k) for k in kind.required)}） "
                          "(no header row with the required columns)")
     if duplicates:
         raise SheetError(f"{file}: 第{at + 1}行（表头）列名重复: {'、'.join(duplicates)}")
