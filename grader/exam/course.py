@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader.instance import Instance
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -87,7 +88,7 @@ def _venv_on_path() -> None:
         os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
 
 
-class NbgraderFailed(RuntimeError):
+class NbgraderFailed(LawstudyError, RuntimeError):
     """An nbgrader step reported failure; the message carries its log."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.errors import LawstudyError
 from grader.exam import course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
@@ -38,7 +39,7 @@ def _quiet(done: int, total: int, label: str) -> None:
     pass
 
 
-class ExamError(RuntimeError):
+class ExamError(LawstudyError, RuntimeError):
     """An exam step that must not go ahead; the message says why (in Chinese) and what to do."""
 
 
