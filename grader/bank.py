@@ -662,9 +662,9 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
                    if b.id != bank_id for q in b.questions] + located
     problems += [p for p in check_unique(located) if p.file == file]
     if problems:
-        if table.summary():
-            problems.insert(0, Problem(file, "", table.summary()))
-        raise BankError(problems)
+        error = BankError(problems)
+        error.summary = table.summary()
+        raise error
     return Bank(bank_id, title, questions, warnings=warnings, summary=table.summary())
 
 

@@ -132,6 +132,8 @@ def quiz_import(source, output, title, bank_id, force):
         bank = bank_api.import_sheet(source, bank_id=bank_id or output.stem, title=title, others=others,
                                      id_source="--bank" if bank_id else f"输出文件名 {output.name}")
     except bank_api.BankError as error:
+        if getattr(error, "summary", ""):
+            click.echo(f"{source}: {error.summary}", err=True)
         for problem in error.problems:
             click.secho(str(problem), fg="red", err=True)
         fail(f"导入失败：{len(error.problems)} 个问题，未写入任何文件")

@@ -29,6 +29,7 @@ class PaperQuestion:
     partial: float
     explanation: str
     basis: list[dict]                 # {law, article, quote, citation}
+    shuffle: bool = True              # False: options shown in bank order to everyone
 
     @property
     def key(self) -> Key:
@@ -37,9 +38,15 @@ class PaperQuestion:
                    frozenset(o[0] for o in self.options))
 
     def display(self) -> dict:
-        """What a staff kernel may see: no answer, no explanation, no basis."""
-        return {"id": self.id, "type": self.type, "stem": self.stem,
+        """What a staff kernel may see: no answer, no explanation, no basis.
+
+        "shuffle": False (only then present) keeps the options in bank order for everyone.
+        """
+        data = {"id": self.id, "type": self.type, "stem": self.stem,
                 "options": [list(o) for o in self.options], "points": self.points}
+        if not self.shuffle:
+            data["shuffle"] = False
+        return data
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -119,7 +126,8 @@ class PaperAssembler:
                     points=float(quota.points if quota.points is not None else q.points),
                     partial=float(q.partial or 0), explanation=q.explanation,
                     basis=[{"law": c.law, "article": c.article, "quote": c.quote, "citation": c.label}
-                           for c in q.basis]))
+                           for c in q.basis],
+                    shuffle=not q.keeps_order))
         if short:
             raise SpecError("题目不够组卷:\n" + "\n".join(short))
         return Paper(self.spec, chosen, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
