@@ -198,8 +198,9 @@ def open_db(home_or_path: str | os.PathLike | sqlite_utils.Database | None = Non
     try:
         if not db.memory:
             db.enable_wal()
-        with db.atomic():
-            MIGRATIONS.apply(db)
+        if MIGRATIONS.pending(db):          # read-only check: readers never wait for a writer
+            with db.atomic():
+                MIGRATIONS.apply(db)
     except sqlite3.OperationalError as error:
         if _locked(error):
             raise DatabaseBusy(getattr(db, "path", "")) from None
@@ -222,6 +223,12 @@ class RecordsDatabase(sqlite_utils.Database):
     def __init__(self, path, **kwargs):
         super().__init__(path, **kwargs)
         self.path = path
+
+    @contextmanager
+    def snapshot(self):
+        """A read transaction (deferred BEGIN): one consistent view, never waiting for a writer."""
+        with super().atomic():
+            yield self
 
     @contextmanager
     def atomic(self):

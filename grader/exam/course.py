@@ -92,8 +92,25 @@ class NbgraderFailed(LawstudyError, RuntimeError):
     """An nbgrader step reported failure; the message carries its log."""
 
 
+def _without_tracebacks(text: str) -> str:
+    """nbgrader's log and error with Python tracebacks cut down to their last (message) line."""
+    out, in_traceback = [], False
+    for line in str(text or "").splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+            continue
+        if in_traceback:
+            if line.startswith((" ", "\t")) or not line.strip():
+                continue
+            in_traceback = False
+        if line.strip() and line not in out:
+            out.append(line)
+    return "\n".join(out)
+
+
 def check(result: dict, what: str) -> dict:
     """NbGraderAPI answers {'success', 'log', 'error'}: a failure is a value, not an exception."""
     if not result.get("success"):
-        raise NbgraderFailed(f"nbgrader {what} 失败:\n{result.get('log', '')}\n{result.get('error', '')}".strip())
+        detail = _without_tracebacks(f"{result.get('log', '')}\n{result.get('error', '')}")
+        raise NbgraderFailed(f"nbgrader {what} 失败:\n{detail}".strip())
     return result
