@@ -270,6 +270,8 @@ def roster_import(source, retire_missing, yes, home):
     r = records_api.import_roster(db, source, retire_missing=retire_missing, show_progress=True, yes=yes)
     for warning in r.warnings:
         click.secho(f"已确认：{warning}", fg="yellow")
+    if r.summary:
+        click.echo(r.summary)
     click.echo(f"名册已导入：新增 {r.added} 人，更新 {r.updated} 人，未变 {r.unchanged} 人"
                + (f"，调离 {r.retired} 人" if retire_missing else ""))
 
@@ -289,7 +291,7 @@ def exempt_command(staff_id, year, reason, file, remove, home):
     from grader import records as records_api
     _, db = _records(home)
     if file:
-        n = records_api.import_exemptions(db, file, year)
+        n = records_api.import_exemptions(db, file, year, summary=click.echo)
         click.echo(f"已登记免考 {n} 人")
     elif not staff_id or not year:
         fail("请给出工号和 --year（或用 --file 批量登记）")
@@ -340,6 +342,8 @@ def results_import(source, pass_mark, excellence_mark, home):
     r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark,
                                    show_progress=True)
     c = r.counts
+    if r.summary:
+        click.echo(r.summary)
     click.echo(f"成绩已导入：{r.rows} 行，新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次"
                + (f"，文件内重复 {r.duplicates} 行" if r.duplicates else ""))
     for row, staff_id in r.not_on_roster:
@@ -396,7 +400,7 @@ def course_complete(staff_id, course_id, year, hours, file, home):
     from grader import records as records_api
     _, db = _records(home)
     if file:
-        n = records_api.import_completions(db, file, year)
+        n = records_api.import_completions(db, file, year, summary=click.echo)
         click.echo(f"已登记课程完成 {n} 条")
         return
     if not staff_id or not course_id:

@@ -264,7 +264,13 @@ def _now() -> str:
 # ------------------------------------------------------------------ reading sheets
 
 
-def _table(path, kind: sheets.Kind) -> list[tuple[int | str, dict]]:
+class Rows(list):
+    """Rows of a sheet, with `summary`: which worksheets gave how many rows ('' for one sheet)."""
+
+    summary: str = ""
+
+
+def _table(path, kind: sheets.Kind) -> Rows:
     """(where, {field: text}) for each non-empty data row, read through grader.sheets (one reader
     for every sheet): `where` is the row number as the sheet shows it, or "工作表 X 第N行" when
     several worksheets carry the header."""
@@ -272,7 +278,9 @@ def _table(path, kind: sheets.Kind) -> list[tuple[int | str, dict]]:
         table = sheets.read_sheet(path, kind)
     except sheets.SheetError as error:
         raise RecordsError([Problem("", None, str(error))]) from None
-    return [(row.where if row.multi else row.number, dict(row.values)) for row in table.rows]
+    rows = Rows((row.where if row.multi else row.number, dict(row.values)) for row in table.rows)
+    rows.summary = table.summary()
+    return rows
 
 
 def parse_time(value, naive: timezone = CST) -> datetime:
@@ -319,6 +327,7 @@ class RosterResult:
     unchanged: int = 0
     retired: int = 0
     warnings: list[str] = field(default_factory=list)     # accepted with yes=True
+    summary: str = ""                                      # which worksheets gave how many rows
 
 
 class NeedsConfirmation(RecordsError):
@@ -389,10 +398,12 @@ def parse_roster(path) -> list[dict]:
     """Check a roster sheet; every problem in one RecordsError (row numbers as the sheet shows)."""
     name = str(path)
     problems: list[Problem] = []
-    people: list[dict] = []
+    people = Rows()
     seen: dict[str, int] = {}
     logins: dict[str, tuple[str, int]] = {}
-    for number, row in _table(path, sheets.ROSTER):
+    table = _table(path, sheets.ROSTER)
+    people.summary = table.summary
+    for number, row in table:
         staff_id, person = row["staff_id"], row["name"]
         if not staff_id:
             problems.append(Problem(name, number, "缺少工号 (missing staff_id)"))
@@ -432,7 +443,7 @@ def import_roster(db: sqlite_utils.Database, path, retire_missing: bool = False,
     warnings = roster_warnings(db, people)
     if warnings and not yes:
         raise NeedsConfirmation(warnings)
-    result = RosterResult(warnings=warnings)
+    result = RosterResult(warnings=warnings, summary=getattr(people, "summary", ""))
     existing = {r["staff_id"]: r for r in db.query("SELECT staff_id, name, department, category, active FROM staff")}
     now = _now()
     changed = []
@@ -485,13 +496,18 @@ def unexempt(db: sqlite_utils.Database, staff_id: str, year: int) -> bool:
     return cursor.rowcount > 0
 
 
-def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None) -> int:
-    """Exemptions from a sheet: staff_id (工号), reason (原因), optional year (年度) per row."""
+def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None, summary=None) -> int:
+    """Exemptions from a sheet: staff_id (工号), reason (原因), optional year (年度) per row.
+
+    `summary(text)`, if given, receives which worksheets gave how many rows (workbooks of several)."""
     name = str(path)
     problems, rows = [], []
     known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
     seen: dict[tuple, int] = {}
-    for number, row in _table(path, sheets.EXEMPTIONS):
+    table = _table(path, sheets.EXEMPTIONS)
+    if summary and table.summary:
+        summary(table.summary)
+    for number, row in table:
         staff_id, reason = row["staff_id"], row["reason"]
         row_year = row.get("year") or (str(year) if year else "")
         if not staff_id:
@@ -606,6 +622,7 @@ class ResultsImport:
     not_on_roster: list[tuple[int | str, str]] = field(default_factory=list)  # (row, staff_id)
     duplicates: int = 0
     near: dict[str, list[str]] = field(default_factory=dict)   # staff_id -> roster ids it differs from by leading zeros
+    summary: str = ""                                            # which worksheets gave how many rows
 
 
 def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = None,
@@ -673,7 +690,7 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
             counts.updated += c.updated
             counts.unchanged += c.unchanged
     near = {s: near_ids(known, s) for _, s in not_on_roster if near_ids(known, s)}
-    return ResultsImport(counts, len(table), not_on_roster, duplicates, near)
+    return ResultsImport(counts, len(table), not_on_roster, duplicates, near, table.summary)
 
 
 # ------------------------------------------------------------------ flags
@@ -756,13 +773,18 @@ def record_completion(db: sqlite_utils.Database, staff_id: str, course_id: str, 
     return cursor.rowcount > 0
 
 
-def import_completions(db: sqlite_utils.Database, path, year: int | None = None) -> int:
-    """Completions from a sheet: staff_id, course, completed_at or --year, optional hours."""
+def import_completions(db: sqlite_utils.Database, path, year: int | None = None, summary=None) -> int:
+    """Completions from a sheet: staff_id, course, completed_at or --year, optional hours.
+
+    `summary(text)`, if given, receives which worksheets gave how many rows (workbooks of several)."""
     name = str(path)
     known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
     courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
     problems, rows = [], []
-    for number, row in _table(path, sheets.COMPLETIONS):
+    table = _table(path, sheets.COMPLETIONS)
+    if summary and table.summary:
+        summary(table.summary)
+    for number, row in table:
         staff_id, course = row["staff_id"], row["course"]
         try:
             when = parse_time(row["completed_at"]) if row.get("completed_at") else None
