@@ -294,6 +294,7 @@ def autograde(instance: Instance, exam_id: str, fast: bool = False, progress: Pr
     elif subs:
         log = _run_nbgrader_autograde(instance, exam_id, progress, len(subs), force)
         result.nbgrader_log = log.get("log", "")
+        writer.set_timestamps([(sub.student, sub.timestamp) for sub in subs])
         got = writer.read()
         fix = []
         for sub in subs:

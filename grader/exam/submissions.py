@@ -289,6 +289,19 @@ class GradebookWriter:
         finally:
             db.close()
 
+    def set_timestamps(self, stamps: list[tuple[str, datetime | None]]) -> None:
+        """Store each submission's time as lawstudy read it (UTC): nbgrader's own autograde reads a
+        zone name in timestamp.txt by the host's zone, lawstudy by what it means (see parse_stamp)."""
+        rows = [(t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
+                for student, t in stamps if t is not None]
+        db = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            with db:
+                db.executemany("UPDATE submitted_assignment SET timestamp = ? WHERE student_id = ? AND assignment_id = "
+                               "(SELECT id FROM assignment WHERE name = ?)", rows)
+        finally:
+            db.close()
+
     def read(self, final: bool = False) -> dict[str, dict[str, float | None]]:
         """student -> {grade cell name: auto_score} for this exam, as the gradebook holds them;
         final=True: a grader's manual score where one was given, else the auto score."""
