@@ -142,7 +142,11 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
 
 def nfkc(text: str) -> str:
     """NFKC-normalised and trimmed: 'ＡＢ' -> 'AB', '０００１' -> '0001', full-width space -> ' '."""
-    return unicodedata.normalize("NFKC", str(text)).strip()
+    if not isinstance(text, str):
+        text = str(text)
+    if text.isascii():                      # most cells: nothing to normalise
+        return text.strip()
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def collapse(text: str) -> str:
@@ -184,6 +188,12 @@ def parse_datetime(value, naive: timezone = BEIJING) -> datetime:
         text = nfkc(value)
         if not text:
             raise ValueError("empty time")
+        try:                                # ISO 8601 as other systems export it: the fast path
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            dt = None
+        if dt is not None:
+            return dt if dt.tzinfo is not None else dt.replace(tzinfo=naive)
         match = _DATE_TIME.match(text)
         if not match:
             raise ValueError(f"无法识别的时间 {text!r}")
@@ -564,12 +574,17 @@ def _find_header(rows: list[list[str]], kind: Kind):
     return None, best[1], best[2]
 
 
-def _normalise(kind: Kind, key: str, text: str) -> str:
+def _normaliser(kind: Kind, key: str):
+    """How a field's text is cleaned: free text trimmed, names collapsed, the rest NFKC."""
     if key in kind.free:
-        return text.strip()
+        return str.strip
     if key in kind.collapse:
-        return collapse(text)
-    return nfkc(text)
+        return collapse
+    return nfkc
+
+
+def _normalise(kind: Kind, key: str, text: str) -> str:
+    return _normaliser(kind, key)(text)
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -717,8 +732,12 @@ def _read_csv(path: Path, kind: Kind) -> Table:
     if duplicates:
         raise SheetError(f"{file}: 第{at + 1}行（表头）列名重复: {'、'.join(duplicates)}")
     table = Table(path, kind, [], header_row={"": at + 1}, columns=set(index))
+    cleaners = [(k, c, _normaliser(kind, k)) for k, c in index.items()]
+    width = max(index.values()) + 1
     for number, cells in enumerate(raw[at + 1:], start=at + 2):
-        values = {k: _normalise(kind, k, cells[c] if c < len(cells) else "") for k, c in index.items()}
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        values = {k: clean(cells[c]) for k, c, clean in cleaners}
         if any(values.values()):
             table.rows.append(Row("", number, values))
     table.sheets.append(("", len(table.rows)))
