@@ -380,8 +380,8 @@ def _number_text(value: float, fmt: str) -> str:
             int_text = f"{int(int_text.replace(',', '') or 0):0{minimum}d}"
             int_text = f"{int(int_text):,}".rjust(len(int_text), "0")
     number = int_text + ("." + dec_text if dot is not None and (dec_text or kinds[dot] == ".") else "")
-    before = "".join(t if k == "lit" else (t if k not in "%" else "%") for k, t in tokens[:first])
-    after = "".join(t if k == "lit" else ("%" if k == "%" else t) for k, t in tokens[last + 1:])
+    before = "".join(t for _, t in tokens[:first])           # literals, %, signs as written
+    after = "".join(t for _, t in tokens[last + 1:])
     sign = "-" if negative and rounded != 0 else ""
     return sign + before + number + after
 
@@ -562,8 +562,8 @@ def _match_header(cells: list[str], kind: Kind) -> tuple[dict[str, int], list[st
 
 
 def _find_header(rows: list[list[str]], kind: Kind):
-    """(row index, field index, duplicates) of the first row within HEADER_SCAN_ROWS that has every
-    required field; else (None, best candidate's index, row index of the best candidate)."""
+    """(row index, field -> column, duplicate columns) of the first row within HEADER_SCAN_ROWS that
+    has every required field; else (None, the closest row's field -> column, the closest row's index)."""
     best = (-1, {}, 0)
     for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         index, duplicates = _match_header(cells, kind)
@@ -672,16 +672,16 @@ def _read_xlsx(path: Path, kind: Kind) -> Table:
                 continue
             rows = [[grid.raw_text(r, c) for c in range(1, grid.max_col + 1)]
                     for r in range(1, min(grid.max_row, HEADER_SCAN_ROWS) + 1)]
-            at, index, duplicates = _find_header(rows, kind)
+            at, index, extra = _find_header(rows, kind)
             if at is None:
                 table.skipped.append(ws.title)
                 found = len(index)
                 if any(any(c for c in row) for row in rows) and (best_miss is None or found > best_miss[0]):
                     missing = [kind.label(k) for k in kind.required if k not in index]
-                    best_miss = (found, ws.title, missing, duplicates + 1)
+                    best_miss = (found, ws.title, missing, extra + 1)      # extra: the closest row
                 continue
-            if duplicates:
-                problems.append(f"{file}: 工作表 {ws.title} 第{at + 1}行（表头）列名重复: {'、'.join(duplicates)}")
+            if extra:                                                   # extra: duplicate columns
+                problems.append(f"{file}: 工作表 {ws.title} 第{at + 1}行（表头）列名重复: {'、'.join(extra)}")
                 continue
             data.append((grid, at + 1, index))
         if problems:
@@ -723,14 +723,14 @@ def _read_csv(path: Path, kind: Kind) -> Table:
     raw = _csv_rows(path)
     if not any(any(c.strip() for c in r) for r in raw):
         raise SheetError(f"{file}: 文件为空 (empty file)")
-    at, index, duplicates = _find_header(raw, kind)
+    at, index, extra = _find_header(raw, kind)
     if at is None:
         missing = [kind.label(k) for k in kind.required if k not in index]
-        raise SheetError(f"{file}: 第{duplicates + 1}行（表头）: 表头缺少列: {'、'.join(missing)}"
+        raise SheetError(f"{file}: 第{extra + 1}行（表头）: 表头缺少列: {'、'.join(missing)}"
                          f"（{kind.name}需要列: {'、'.join(kind.label(k) for k in kind.required)}） "
                          "(no header row with the required columns)")
-    if duplicates:
-        raise SheetError(f"{file}: 第{at + 1}行（表头）列名重复: {'、'.join(duplicates)}")
+    if extra:
+        raise SheetError(f"{file}: 第{at + 1}行（表头）列名重复: {'、'.join(extra)}")
     table = Table(path, kind, [], header_row={"": at + 1}, columns=set(index))
     cleaners = [(k, c, _normaliser(kind, k)) for k, c in index.items()]
     width = max(index.values()) + 1

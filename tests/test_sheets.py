@@ -368,3 +368,34 @@ def test_errors_share_one_base():
     for kind in (bank.BankError, records.RecordsError, sheets.SheetError, DatabaseBusy, ExamError, SpecError,
                  NbgraderFailed, LeakError):
         assert issubclass(kind, LawstudyError)
+
+
+@pytest.mark.parametrize("value, fmt, shown", [
+    (1, "0000", "0001"), (12, "000000", "000012"), (0.05, "0%", "5%"), (0.125, "0.0%", "12.5%"),
+    (1234567.891, "#,##0.00", "1,234,567.89"), (5, '0"分"', "5分"), (13812345678, "000-0000-0000", "138-1234-5678"),
+    (-3.5, "0.00;(0.00)", "(3.50)"), (3, "[Red]0.0", "3.0"), (85, "General", "85"), (85.5, "General", "85.5"),
+    (datetime(2016, 9, 1), 'yyyy"年"m"月"d"日"', "2016年9月1日"), (datetime(2016, 9, 1), "mm-dd-yy", "2016-09-01"),
+    (datetime(2020, 11, 5, 9, 30), "yyyy/m/d h:mm", "2020/11/5 9:30"),
+    (datetime(2020, 11, 5, 9, 30), "yyyy-mm-dd hh:mm", "2020-11-05 09:30"),
+])
+def test_cells_read_as_excel_shows_them(value, fmt, shown):
+    assert sheets.cell_text(value, fmt) == shown
+
+
+@pytest.mark.parametrize("value, fmt", [
+    (datetime(2016, 9, 1), '[DBNum1]yyyy"年"m"月"d"日"'), (datetime(2016, 9, 1), "d-mmm-yy"),
+    (1.5, "# ?/?"), (12345, "0.0E+00"), (110101197001010011, "General"),
+])
+def test_formats_that_cannot_be_shown_faithfully_are_refused(value, fmt):
+    with pytest.raises(ValueError, match="无法如实显示"):
+        sheets.cell_text(value, fmt)
+
+
+def test_duplicate_header_columns_are_refused_on_two_kinds(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("工号,职工编号,姓名\nMZ001,MZ001,张三\n", encoding="utf-8")
+    with pytest.raises(sheets.SheetError, match="列名重复"):
+        sheets.read_sheet(path, sheets.ROSTER)
+    headers = list(bank.SHEET_HEADERS) + ["正确答案"]
+    with pytest.raises(bank.BankError, match="列名重复"):
+        bank.import_sheet(workbook(tmp_path / "b.xlsx", {"题库": [headers]}), bank_id="x")
