@@ -444,7 +444,7 @@ POSITIONAL = re.compile(
     r"^(都|均|全)(不)?(是|对|正确|错误|不对)$|"
     r"(?<![A-Za-z])(选项)?[A-F]\s*项?\s*(和|与|及|、|,|，|或|加|\+|/)\s*(选项)?[A-F](?![A-Za-z])|"  # A和B…
     r"^[A-F]{2,6}$|(?<![A-Za-z])[A-F]{2,6}\s*(都|均|皆|项|两项|三项|选项|正确|错误)")          # AB都…
-_PASTED_LABEL = re.compile(r"^\s*[(（]?([A-Fa-f])\s*[．.、:：)）]\s*")
+_PASTED_LABEL = re.compile(r"^\s*[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]\s*")
 
 
 def positional_options(options: dict[str, str]) -> list[str]:
@@ -550,10 +550,9 @@ def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
         qid = f"{bank_id}-{int(qid):03d}"
     options = {c: row[f"option_{c}"] for c in LETTERS if row.get(f"option_{c}")}
     for letter, text in list(options.items()):
-        from grader.sheets import nfkc
-        label = _PASTED_LABEL.match(nfkc(text))
+        label = _PASTED_LABEL.match(text)
         if label and qtype != "judge":
-            stripped = nfkc(text)[label.end():].strip() if text != nfkc(text) else text[label.end():].strip()
+            stripped = text[label.end():].strip()      # the rest of the text exactly as written
             if stripped:
                 options[letter] = stripped
                 if warn:

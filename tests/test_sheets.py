@@ -399,3 +399,12 @@ def test_duplicate_header_columns_are_refused_on_two_kinds(tmp_path):
     headers = list(bank.SHEET_HEADERS) + ["正确答案"]
     with pytest.raises(bank.BankError, match="列名重复"):
         bank.import_sheet(workbook(tmp_path / "b.xlsx", {"题库": [headers]}), bank_id="x")
+
+
+def test_pasted_label_stripped_and_the_rest_kept_as_written():
+    warned = []
+    raw = bank.row_to_raw({"id": "1", "type": "单选", "stem": "问？", "option_A": "Ａ．全国，的殡葬管理工作",
+                           "option_B": "（B）全省的", "answer": "A", "explanation": "解", "pool": "考试",
+                           "basis": "《殡葬管理条例》第三条", "quote": "国务院民政部门负责全国的殡葬管理工作"},
+                          "burial", warn=warned.append)
+    assert raw["options"] == {"A": "全国，的殡葬管理工作", "B": "全省的"} and len(warned) == 2
