@@ -60,6 +60,7 @@ class LawstudyGroup(click.Group):
     """The root command: any error a user can cause ends here as one message and exit code 1."""
 
     def invoke(self, ctx):
+        """Run the command; a user error becomes its message on stderr and exit code 1."""
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):

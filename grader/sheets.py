@@ -512,6 +512,7 @@ class Row:
         return f"工作表 {self.sheet} 第{self.number}行" if self.multi else f"第{self.number}行"
 
     def get(self, key: str, default: str = "") -> str:
+        """The field's text, or `default` when the column is absent or the cell empty."""
         return self.values.get(key, default) or default
 
     def __getitem__(self, key: str) -> str:
