@@ -141,3 +141,15 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
     finally:
         done.set()
         thread.join()
+
+
+def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path):
+    from grader.errors import LawstudyError
+    from grader.exam.submissions import GradebookWriter
+    path = tmp_path / "gradebook.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE assignment (id TEXT, name TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(LawstudyError, match="成绩库中没有考试 2020-annual"):
+        GradebookWriter(path, "2020-annual").write([])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
 from grader.scoring import normalize_response, score
@@ -29,6 +30,10 @@ ZONE_NAMES = {"UTC": timezone.utc, "GMT": timezone.utc, "Z": timezone.utc, "UCT"
               "BJT": timezone(timedelta(hours=8), "CST"), "北京时间": timezone(timedelta(hours=8), "CST"),
               "ASIA/SHANGHAI": timezone(timedelta(hours=8), "CST"), "PRC": timezone(timedelta(hours=8), "CST"),
               "ETC/UTC": timezone.utc}
+
+
+class GradebookError(LawstudyError, LookupError):
+    """The nbgrader gradebook lacks the assignment (exam) being graded."""
 
 
 class UnknownZone(ValueError):
@@ -228,7 +233,7 @@ class GradebookWriter:
     def _structure(self, db):
         row = db.execute("SELECT id FROM assignment WHERE name = ?", [self.assignment]).fetchone()
         if row is None:
-            raise LookupError(f"成绩库中没有考试 {self.assignment}（请先 lawstudy exam build）")
+            raise GradebookError(f"成绩库中没有考试 {self.assignment}（请先 lawstudy exam build）")
         assignment_id = row[0]
         notebooks = db.execute("SELECT id FROM notebook WHERE assignment_id = ?", [assignment_id]).fetchall()
         cells = {}
