@@ -408,3 +408,17 @@ def test_pasted_label_stripped_and_the_rest_kept_as_written():
                            "basis": "《殡葬管理条例》第三条", "quote": "国务院民政部门负责全国的殡葬管理工作"},
                           "burial", warn=warned.append)
     assert raw["options"] == {"A": "全国，的殡葬管理工作", "B": "全省的"} and len(warned) == 2
+
+
+def test_completions_read_spreadsheet_dates_as_beijing_time(tmp_path):
+    db = db_with(tmp_path, [["MZ001", "李建国", "办公室", "领导干部"]])
+    path = workbook(tmp_path / "完成.xlsx", {
+        "说明": [["课程完成登记"]],
+        "一月": [["工号", "课程编号", "完成时间", "学时"], ["ＭＺ００１", "burial", "2020年12月31日 23:30", 4]],
+        "二月": [["工号", "课程", "完成时间（北京时间）", "学时"], ["MZ001", "social", datetime(2021, 1, 1, 7, 0), 2]]},
+        formats={"二月": {"C2": "yyyy/m/d h:mm"}})
+    seen = []
+    assert records.import_completions(db, path, summary=seen.append) == 2
+    assert seen == ["读取工作表 一月 1 行、二月 1 行；未读取：说明（没有课程完成表头）"]
+    years = {r["course_id"]: r["year"] for r in db.query("SELECT course_id, year FROM completions")}
+    assert years == {"burial": 2020, "social": 2021}        # 23:30 Beijing on 31 December counts in 2020
