@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.errors import LawstudyError
 from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
 from grader.scoring import TYPES, Key
 
@@ -24,15 +25,15 @@ TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 POOL_NAMES = {"practice": "练习", "exam": "考试"}
 DIFFICULTY_NAMES = {1: "易", 2: "中", 3: "难"}
 FIELDS = ("id", "type", "stem", "options", "answer", "explanation", "basis", "points",
-          "difficulty", "tags", "pool", "partial")
+          "difficulty", "tags", "pool", "partial", "shuffle")
 REQUIRED = ("id", "type", "stem", "answer", "explanation", "basis", "pool")
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: banks load 5x faster
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 SHEET_HEADERS = (["题号", "题型", "题干"] + [f"选项{c}" for c in LETTERS]
-                 + ["答案", "解析", "法律依据", "依据原文", "分值", "难度", "标签", "题库用途"])
+                 + ["答案", "解析", "法律依据", "依据原文", "分值", "难度", "标签", "题库用途", "选项顺序"])
 
 
-class BankError(ValueError):
+class BankError(LawstudyError, ValueError):
     """A bank or sheet that cannot be used; the message lists every problem found."""
 
     def __init__(self, problems: list["Problem"]):
@@ -95,6 +96,7 @@ class Question:
     difficulty: int = 2
     tags: list[str] = field(default_factory=list)
     partial: float = 0
+    shuffle: bool | None = None       # None: shuffled per person unless an option depends on position
     bank: str = ""
     line: int = 0
     valid_from: dt.date | None = None
@@ -112,6 +114,11 @@ class Question:
         """'2026-03-30 起' / '2012-11-09 至 2026-03-30（不含）' for messages."""
         start = self.valid_from.isoformat() if self.valid_from else "—"
         return f"{start} 起" if self.valid_until is None else f"{start} 至 {self.valid_until.isoformat()}（不含）"
+
+    @property
+    def keeps_order(self) -> bool:
+        """True when the exam must show the options in bank order (shuffle: false, or positional)."""
+        return self.shuffle is False or (self.shuffle is None and bool(positional_options(self.options)))
 
     @property
     def key(self) -> Key:
@@ -137,6 +144,8 @@ class Question:
         data["pool"] = self.pool
         if self.partial:
             data["partial"] = self.partial
+        if self.shuffle is not None:
+            data["shuffle"] = self.shuffle
         return data
 
 
@@ -147,6 +156,8 @@ class Bank:
     questions: list[Question]
     path: Path | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)     # shown, never fatal
+    summary: str = ""                                          # which sheets gave how many rows
 
     def to_dict(self) -> dict:
         data = {"bank": self.id, "title": self.title}
@@ -287,13 +298,18 @@ def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=Non
     partial = raw.get("partial", 0) or 0
     if partial and (qtype != "multiple" or not isinstance(partial, (int, float)) or not 0 < partial < 1):
         bad("partial 只用于多选题，且应在 0 与 1 之间")
+    shuffle = raw.get("shuffle")
+    if shuffle is not None and not isinstance(shuffle, bool):
+        bad(f"shuffle {shuffle!r} 应为 true（打乱选项顺序）或 false（保持选项顺序）")
+    elif shuffle is True and positional_options(options):
+        bad(f"选项依赖位置（{'；'.join(positional_options(options))}），不能 shuffle: true")
 
     if problems:
         return None, problems
     ends = [v.in_force_until for v in cited_versions if v.in_force_until]
     return Question(id=qid, type=qtype, stem=raw["stem"], answer=answer, explanation=raw["explanation"],
                     basis=basis, pool=pool, options=options, points=points, difficulty=difficulty,
-                    tags=tags, partial=partial,
+                    tags=tags, partial=partial, shuffle=shuffle,
                     valid_from=max((v.in_force_from for v in cited_versions), default=None),
                     valid_until=min(ends, default=None)), problems
 
@@ -413,6 +429,7 @@ def default_quizzes_dir() -> Path:
 class CheckResult:
     banks: list[Bank]
     problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -467,7 +484,8 @@ def check(paths: list[Path] | None = None, laws: Library | None = None, as_of=No
             banks.append(bank)
             located += loc
     problems += check_unique(located)
-    return CheckResult(banks, problems)
+    warnings = [Problem(file, where, text) for q, file, where in located for text in question_warnings(q)]
+    return CheckResult(banks, problems, warnings)
 
 
 def load_banks(paths: list[Path] | None = None, as_of=None) -> list[Bank]:
@@ -497,68 +515,147 @@ def save_bank(bank: Bank, path: Path) -> None:
 
 # ---------------------------------------------------------------- sheets (Excel / CSV)
 
-JUDGE_TRUE = {"对", "正确", "√", "✓", "✔", "A", "T", "TRUE", "是", "Y", "YES"}
-JUDGE_FALSE = {"错", "错误", "×", "✗", "✘", "X", "B", "F", "FALSE", "否", "N", "NO"}
+JUDGE_TRUE = {"对", "正确", "√", "✓", "✔", "A", "T", "TRUE", "是", "Y", "YES", "1", "V"}
+JUDGE_FALSE = {"错", "错误", "×", "✗", "✘", "X", "B", "F", "FALSE", "否", "N", "NO", "0"}
+JUDGE_OPTION_WORDS = {"正确": True, "对": True, "√": True, "是": True,
+                      "错误": False, "错": False, "×": False, "否": False}
 TYPE_WORDS = {"单选": "single", "单选题": "single", "单项选择": "single", "单项选择题": "single",
               "多选": "multiple", "多选题": "multiple", "多项选择": "multiple", "多项选择题": "multiple",
-              "判断": "judge", "判断题": "judge"}
+              "判断": "judge", "判断题": "judge", "是非题": "judge",
+              "single": "single", "multiple": "multiple", "judge": "judge"}
 POOL_WORDS = {"练习": "practice", "考试": "exam", "practice": "practice", "exam": "exam"}
-DIFFICULTY_WORDS = {"易": 1, "简单": 1, "中": 2, "中等": 2, "一般": 2, "难": 3, "困难": 3,
+DIFFICULTY_WORDS = {"易": 1, "简单": 1, "容易": 1, "中": 2, "中等": 2, "一般": 2, "难": 3, "困难": 3, "较难": 3,
                     "1": 1, "2": 2, "3": 3}
+SHUFFLE_WORDS = {"固定": False, "不打乱": False, "保持": False, "否": False, "false": False, "no": False,
+                 "打乱": True, "是": True, "true": True, "yes": True}
 SPLIT_LIST = re.compile(r"[,，、;；\s/|]+")
+_ANSWER_WRAP = re.compile(r"^[\s(（\[【［]+|[\s)）\]】］]+$")
+_ANSWER_TAIL = re.compile(r"[\s。，,.．;；:：!！、]+$")
+# An option that points at other options or at positions: wrong once options are shuffled.
+POSITIONAL = re.compile(
+    r"^(以上|上述|前述|前面|前三|前两|其余)|"              # 以上都是, 以上都不对, 以上均…, 上述选项…
+    r"(以上|上述)(都|均|皆|全|各)|"
+    r"^(都|均|全)(不)?(是|对|正确|错误|不对)$|"
+    r"(?<![A-Za-z])(选项)?[A-F]\s*项?\s*(和|与|及|、|,|，|或|加|\+|/)\s*(选项)?[A-F](?![A-Za-z])|"  # A和B…
+    r"^[A-F]{2,6}$|(?<![A-Za-z])[A-F]{2,6}\s*(都|均|皆|项|两项|三项|选项|正确|错误)")          # AB都…
+_PASTED_LABEL = re.compile(r"^\s*[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]\s*")
 
 
-def parse_answer(qtype: str, text: str):
-    """Accept the ways answers are written in practice: B; ACD, A,C,D, A、C、D; 对/错, √/×, A/B."""
-    text = str(text).strip().upper().replace("．", "").replace(".", "")
+def positional_options(options: dict[str, str]) -> list[str]:
+    """Options whose meaning depends on where they stand or on other options ('B: 以上都是')."""
+    from grader.sheets import nfkc
+    return [f"选项{k}“{v}”" for k, v in options.items() if POSITIONAL.search(nfkc(str(v)))]
+
+
+def pasted_labels(options: dict[str, str]) -> list[str]:
+    """Options that begin with a label of their own, pasted from a paper ('A．全国的…')."""
+    from grader.sheets import nfkc
+    return [f"选项{k}“{v}”" for k, v in options.items() if _PASTED_LABEL.match(nfkc(str(v)))]
+
+
+def question_warnings(q: Question) -> list[str]:
+    """What `quiz check` and `quiz import` point out without refusing the question."""
+    out = []
+    positional = positional_options(q.options)
+    if positional and q.shuffle is None:
+        out.append(f"选项依赖位置或其他选项（{'；'.join(positional)}）：考试中保持原顺序，不打乱；"
+                   "最好改写为不依赖位置的选项（写 shuffle: false 表示确认保持顺序）")
+    labels = pasted_labels(q.options)
+    if labels:
+        out.append(f"选项文字以字母编号开头（{'；'.join(labels)}）：考试会重新编排字母，请删去编号")
+    return out
+
+
+def _answer_text(text: str) -> str:
+    """NFKC, upper case, without brackets around it or punctuation after it: '（Ａ）。' -> 'A'."""
+    from grader.sheets import nfkc
+    text = nfkc(text).upper()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _ANSWER_TAIL.sub("", _ANSWER_WRAP.sub("", text))
+    return text
+
+
+def parse_answer(qtype: str, text: str, options: dict[str, str] | None = None):
+    """Accept the ways answers are written in practice: B; ACD, A,C,D, A、C、D; full-width ＡＢ;
+    （A）, A。; 判断 as 对/错, √/×, 1/0, A/B.
+
+    A 判断 question with option texts (正确/错误 or 对/错, in either order) reads a letter answer
+    through those texts, so "A 错误, B 正确, answer B" is true: the key is never inverted.
+    """
+    raw = str(text)
+    text = _answer_text(raw)
     if qtype == "judge":
+        if options and len(text) == 1 and text in LETTERS:
+            meaning = _judge_options(options)
+            if text not in meaning:
+                raise ValueError(f"判断题答案 {raw!r} 不是选项（选项: {'、'.join(options)}）")
+            return meaning[text]
         if text in JUDGE_TRUE:
             return True
         if text in JUDGE_FALSE:
             return False
-        raise ValueError(f"判断题答案 {text!r} 无法识别（可写 对/错、正确/错误、√/×、A/B）")
+        raise ValueError(f"判断题答案 {raw!r} 无法识别（可写 对/错、正确/错误、√/×、1/0、A/B）")
     letters = [c for c in SPLIT_LIST.sub("", text)]
     if not letters or any(c not in LETTERS for c in letters):
-        raise ValueError(f"答案 {text!r} 应由选项字母组成（如 B、ACD、A,C,D、A、C、D）")
+        raise ValueError(f"答案 {raw!r} 应由选项字母组成（如 B、ACD、A,C,D、A、C、D）")
     if qtype == "single":
         if len(letters) != 1:
-            raise ValueError(f"单选题只能有一个答案，实际为 {text!r}")
+            raise ValueError(f"单选题只能有一个答案，实际为 {raw!r}")
         return letters[0]
     return letters
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+def _judge_options(options: dict[str, str]) -> dict[str, bool]:
+    """A 判断 row's option letters -> truth, from texts 正确/错误, 对/错 (either order)."""
+    from grader.sheets import nfkc
+    meaning = {}
+    for letter, text in options.items():
+        word = _ANSWER_TAIL.sub("", nfkc(_PASTED_LABEL.sub("", nfkc(text))))
+        if word not in JUDGE_OPTION_WORDS:
+            raise ValueError(f"判断题的选项{letter} {text!r} 应为 正确/错误 或 对/错（或不填选项）")
+        meaning[letter] = JUDGE_OPTION_WORDS[word]
+    if sorted(meaning.values()) != [False, True]:
+        raise ValueError(f"判断题的选项应一个为正确、一个为错误，实际为 {'、'.join(options.values())}")
+    return meaning
 
 
 def _number(text: str, what: str):
+    from grader.sheets import nfkc
+    cleaned = re.sub(r"\s*分$", "", nfkc(text))
     try:
-        value = float(text)
+        value = float(cleaned)
     except ValueError:
         raise ValueError(f"{what} {text!r} 应为数字") from None
     return int(value) if value.is_integer() else value
 
 
-def row_to_raw(row: dict[str, str], bank_id: str) -> dict:
-    """One sheet row (header -> cell text) as a raw question mapping, for validate_question."""
-    qtype = TYPE_WORDS.get(row.get("题型", "").replace(" ", ""))
+def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
+    """One sheet row (field -> cell text, as grader.sheets.BANK names the fields) as a raw
+    question mapping for validate_question. `warn(message)` receives labels stripped from options."""
+    qtype = TYPE_WORDS.get("".join(row.get("type", "").split()).lower())
     if not qtype:
-        raise ValueError(f"题型 {row.get('题型', '')!r} 应为 单选、多选 或 判断")
-    qid = row.get("题号", "")
+        raise ValueError(f"题型 {row.get('type', '')!r} 应为 单选、多选 或 判断")
+    qid = row.get("id", "")
     if not qid:
         raise ValueError("缺少题号")
     if qid.isdigit():
         qid = f"{bank_id}-{int(qid):03d}"
-    options = {c: row[f"选项{c}"] for c in LETTERS if row.get(f"选项{c}")}
-    if qtype == "judge" and options:
-        if set(options.values()) <= {"正确", "错误", "对", "错"}:
-            options = {}
-    cites = [c for c in re.split(r"[\n；;]+", row.get("法律依据", "")) if c.strip()]
-    quotes = [q for q in re.split(r"\n+|｜", row.get("依据原文", "")) if q.strip()]
+    options = {c: row[f"option_{c}"] for c in LETTERS if row.get(f"option_{c}")}
+    for letter, text in list(options.items()):
+        label = _PASTED_LABEL.match(text)
+        if label and qtype != "judge":
+            stripped = text[label.end():].strip()      # the rest of the text exactly as written
+            if stripped:
+                options[letter] = stripped
+                if warn:
+                    warn(f"选项{letter} “{text}” 开头的编号已去掉（考试会重新编排字母）")
+    answer = parse_answer(qtype, row.get("answer", ""), options if qtype == "judge" else None)
+    if qtype == "judge":
+        options = {}                         # read through; a judge question has no options of its own
+    cites = [c for c in re.split(r"[\n；;]+", row.get("basis", "")) if c.strip()]
+    quotes = [q for q in re.split(r"\n+|｜", row.get("quote", "")) if q.strip()]
     if not cites:
         raise ValueError("缺少法律依据（如《殡葬管理条例》第十二条）")
     if len(quotes) != len(cites):
@@ -576,107 +673,80 @@ def row_to_raw(row: dict[str, str], bank_id: str) -> dict:
             except LawError as error:
                 raise ValueError(str(error)) from None
         basis.append(entry)
-    raw = {"id": qid, "type": qtype, "stem": row.get("题干", ""),
-           "answer": parse_answer(qtype, row.get("答案", "")),
-           "explanation": row.get("解析", ""), "basis": basis}
+    raw = {"id": qid, "type": qtype, "stem": row.get("stem", ""), "answer": answer,
+           "explanation": row.get("explanation", ""), "basis": basis}
     if options:
         raw["options"] = options
-    if row.get("分值"):
-        raw["points"] = _number(row["分值"], "分值")
-    if row.get("难度"):
-        if row["难度"] not in DIFFICULTY_WORDS:
-            raise ValueError(f"难度 {row['难度']!r} 应为 易/中/难 或 1/2/3")
-        raw["difficulty"] = DIFFICULTY_WORDS[row["难度"]]
-    tags = [t for t in SPLIT_LIST.split(row.get("标签", "")) if t]
-    raw["tags"] = tags
-    pool = row.get("题库用途", "")
+    if row.get("points"):
+        raw["points"] = _number(row["points"], "分值")
+    if row.get("difficulty"):
+        if row["difficulty"] not in DIFFICULTY_WORDS:
+            raise ValueError(f"难度 {row['difficulty']!r} 应为 易/中/难 或 1/2/3")
+        raw["difficulty"] = DIFFICULTY_WORDS[row["difficulty"]]
+    raw["tags"] = [t for t in SPLIT_LIST.split(row.get("tags", "")) if t]
+    pool = row.get("pool", "").lower()
     if pool not in POOL_WORDS:
-        raise ValueError(f"题库用途 {pool!r} 应为 练习 或 考试")
+        raise ValueError(f"题库用途 {row.get('pool', '')!r} 应为 练习 或 考试")
     raw["pool"] = POOL_WORDS[pool]
+    if row.get("shuffle"):
+        word = row["shuffle"].lower()
+        if word not in SHUFFLE_WORDS:
+            raise ValueError(f"选项顺序 {row['shuffle']!r} 应为 固定 或 打乱（留空：按选项内容自动决定）")
+        raw["shuffle"] = SHUFFLE_WORDS[word]
     return raw
 
 
 def read_csv_rows(path: Path) -> tuple[list[list[str]], str]:
-    """Read a CSV in UTF-8, UTF-8 with BOM, or GBK (as Excel on Chinese Windows saves it)."""
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BankError([Problem(str(path), "", "无法识别编码：请另存为 UTF-8 或 GBK 的 CSV")])
-    return [list(r) for r in csv.reader(io.StringIO(text))], encoding
-
-
-def read_xlsx_rows(path: Path, sheet: str | None = None) -> list[list]:
-    from openpyxl import load_workbook
+    """Read a CSV in UTF-8, UTF-8 with BOM, or GBK (the one reader is grader.sheets)."""
+    from grader import sheets
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a broken file
-        raise BankError([Problem(str(path), "", f"无法打开 Excel 文件: {error}")]) from None
-    ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    meta = {}
-    if "说明" in wb.sheetnames:
-        for r in wb["说明"].iter_rows(values_only=True):
-            if r and r[0] and len(r) > 1:
-                meta[str(r[0])] = _cell(r[1])
-    wb.close()
-    read_xlsx_rows.meta = meta
-    return rows
+        return sheets.read_csv_rows(path)
+    except sheets.SheetError as error:
+        raise BankError([Problem(str(path), "", str(error))]) from None
 
 
-def read_table(path: Path) -> tuple[list[list[str]], dict]:
-    """Rows of cell text from .xlsx or .csv, and metadata (bank id, title) if the sheet has it."""
-    path = Path(path)
-    if not path.exists():
-        raise BankError([Problem(str(path), "", "文件不存在")])
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        rows, _ = read_csv_rows(path)
-        meta = {}
-    elif suffix in (".xlsx", ".xlsm"):
-        rows = read_xlsx_rows(path)
-        meta = getattr(read_xlsx_rows, "meta", {})
-    else:
-        raise BankError([Problem(str(path), "", f"不支持的文件类型 {suffix}（请用 .xlsx 或 .csv）")])
-    return [[_cell(c) for c in r] for r in rows], meta
+def bank_id_problem(bank_id: str, source: str) -> str | None:
+    """Why a bank id cannot be used (None if it can): ids are ASCII, they name question ids."""
+    if ID_PATTERN.match(bank_id or ""):
+        return None
+    return (f"题库编号 {bank_id!r} 取自{source}，只能用英文字母、数字、-、_、.（题号由它生成，如 burial-001）："
+            f"请加 --bank 英文编号（如 --bank burial），或换一个英文文件名（如 -o quizzes/burial.yaml）")
 
 
 def import_sheet(path: Path, bank_id: str | None = None, title: str | None = None,
-                 laws: Library | None = None, others: list[Path] | None = None, as_of=None) -> Bank:
+                 laws: Library | None = None, others: list[Path] | None = None, as_of=None,
+                 id_source: str = "") -> Bank:
     """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all.
 
+    Every worksheet with the 题库 header is read (`Bank.summary` says which gave how many rows);
+    labels pasted into options are stripped and listed in `Bank.warnings` with the positional
+    options that the exam will keep in order. An invalid bank id is reported once, before rows.
     A citation may name its version (《殡葬管理条例》第四条，2012年版); otherwise it is checked against
     the version in force on `as_of` (default today), and that version is written into the bank.
     """
+    from grader import sheets
     laws = laws or library()
     path = Path(path)
     file = str(path)
-    rows, meta = read_table(path)
-    bank_id = bank_id or meta.get("题库编号") or path.stem
+    try:
+        table = sheets.read_sheet(path, sheets.BANK)
+    except sheets.SheetError as error:
+        raise BankError([Problem(file, "", str(error).removeprefix(f"{file}: "))]) from None
+    meta = table.meta
+    source = id_source or ("参数" if bank_id else "")
+    if not bank_id:
+        bank_id, source = (meta.get("题库编号"), "说明表的题库编号") if meta.get("题库编号") else (path.stem, f"文件名 {path.name}")
     title = title or meta.get("题库名称") or bank_id
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        raise BankError([Problem(file, "", "表格为空")])
-    header = rows[0]
-    missing = [h for h in ("题号", "题型", "题干", "答案", "解析", "法律依据", "依据原文", "题库用途") if h not in header]
-    if missing:
-        raise BankError([Problem(file, "第1行（表头）", f"缺少列: {'、'.join(missing)}")])
-    dup = [h for h, n in Counter(h for h in header if h).items() if n > 1]
-    if dup:
-        raise BankError([Problem(file, "第1行（表头）", f"列名重复: {'、'.join(dup)}")])
-    problems, located, questions = [], [], []
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(cells):
-            continue
-        row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
-        where = f"第{number}行" + (f" 题号 {row.get('题号')}" if row.get("题号") else "")
+    why = bank_id_problem(bank_id, source or "题库编号")
+    if why:
+        raise BankError([Problem(file, "", why)])
+    if not table.rows:
+        raise BankError([Problem(file, "", "表格中没有题目" + (f"（{table.summary()}）" if table.summary() else ""))])
+    problems, located, questions, warnings = [], [], [], []
+    for row in table.rows:
+        where = row.where + (f" 题号 {row.get('id')}" if row.get("id") else "")
         try:
-            raw = row_to_raw(row, bank_id)
+            raw = row_to_raw(row.values, bank_id, warn=lambda text, w=where: warnings.append(Problem(file, w, text)))
         except ValueError as error:
             problems.append(Problem(file, where, str(error)))
             continue
@@ -686,16 +756,17 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
             question.bank = bank_id
             questions.append(question)
             located.append((question, file, where))
-    if not questions and not problems:
-        problems.append(Problem(file, "", "表格中没有题目"))
+            warnings += [Problem(file, where, text) for text in question_warnings(question)]
     others_checked = check(others, laws, as_of) if others else None
     if others_checked:
         located = [(q, str(b.path), f"题目 {q.id}") for b in others_checked.banks
                    if b.id != bank_id for q in b.questions] + located
     problems += [p for p in check_unique(located) if p.file == file]
     if problems:
-        raise BankError(problems)
-    return Bank(bank_id, title, questions)
+        error = BankError(problems)
+        error.summary = table.summary()
+        raise error
+    return Bank(bank_id, title, questions, warnings=warnings, summary=table.summary())
 
 
 def question_to_row(q: Question) -> list:
@@ -704,7 +775,7 @@ def question_to_row(q: Question) -> list:
             + [q.answer_text(), q.explanation,
                "\n".join(c.label + (f"，{c.version[:4]}年版" if c.version else "") for c in q.basis),
                "\n".join(c.quote for c in q.basis), q.points, DIFFICULTY_NAMES[q.difficulty],
-               "、".join(q.tags), POOL_NAMES[q.pool]])
+               "、".join(q.tags), POOL_NAMES[q.pool], {None: "", False: "固定", True: "打乱"}[q.shuffle]])
 
 
 def _style_sheet(ws, widths: dict[str, int]) -> None:
@@ -740,9 +811,9 @@ def write_sheet(bank: Bank, path: Path) -> None:
     for q in bank.questions:
         ws.append(question_to_row(q))
     widths = {get_column_letter(i + 1): w for i, w in enumerate(
-        [12, 6, 40] + [20] * 6 + [8, 40, 24, 40, 6, 6, 16, 8])}
+        [12, 6, 40] + [20] * 6 + [8, 40, 24, 40, 6, 6, 16, 8, 8])}
     _style_sheet(ws, widths)
-    for column, choices in (("B", "单选,多选,判断"), ("O", "易,中,难"), ("Q", "练习,考试")):
+    for column, choices in (("B", "单选,多选,判断"), ("O", "易,中,难"), ("Q", "练习,考试"), ("R", "固定,打乱")):
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         ws.add_data_validation(dv)
         dv.add(f"{column}2:{column}5000")
@@ -751,7 +822,7 @@ def write_sheet(bank: Bank, path: Path) -> None:
     info.append(["题库名称", bank.title])
     info.append(["填写说明", "题型填 单选/多选/判断；多选答案写 ACD 或 A、C、D；判断答案写 正确/错误；"
                           "法律依据写《法规名称》第X条，多条依据分行填写，依据原文逐行对应且须与条文原文一致；"
-                          "题库用途填 练习 或 考试。"])
+                          "题库用途填 练习 或 考试；选项顺序留空（自动）、填 固定（考试中不打乱）或 打乱。"])
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 100
     tmp = path.with_name(path.name + ".tmp.xlsx")

@@ -34,7 +34,52 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def user_error_message(error: BaseException) -> str | None:
+    """The message a user sees for an error they can fix (None: a bug, let it show).
+
+    Every LawstudyError (its problems one per line, and whether anything was written), a locked
+    records database, and a file the system refused (missing, a folder, no permission).
+    """
+    import sqlite3
+
+    from grader.errors import DatabaseBusy, LawstudyError
+    from grader.records import NeedsConfirmation, RecordsError
+    if isinstance(error, NeedsConfirmation):
+        return "\n".join(["可能与名册中已有人员重复，请核对 (may duplicate people on the roster):"]
+                         + [f"  {w}" for w in error.warnings]
+                         + ["未写入任何数据；核对无误后加 --yes 重新运行 (nothing written; re-run with --yes to accept)"])
+    if isinstance(error, (RecordsError, bank_api.BankError)) and error.problems:
+        lines = [str(p).lstrip(": ") for p in error.problems]
+        if isinstance(error, RecordsError) and len(lines) == 1 and not error.problems[0].file:
+            return lines[0]
+        return "\n".join(lines + [f"失败：{len(lines)} 个问题，未写入任何数据 (nothing written)"])
+    if isinstance(error, LawstudyError) or type(error).__name__ in ("HubError", "LawError"):
+        return str(error)
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+        return str(DatabaseBusy())
+    if isinstance(error, (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError)):
+        return f"{error.filename or ''}: {error.strerror} ({type(error).__name__})".lstrip(": ")
+    return None
+
+
+class LawstudyGroup(click.Group):
+    """The root command: any error a user can cause ends here as one message and exit code 1."""
+
+    def invoke(self, ctx):
+        """Run the command; a user error becomes its message on stderr and exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - only user errors are turned into messages
+            message = user_error_message(error)
+            if message is None:
+                raise
+            click.secho(message, fg="red", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=LawstudyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lawstudy")
 def cli():
     """lawstudy：民政局学法用法课程与考试 (courses, exams and study-the-law statistics)."""
@@ -78,6 +123,8 @@ def quiz_check(paths, as_json, as_of):
     result = bank_api.check(list(paths) or None, as_of=day)
     for problem in result.problems:
         click.secho(str(problem), fg="red")
+    for warning in result.warnings:
+        click.secho(f"提示 {warning}", fg="yellow")
     summary = result.summary()
     summary["as_of"] = day.isoformat()
     summary["valid_exam_questions"] = {law: {"valid": v, "total": n}
@@ -104,23 +151,32 @@ def quiz_check(paths, as_json, as_of):
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="quizzes/BANK.yaml")
 @click.option("--title", help="题库名称")
+@click.option("--bank", "bank_id", help="题库编号（英文，题号由它生成；默认取输出文件名）")
 @click.option("--force", is_flag=True, help="overwrite an existing bank file")
 @AS_OF
-def quiz_import(source, output, title, force, as_of):
+def quiz_import(source, output, title, bank_id, force, as_of):
     """Import an Excel (.xlsx) or CSV 题库 into a YAML bank; any bad row writes nothing.
 
-    Example: lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
+    Every worksheet with the 题库 header is read. Example: lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
     """
     if output.exists() and not force:
         fail(f"{output} 已存在；如需覆盖请加 --force")
     others = [p for p in bank_api.bank_paths([output.parent]) if p.resolve() != output.resolve()] if output.parent.is_dir() else []
     try:
-        bank = bank_api.import_sheet(source, bank_id=output.stem, title=title, others=others, as_of=_as_of(as_of))
+        bank = bank_api.import_sheet(source, bank_id=bank_id or output.stem, title=title, others=others,
+                                     id_source="--bank" if bank_id else f"输出文件名 {output.name}",
+                                     as_of=_as_of(as_of))
     except bank_api.BankError as error:
+        if getattr(error, "summary", ""):
+            click.echo(f"{source}: {error.summary}", err=True)
         for problem in error.problems:
             click.secho(str(problem), fg="red", err=True)
         fail(f"导入失败：{len(error.problems)} 个问题，未写入任何文件")
+    for warning in bank.warnings:
+        click.secho(f"提示 {warning}", fg="yellow")
     bank_api.save_bank(bank, output)
+    if bank.summary:
+        click.echo(bank.summary)
     click.echo(f"已导入 {len(bank.questions)} 道题到 {output}")
 
 
@@ -132,10 +188,7 @@ def quiz_export(source, output):
 
     Example: lawstudy quiz export quizzes/burial.yaml -o 题库.xlsx
     """
-    try:
-        [bank] = bank_api.load_banks([source])
-    except bank_api.BankError as error:
-        fail(str(error))
+    [bank] = bank_api.load_banks([source])
     bank_api.write_sheet(bank, output)
     click.echo(f"已导出 {len(bank.questions)} 道题到 {output}")
 
@@ -440,12 +493,6 @@ def _records(home):
     return inst, records_api.open_db(inst.records)
 
 
-def _records_failed(error) -> None:
-    for problem in error.problems:
-        click.secho(str(problem).lstrip(": "), fg="red", err=True)
-    fail(f"失败：{len(error.problems)} 个问题，未写入任何数据 (nothing written)")
-
-
 @cli.group()
 def roster():
     """人员名册 (staff roster)."""
@@ -454,18 +501,20 @@ def roster():
 @roster.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--retire-missing", is_flag=True, help="名册中没有的人员标记为已调离（不再计入应考）")
+@click.option("--yes", is_flag=True, help="确认导入：新工号与已有工号只差前导零、或与已有人员同名同科室时仍导入")
 @home_option
-def roster_import(source, retire_missing, home):
+def roster_import(source, retire_missing, yes, home):
     """Import the roster (.csv UTF-8/GBK or .xlsx): 工号, 姓名, 科室/部门, 类别; updates by 工号.
 
     Example: lawstudy roster import 名册.xlsx --home lawstudy-home
     """
     from grader import records as records_api
     _, db = _records(home)
-    try:
-        r = records_api.import_roster(db, source, retire_missing=retire_missing, show_progress=True)
-    except records_api.RecordsError as error:
-        _records_failed(error)
+    r = records_api.import_roster(db, source, retire_missing=retire_missing, show_progress=True, yes=yes)
+    for warning in r.warnings:
+        click.secho(f"已确认：{warning}", fg="yellow")
+    if r.summary:
+        click.echo(r.summary)
     click.echo(f"名册已导入：新增 {r.added} 人，更新 {r.updated} 人，未变 {r.unchanged} 人"
                + (f"，调离 {r.retired} 人" if retire_missing else ""))
 
@@ -484,20 +533,17 @@ def exempt_command(staff_id, year, reason, file, remove, home):
     """
     from grader import records as records_api
     _, db = _records(home)
-    try:
-        if file:
-            n = records_api.import_exemptions(db, file, year)
-            click.echo(f"已登记免考 {n} 人")
-        elif not staff_id or not year:
-            fail("请给出工号和 --year（或用 --file 批量登记）")
-        elif remove:
-            done = records_api.unexempt(db, staff_id, year)
-            click.echo(f"已撤销 {staff_id} 的 {year} 年免考" if done else f"{staff_id} 在 {year} 年没有免考记录")
-        else:
-            records_api.exempt(db, staff_id, year, reason or "")
-            click.echo(f"已登记 {staff_id} {year} 年免考：{reason}")
-    except records_api.RecordsError as error:
-        _records_failed(error)
+    if file:
+        n = records_api.import_exemptions(db, file, year, summary=click.echo)
+        click.echo(f"已登记免考 {n} 人")
+    elif not staff_id or not year:
+        fail("请给出工号和 --year（或用 --file 批量登记）")
+    elif remove:
+        done = records_api.unexempt(db, staff_id, year)
+        click.echo(f"已撤销 {staff_id} 的 {year} 年免考" if done else f"{staff_id} 在 {year} 年没有免考记录")
+    else:
+        records_api.exempt(db, staff_id, year, reason or "")
+        click.echo(f"已登记 {staff_id} {year} 年免考：{reason}")
 
 
 @cli.command("sync")
@@ -509,10 +555,7 @@ def sync_command(home):
     """
     from grader import records as records_api
     inst, db = _records(home)
-    try:
-        r = records_api.sync(db, inst, show_progress=True)
-    except records_api.RecordsError as error:
-        _records_failed(error)
+    r = records_api.sync(db, inst, show_progress=True)
     c = r.counts
     click.echo(f"已同步考试 {len(r.exams)} 场：新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次；"
                f"课程完成 {r.completions} 条")
@@ -539,16 +582,17 @@ def results_import(source, pass_mark, excellence_mark, home):
     """
     from grader import records as records_api
     _, db = _records(home)
-    try:
-        r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark,
-                                       show_progress=True)
-    except records_api.RecordsError as error:
-        _records_failed(error)
+    r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark,
+                                   show_progress=True)
     c = r.counts
+    if r.summary:
+        click.echo(r.summary)
     click.echo(f"成绩已导入：{r.rows} 行，新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次"
                + (f"，文件内重复 {r.duplicates} 行" if r.duplicates else ""))
     for row, staff_id in r.not_on_roster:
-        click.secho(f"{source}: 第{row}行: 工号 {staff_id} 不在名册中，未计入 (not on the roster)", fg="yellow")
+        near = f"（名册中有 {'、'.join(r.near[staff_id])}，只差前导零：工号按原样匹配，请核对）" if staff_id in r.near else ""
+        where = f"第{row}行" if isinstance(row, int) else row
+        click.secho(f"{source}: {where}: 工号 {staff_id} 不在名册中{near}，未计入 (not on the roster)", fg="yellow")
 
 
 @cli.command("report")
@@ -562,16 +606,12 @@ def report_command(year, exam, outputs, home):
 
     Example: lawstudy report --year 2020 -o 学法考试统计.xlsx --home lawstudy-home
     """
-    from grader import records as records_api
     from grader import report as report_api
     _, db = _records(home)
-    try:
-        rep = report_api.build(db, year, exam)
-        for output in outputs:
-            report_api.write(rep, output)
-            click.echo(f"已生成 {output}")
-    except records_api.RecordsError as error:
-        _records_failed(error)
+    rep = report_api.build(db, year, exam)
+    for output in outputs:
+        report_api.write(rep, output)
+        click.echo(f"已生成 {output}")
     click.echo(rep["paragraph"])
     click.secho(rep["todo"], fg="green" if not (rep["absent"] or rep["failed"]) else "yellow")
 
@@ -602,19 +642,16 @@ def course_complete(staff_id, course_id, year, hours, file, home):
     """
     from grader import records as records_api
     _, db = _records(home)
-    try:
-        if file:
-            n = records_api.import_completions(db, file, year)
-            click.echo(f"已登记课程完成 {n} 条")
-            return
-        if not staff_id or not course_id:
-            fail("请给出工号和课程编号（或用 --file 批量登记）")
-        known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
-        if hours is None and not known and (found := _course_hours_from_repo(course_id)):
-            records_api.register_course(db, course_id, found[0], found[1])
-        new = records_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
-    except records_api.RecordsError as error:
-        _records_failed(error)
+    if file:
+        n = records_api.import_completions(db, file, year, summary=click.echo)
+        click.echo(f"已登记课程完成 {n} 条")
+        return
+    if not staff_id or not course_id:
+        fail("请给出工号和课程编号（或用 --file 批量登记）")
+    known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
+    if hours is None and not known and (found := _course_hours_from_repo(course_id)):
+        records_api.register_course(db, course_id, found[0], found[1])
+    new = records_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
     click.echo(f"已登记 {staff_id} 完成课程 {course_id}" if new else f"{staff_id} 本年度已登记完成 {course_id}，未重复计学时")
 
 

@@ -345,7 +345,7 @@ def collect_course(instance, course_id: str) -> CourseCollect:
     a submission is the proof of completion. Collecting twice credits nobody twice."""
     from grader import records
     from grader.exam import course as nbg
-    from grader.exam.submissions import parse_stamp
+    from grader.exam.submissions import UnknownZone, parse_stamp
     db = records.open_db(instance.records)
     nbg.check(nbg.api(instance).collect(course_id, update=True), "collect")
     logins = records.staff_by_login(db)
@@ -357,7 +357,10 @@ def collect_course(instance, course_id: str) -> CourseCollect:
             result.unknown.append(student)
             continue
         stamp = folder / "timestamp.txt"
-        when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
+        try:
+            when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
+        except UnknownZone:   # credited for this year rather than at a guessed time
+            when = None
         new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
         (result.credited if new else result.already).append(staff_id)
     return result

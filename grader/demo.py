@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader import course as course_api
 from grader import records
 from grader import report as report_api
@@ -46,7 +47,7 @@ WEAK = ("MZ005", "MZ018", "MZ022", "MZ036", "MZ041", "MZ049")   # fail the first
 MAKEUP_PASS = ("MZ005", "MZ018", "MZ036")                 # pass the make-up
 
 
-class DemoError(RuntimeError):
+class DemoError(LawstudyError, RuntimeError):
     pass
 
 

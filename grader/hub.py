@@ -466,6 +466,7 @@ STAFF_NBGRADER_CONFIG = '''\
 c = get_config()  # noqa
 c.CourseDirectory.course_id = {course!r}
 c.Exchange.root = {exchange!r}
+c.Exchange.timezone = "UTC"   # submissions stamped "... UTC": read the same on every host
 c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
 # Refuse `nbgrader submit --student SOMEONE_ELSE` (the grader's collect refuses it too).
 c.ExchangeFactory.submit = "grader.hub.OwnSubmit"
@@ -478,6 +479,7 @@ c = get_config()  # noqa
 c.CourseDirectory.root = {course_dir!r}
 c.CourseDirectory.course_id = {course!r}
 c.Exchange.root = {exchange!r}
+c.Exchange.timezone = "UTC"   # submissions stamped "... UTC": read the same on every host
 c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
 # Only collect a submission whose files belong to the student it names (no submitting as another).
 c.ExchangeFactory.collect = "grader.hub.OwnerCheckedCollect"

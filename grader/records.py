@@ -11,7 +11,9 @@ as China time; nbgrader's naive timestamps are UTC. The figures themselves live 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +21,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from grader import sheets
+from grader.errors import DatabaseBusy, LawstudyError
 from grader.instance import Instance, username
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -32,30 +36,12 @@ DEFAULT_DEPARTMENT = "未分配科室"
 DEFAULT_CATEGORY = "其他"
 CATEGORIES = ("领导干部", "公务员", "事业人员", "执法人员", "其他")
 
-ROSTER_COLUMNS = {
-    "staff_id": ("staff_id", "工号", "职工编号", "编号"),
-    "name": ("name", "姓名"),
-    "department": ("department", "科室", "部门", "科室/部门", "所在科室"),
-    "category": ("category", "类别", "人员类别"),
-}
-RESULT_COLUMNS = {
-    "staff_id": ("staff_id", "工号", "职工编号"),
-    "exam": ("exam", "exam_id", "考试", "考试编号"),
-    "score": ("score", "得分", "成绩"),
-    "max_score": ("max_score", "满分", "总分"),
-    "submitted_at": ("submitted_at", "提交时间", "考试时间"),
-}
-EXEMPT_COLUMNS = {
-    "staff_id": ("staff_id", "工号", "职工编号"),
-    "reason": ("reason", "原因", "免考原因", "理由"),
-    "year": ("year", "年度", "年份"),
-}
-COMPLETION_COLUMNS = {
-    "staff_id": ("staff_id", "工号", "职工编号"),
-    "course": ("course", "course_id", "课程", "课程编号"),
-    "completed_at": ("completed_at", "完成时间", "提交时间"),
-    "hours": ("hours", "学时"),
-}
+# Header words of each sheet kind: one alias table per kind, in grader/sheets.py.
+ROSTER_COLUMNS = sheets.ROSTER.columns
+RESULT_COLUMNS = sheets.RESULTS.columns
+EXEMPT_COLUMNS = sheets.EXEMPTIONS.columns
+COMPLETION_COLUMNS = sheets.COMPLETIONS.columns
+BUSY_TIMEOUT_MS = int(float(os.environ.get("LAWSTUDY_DB_TIMEOUT", "10")) * 1000)
 
 
 # ------------------------------------------------------------------ errors
@@ -64,15 +50,18 @@ COMPLETION_COLUMNS = {
 @dataclass(frozen=True)
 class Problem:
     file: str
-    row: int | None
+    row: int | str | None          # a row number, or "工作表 X 第5行" in a workbook of several sheets
     message: str
 
     def __str__(self) -> str:
-        where = f"第{self.row}行 (row {self.row}): " if self.row else ""
+        if isinstance(self.row, int):
+            where = f"第{self.row}行 (row {self.row}): "
+        else:
+            where = f"{self.row}: " if self.row else ""
         return f"{self.file}: {where}{self.message}"
 
 
-class RecordsError(ValueError):
+class RecordsError(LawstudyError, ValueError):
     """Input the records cannot take; lists every problem (file and row). Nothing was written."""
 
     def __init__(self, problems: list[Problem] | str):
@@ -203,13 +192,69 @@ def open_db(home_or_path: str | os.PathLike | sqlite_utils.Database | None = Non
     else:
         path = records_path(home_or_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(path)
+        db = RecordsDatabase(path)
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 10000")
-    if not db.memory:
-        db.enable_wal()
-    MIGRATIONS.apply(db)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        if not db.memory:
+            db.enable_wal()
+        if MIGRATIONS.pending(db):          # read-only check: readers never wait for a writer
+            with db.atomic():
+                MIGRATIONS.apply(db)
+    except sqlite3.OperationalError as error:
+        if _locked(error):
+            raise DatabaseBusy(getattr(db, "path", "")) from None
+        raise
     return db
+
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class RecordsDatabase(sqlite_utils.Database):
+    """The records database: a transaction takes the write lock when it begins (BEGIN IMMEDIATE).
+
+    So a second lawstudy command writing at the same time waits for the first (the busy timeout
+    applies to BEGIN; a deferred transaction would fail at once when it tries to upgrade its read
+    lock), and past the timeout gets DatabaseBusy: one line, nothing half written.
+    """
+
+    def __init__(self, path, **kwargs):
+        super().__init__(path, **kwargs)
+        self.path = path
+
+    @contextmanager
+    def snapshot(self):
+        """A read transaction (deferred BEGIN): one consistent view, never waiting for a writer."""
+        with super().atomic():
+            yield self
+
+    @contextmanager
+    def atomic(self):
+        """One transaction (savepoints when nested), begun with BEGIN IMMEDIATE."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _locked(error):
+                raise DatabaseBusy(self.path) from None
+            raise
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            self.rollback()
+            if _locked(error):
+                raise DatabaseBusy(self.path) from None
+            raise
 
 
 def _now() -> str:
@@ -219,80 +264,29 @@ def _now() -> str:
 # ------------------------------------------------------------------ reading sheets
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return str(value).strip()
+class Rows(list):
+    """Rows of a sheet, with `summary`: which worksheets gave how many rows ('' for one sheet)."""
+
+    summary: str = ""
 
 
-def read_rows(path: str | os.PathLike) -> list[list[str]]:
-    """All rows (header first) of a .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx as text cells."""
-    path = Path(path)
-    if not path.exists():
-        raise RecordsError([Problem(str(path), None, "文件不存在 (file not found)")])
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        from grader.bank import BankError, read_csv_rows     # one CSV reader for banks and records
-        try:
-            raw, _ = read_csv_rows(path)
-        except BankError:  # pragma: no cover - gb18030 decodes nearly anything
-            raise RecordsError([Problem(str(path), None, "无法识别编码，请另存为 UTF-8 或 GBK 的 CSV (unknown encoding)")]) from None
-        rows = [[c.strip() for c in r] for r in raw]
-    elif suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-        try:
-            wb = load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise RecordsError([Problem(str(path), None, f"无法打开 Excel 文件 (cannot open): {error}")]) from None
-        rows = [[_cell(c) for c in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
-        wb.close()
-    else:
-        raise RecordsError([Problem(str(path), None, f"不支持的文件类型 {suffix}，请用 .xlsx 或 .csv (unsupported file type)")])
+def _table(path, kind: sheets.Kind) -> Rows:
+    """(where, {field: text}) for each non-empty data row, read through grader.sheets (one reader
+    for every sheet): `where` is the row number as the sheet shows it, or "工作表 X 第N行" when
+    several worksheets carry the header."""
+    try:
+        table = sheets.read_sheet(path, kind)
+    except sheets.SheetError as error:
+        raise RecordsError([Problem("", None, str(error))]) from None
+    rows = Rows((row.where if row.multi else row.number, dict(row.values)) for row in table.rows)
+    rows.summary = table.summary()
     return rows
 
 
-def _table(path, columns: dict[str, tuple[str, ...]], required: Iterable[str]) -> list[tuple[int, dict]]:
-    """(row number as a spreadsheet shows it, {field: text}) for each non-empty data row."""
-    rows = read_rows(path)
-    name = str(path)
-    if not rows:
-        raise RecordsError([Problem(name, None, "文件为空 (empty file)")])
-    header = [h.strip().lower() for h in rows[0]]
-    index = {}
-    for key, aliases in columns.items():
-        for alias in aliases:
-            if alias.lower() in header:
-                index[key] = header.index(alias.lower())
-                break
-    missing = [f"{k} ({columns[k][1]})" for k in required if k not in index]
-    if missing:
-        raise RecordsError([Problem(name, 1, "表头缺少列 (missing columns): " + "、".join(missing))])
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        out.append((number, {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}))
-    return out
-
-
 def parse_time(value, naive: timezone = CST) -> datetime:
-    """An aware datetime from ISO 8601 text or a datetime; naive values are taken in `naive`."""
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        text = str(value).strip().replace("/", "-")
-        if not text:
-            raise ValueError("empty time")
-        dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=naive)
-    return dt
+    """An aware datetime from a datetime or text as spreadsheets write it (2020/11/5 9:30,
+    2020-11-05 09:30, 2020年11月5日 9:30, ISO 8601); naive values are taken in `naive`."""
+    return sheets.parse_datetime(value, naive)
 
 
 def utc_text(dt: datetime) -> str:
@@ -332,6 +326,66 @@ class RosterResult:
     updated: int = 0
     unchanged: int = 0
     retired: int = 0
+    warnings: list[str] = field(default_factory=list)     # accepted with yes=True
+    summary: str = ""                                      # which worksheets gave how many rows
+
+
+class NeedsConfirmation(RecordsError):
+    """The file looks like it adds people already on the roster; nothing was written.
+
+    `warnings` lists each case; re-running with yes=True (the command's --yes) accepts them.
+    """
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        super().__init__([Problem("", None, w) for w in warnings])
+
+
+def _digits_key(staff_id: str) -> str:
+    stripped = staff_id.lstrip("0")
+    return stripped or "0"
+
+
+def near_ids(known: Iterable[str], staff_id: str) -> list[str]:
+    """工号 on the roster that differ from `staff_id` only by leading zeros."""
+    key = _digits_key(staff_id)
+    return sorted(s for s in known if s != staff_id and _digits_key(s) == key)
+
+
+def not_on_roster_message(known: Iterable[str], staff_id: str) -> str:
+    """'工号 0001 不在名册中', with the 工号 it may have meant (only leading zeros differ)."""
+    near = near_ids(known, staff_id)
+    hint = f"（名册中有 {'、'.join(near)}，只差前导零：工号按原样匹配，请核对）" if near else ""
+    return f"工号 {staff_id} 不在名册中{hint} (not on the roster)"
+
+
+def roster_warnings(db: sqlite_utils.Database, people: list[dict]) -> list[str]:
+    """New people who may be someone already on the roster (or earlier in the same file):
+    a 工号 that differs from an existing one only by leading zeros ("0001" and "1"), or the same
+    name and 科室 as someone with another 工号. People are matched by 工号 exactly as written;
+    these are only pointed out."""
+    existing = {r["staff_id"]: r for r in db.query("SELECT staff_id, name, department FROM staff")}
+    by_digits: dict[str, list[str]] = {}
+    by_person: dict[tuple[str, str], list[str]] = {}
+    for staff_id, r in existing.items():
+        by_digits.setdefault(_digits_key(staff_id), []).append(staff_id)
+        by_person.setdefault((r["name"], r["department"]), []).append(staff_id)
+    out = []
+    for p in people:
+        staff_id = p["staff_id"]
+        if staff_id in existing:
+            continue
+        zeros = [s for s in by_digits.get(_digits_key(staff_id), []) if s != staff_id]
+        if zeros:
+            out.append(f"新工号 {staff_id} 与已有工号 {'、'.join(zeros)} 只差前导零，是否同一人？"
+                       "(staff ids differ only by leading zeros)")
+        same = [s for s in by_person.get((p["name"], p["department"]), []) if s != staff_id and s not in zeros]
+        if same:
+            out.append(f"新工号 {staff_id} 的 {p['name']}（{p['department']}）与已有工号 {'、'.join(same)} "
+                       "同名同科室，是否同一人？(same name and department as someone on the roster)")
+        by_digits.setdefault(_digits_key(staff_id), []).append(staff_id)
+        by_person.setdefault((p["name"], p["department"]), []).append(staff_id)
+    return out
 
 
 def roster(db: sqlite_utils.Database, include_inactive: bool = False) -> list[dict]:
@@ -344,10 +398,12 @@ def parse_roster(path) -> list[dict]:
     """Check a roster sheet; every problem in one RecordsError (row numbers as the sheet shows)."""
     name = str(path)
     problems: list[Problem] = []
-    people: list[dict] = []
+    people = Rows()
     seen: dict[str, int] = {}
     logins: dict[str, tuple[str, int]] = {}
-    for number, row in _table(path, ROSTER_COLUMNS, ("staff_id", "name")):
+    table = _table(path, sheets.ROSTER)
+    people.summary = table.summary
+    for number, row in table:
         staff_id, person = row["staff_id"], row["name"]
         if not staff_id:
             problems.append(Problem(name, number, "缺少工号 (missing staff_id)"))
@@ -375,14 +431,19 @@ def parse_roster(path) -> list[dict]:
 
 
 def import_roster(db: sqlite_utils.Database, path, retire_missing: bool = False,
-                  show_progress: bool = False) -> RosterResult:
-    """Import the bureau's roster sheet; re-importing updates people by staff_id.
+                  show_progress: bool = False, yes: bool = False) -> RosterResult:
+    """Import the bureau's roster sheet; re-importing updates people by staff_id (as written).
 
     With `retire_missing`, people on record but not in this file are marked as left (not counted
     as required any more; their attempts stay). Any bad row rejects the file: nothing is written.
+    New people who may already be on the roster (`roster_warnings`) raise NeedsConfirmation
+    unless `yes`; nothing is written then either.
     """
     people = parse_roster(path)
-    result = RosterResult()
+    warnings = roster_warnings(db, people)
+    if warnings and not yes:
+        raise NeedsConfirmation(warnings)
+    result = RosterResult(warnings=warnings, summary=getattr(people, "summary", ""))
     existing = {r["staff_id"]: r for r in db.query("SELECT staff_id, name, department, category, active FROM staff")}
     now = _now()
     changed = []
@@ -435,19 +496,24 @@ def unexempt(db: sqlite_utils.Database, staff_id: str, year: int) -> bool:
     return cursor.rowcount > 0
 
 
-def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None) -> int:
-    """Exemptions from a sheet: staff_id (工号), reason (原因), optional year (年度) per row."""
+def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None, summary=None) -> int:
+    """Exemptions from a sheet: staff_id (工号), reason (原因), optional year (年度) per row.
+
+    `summary(text)`, if given, receives which worksheets gave how many rows (workbooks of several)."""
     name = str(path)
     problems, rows = [], []
     known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
     seen: dict[tuple, int] = {}
-    for number, row in _table(path, EXEMPT_COLUMNS, ("staff_id", "reason")):
+    table = _table(path, sheets.EXEMPTIONS)
+    if summary and table.summary:
+        summary(table.summary)
+    for number, row in table:
         staff_id, reason = row["staff_id"], row["reason"]
         row_year = row.get("year") or (str(year) if year else "")
         if not staff_id:
             problems.append(Problem(name, number, "缺少工号 (missing staff_id)"))
         elif staff_id not in known:
-            problems.append(Problem(name, number, f"工号 {staff_id} 不在名册中 (not on the roster)"))
+            problems.append(Problem(name, number, not_on_roster_message(known, staff_id)))
         elif not reason:
             problems.append(Problem(name, number, f"工号 {staff_id} 缺少免考原因 (missing reason)"))
         elif not row_year.isdigit():
@@ -553,8 +619,10 @@ def _write_attempts(db, rows: list[tuple]) -> AttemptCounts:
 class ResultsImport:
     counts: AttemptCounts
     rows: int
-    not_on_roster: list[tuple[int, str]] = field(default_factory=list)  # (row, staff_id)
+    not_on_roster: list[tuple[int | str, str]] = field(default_factory=list)  # (row, staff_id)
     duplicates: int = 0
+    near: dict[str, list[str]] = field(default_factory=dict)   # staff_id -> roster ids it differs from by leading zeros
+    summary: str = ""                                            # which worksheets gave how many rows
 
 
 def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = None,
@@ -571,7 +639,7 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
     parsed: dict[tuple, tuple] = {}
     where: dict[tuple, int] = {}
     not_on_roster, duplicates = [], 0
-    table = _table(path, RESULT_COLUMNS, tuple(RESULT_COLUMNS))
+    table = _table(path, sheets.RESULTS)
     now = _now()
     source = f"import:{Path(path).name}"
     for number, row in table:
@@ -594,7 +662,8 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
         try:
             when = parse_time(row["submitted_at"])
         except ValueError:
-            problems.append(Problem(name, number, f"提交时间不是 ISO 8601 格式 (bad submitted_at): {row['submitted_at']!r}"))
+            problems.append(Problem(name, number, f"提交时间无法识别，可写 2020-11-05 09:30、2020/11/5 9:30 或 "
+                                                  f"2020年11月5日 9:30 (bad submitted_at): {row['submitted_at']!r}"))
             continue
         if staff_id not in known:
             not_on_roster.append((number, staff_id))
@@ -620,7 +689,8 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
             counts.added += c.added
             counts.updated += c.updated
             counts.unchanged += c.unchanged
-    return ResultsImport(counts, len(table), not_on_roster, duplicates)
+    near = {s: near_ids(known, s) for _, s in not_on_roster if near_ids(known, s)}
+    return ResultsImport(counts, len(table), not_on_roster, duplicates, near, table.summary)
 
 
 # ------------------------------------------------------------------ flags
@@ -703,13 +773,18 @@ def record_completion(db: sqlite_utils.Database, staff_id: str, course_id: str, 
     return cursor.rowcount > 0
 
 
-def import_completions(db: sqlite_utils.Database, path, year: int | None = None) -> int:
-    """Completions from a sheet: staff_id, course, completed_at or --year, optional hours."""
+def import_completions(db: sqlite_utils.Database, path, year: int | None = None, summary=None) -> int:
+    """Completions from a sheet: staff_id, course, completed_at or --year, optional hours.
+
+    `summary(text)`, if given, receives which worksheets gave how many rows (workbooks of several)."""
     name = str(path)
     known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
     courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
     problems, rows = [], []
-    for number, row in _table(path, COMPLETION_COLUMNS, ("staff_id", "course")):
+    table = _table(path, sheets.COMPLETIONS)
+    if summary and table.summary:
+        summary(table.summary)
+    for number, row in table:
         staff_id, course = row["staff_id"], row["course"]
         try:
             when = parse_time(row["completed_at"]) if row.get("completed_at") else None
@@ -719,7 +794,7 @@ def import_completions(db: sqlite_utils.Database, path, year: int | None = None)
             continue
         row_year = year or (cst_year(when) if when else None)
         if staff_id not in known:
-            problems.append(Problem(name, number, f"工号 {staff_id!r} 不在名册中 (not on the roster)"))
+            problems.append(Problem(name, number, not_on_roster_message(known, staff_id)))
         elif hours is None:
             problems.append(Problem(name, number, f"课程 {course} 未登记学时，请填写学时列 (no hours for course)"))
         elif row_year is None:

@@ -147,7 +147,9 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
     params = {"year": int(year), "exam": exam}
     if exam is not None and db.execute("SELECT 1 FROM exams WHERE id = ?", [exam]).fetchone() is None:
         raise RecordsError(f"没有编号为 {exam} 的考试 (no such exam)")
-    with db.atomic():  # one read snapshot for every figure and list
+    if db.execute("SELECT 1 FROM staff LIMIT 1").fetchone() is None:
+        raise RecordsError("名册为空：请先导入名册（lawstudy roster import 名册.xlsx） (no staff on the roster)")
+    with getattr(db, "snapshot", db.atomic)():  # one read snapshot for every figure and list
         db.execute("DROP TABLE IF EXISTS temp.report_people")
         db.execute(PEOPLE, params)
         try:

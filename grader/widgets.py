@@ -183,7 +183,8 @@ def _rank(*parts) -> str:
 
 
 def display_order(questions: list[dict], seed, user: str) -> list[dict]:
-    """One person's paper: sections (by type, in paper order) kept, questions and options shuffled.
+    """One person's paper: sections (by type, in paper order) kept, questions and options shuffled
+    (a question with "shuffle": False keeps its options in bank order).
 
     Derived from (seed, user, question id, option id) only, so the trainer's feedback shows the
     same numbers and letters the person saw. Option ids stay the option's identity.
@@ -196,7 +197,9 @@ def display_order(questions: list[dict], seed, user: str) -> list[dict]:
     for t in types:
         section = sorted((q for q in questions if q["type"] == t), key=lambda q: _rank(seed, user, q["id"]))
         for q in section:
-            options = sorted(q.get("options") or [], key=lambda o: _rank(seed, user, q["id"], o[0]))
+            options = q.get("options") or []
+            if q.get("shuffle", True) is not False:     # shuffle: false keeps the bank's order
+                options = sorted(options, key=lambda o: _rank(seed, user, q["id"], o[0]))
             out.append({**q, "options": [list(o) for o in options]})
     return out
 

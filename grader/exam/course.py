@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader.instance import Instance
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -16,6 +17,9 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = {db_url!r}
 c.Exchange.root = {exchange!r}
+# Timestamps in the exchange carry "UTC", which every host reads the same (a zone name such as
+# "CST" would be read as the grading host's local zone by nbgrader). lawstudy shows China time.
+c.Exchange.timezone = "UTC"
 # Answers live in the sidecar answers.json: never overwrite a student's copy with a source file.
 _source = pathlib.Path(c.CourseDirectory.root) / "source"
 c.Autograde.exclude_overwriting = {{p.name: ["answers.json"] for p in _source.iterdir() if p.is_dir()}} \\
@@ -84,12 +88,29 @@ def _venv_on_path() -> None:
         os.environ["PATH"] = bindir + (os.pathsep + path if path else "")
 
 
-class NbgraderFailed(RuntimeError):
+class NbgraderFailed(LawstudyError, RuntimeError):
     """An nbgrader step reported failure; the message carries its log."""
+
+
+def _without_tracebacks(text: str) -> str:
+    """nbgrader's log and error with Python tracebacks cut down to their last (message) line."""
+    out, in_traceback = [], False
+    for line in str(text or "").splitlines():
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+            continue
+        if in_traceback:
+            if line.startswith((" ", "\t")) or not line.strip():
+                continue
+            in_traceback = False
+        if line.strip() and line not in out:
+            out.append(line)
+    return "\n".join(out)
 
 
 def check(result: dict, what: str) -> dict:
     """NbGraderAPI answers {'success', 'log', 'error'}: a failure is a value, not an exception."""
     if not result.get("success"):
-        raise NbgraderFailed(f"nbgrader {what} 失败:\n{result.get('log', '')}\n{result.get('error', '')}".strip())
+        detail = _without_tracebacks(f"{result.get('log', '')}\n{result.get('error', '')}")
+        raise NbgraderFailed(f"nbgrader {what} 失败:\n{detail}".strip())
     return result

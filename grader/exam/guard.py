@@ -10,13 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader.exam.paper import Paper, private_dir
 from grader.widgets import ANSWERS_FILE, read_answers
 
 WHITESPACE = re.compile(r"\s+")
 
 
-class LeakError(RuntimeError):
+class LeakError(LawstudyError, RuntimeError):
     """A file staff would fetch holds a key, a 解析 or a hidden test; nothing was released."""
 
 

@@ -30,6 +30,7 @@ class PaperQuestion:
     partial: float
     explanation: str
     basis: list[dict]                 # {law, version, article, quote, citation}: the law as the paper was built
+    shuffle: bool = True              # False: options shown in bank order to everyone
 
     @property
     def key(self) -> Key:
@@ -38,9 +39,15 @@ class PaperQuestion:
                    frozenset(o[0] for o in self.options))
 
     def display(self) -> dict:
-        """What a staff kernel may see: no answer, no explanation, no basis."""
-        return {"id": self.id, "type": self.type, "stem": self.stem,
+        """What a staff kernel may see: no answer, no explanation, no basis.
+
+        "shuffle": False (only then present) keeps the options in bank order for everyone.
+        """
+        data = {"id": self.id, "type": self.type, "stem": self.stem,
                 "options": [list(o) for o in self.options], "points": self.points}
+        if not self.shuffle:
+            data["shuffle"] = False
+        return data
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -139,7 +146,8 @@ class PaperAssembler:
                     points=float(quota.points if quota.points is not None else q.points),
                     partial=float(q.partial or 0), explanation=q.explanation,
                     basis=[{"law": c.law, "version": c.version, "article": c.article, "quote": c.quote,
-                            "citation": c.cited} for c in q.basis]))
+                            "citation": c.cited} for c in q.basis],
+                    shuffle=not q.keeps_order))
         if short:
             raise SpecError("题目不够组卷:\n" + "\n".join(short))
         return Paper(self.spec, chosen, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))

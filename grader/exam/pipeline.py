@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.errors import LawstudyError
 from grader.exam import course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
@@ -39,7 +40,7 @@ def _quiet(done: int, total: int, label: str) -> None:
     pass
 
 
-class ExamError(RuntimeError):
+class ExamError(LawstudyError, RuntimeError):
     """An exam step that must not go ahead; the message says why (in Chinese) and what to do."""
 
 
@@ -197,8 +198,11 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
 
 
 def _stamp_from_name(text: str | None):
-    from grader.exam.submissions import parse_stamp
-    return parse_stamp(text) if text else None
+    from grader.exam.submissions import UnknownZone, parse_stamp
+    try:
+        return parse_stamp(text) if text else None
+    except UnknownZone:       # the flag then covers every attempt of that person: never a guessed time
+        return None
 
 
 # ------------------------------------------------------------------ autograde
@@ -299,6 +303,7 @@ def autograde(instance: Instance, exam_id: str, fast: bool = True, progress: Pro
     elif subs:
         log = _run_nbgrader_autograde(instance, exam_id, progress, len(subs), force)
         result.nbgrader_log = log.get("log", "")
+        writer.set_timestamps([(sub.student, sub.timestamp) for sub in subs])
         got = writer.read()
         fix = []
         for sub in subs:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.errors import LawstudyError
 from grader.scoring import TYPES
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -16,7 +17,7 @@ FIELDS = {"id", "title", "year", "seed", "banks", "tags", "quotas", "pass_mark",
           "opens_at", "closes_at", "time_limit", "attempts", "makeup"}
 
 
-class SpecError(ValueError):
+class SpecError(LawstudyError, ValueError):
     """An exam spec that cannot be used; the message lists every problem."""
 
 

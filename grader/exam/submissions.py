@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
 from grader.exam.sanitize import NOTEBOOK_MAX_BYTES, ORIGINALS
@@ -24,21 +25,48 @@ from grader.widgets import ANSWERS_FILE, read_answers
 OVERTIME_GRACE = timedelta(minutes=2)
 
 
+# Zone names a timestamp may carry, read by what they mean here (a bureau in China). Anything
+# else ("EST", "IST", ...) is ambiguous or foreign: flagged, never guessed.
+ZONE_NAMES = {"UTC": timezone.utc, "GMT": timezone.utc, "Z": timezone.utc, "UCT": timezone.utc,
+              "CST": timezone(timedelta(hours=8), "CST"),          # China Standard Time
+              "BJT": timezone(timedelta(hours=8), "CST"), "北京时间": timezone(timedelta(hours=8), "CST"),
+              "ASIA/SHANGHAI": timezone(timedelta(hours=8), "CST"), "PRC": timezone(timedelta(hours=8), "CST"),
+              "ETC/UTC": timezone.utc}
+
+
+class GradebookError(LawstudyError, LookupError):
+    """The nbgrader gradebook lacks the assignment (exam) being graded."""
+
+
+class UnknownZone(ValueError):
+    """A timestamp whose zone name cannot be read with certainty (the submission is flagged)."""
+
+
 def parse_stamp(text: str | None) -> datetime | None:
-    """nbgrader's timestamp.txt ('2020-11-02 01:02:03.456789 UTC'); naive means UTC."""
+    """nbgrader's timestamp.txt ('2020-11-02 01:02:03.456789 UTC') as an aware datetime.
+
+    Naive means UTC (nbgrader's default). A zone name is read by what it means here, the same
+    whatever the host's own zone: UTC/GMT, CST = China Standard Time (UTC+8), numeric offsets.
+    An unknown zone name raises UnknownZone; unreadable text gives None.
+    """
     if not text or not text.strip():
         return None
-    text = text.strip()
+    text = " ".join(text.split())
+    zone = None
+    head, _, last = text.rpartition(" ")
+    if head and not last[:1].isdigit() and last[:1] not in "+-":
+        zone = ZONE_NAMES.get(last.upper())
+        if zone is None:
+            raise UnknownZone(f"提交时间 {text!r} 的时区 {last!r} 无法确定（只认 UTC、CST 即北京时间或 +08:00 这类偏移）")
+        text = head
     try:
-        if text.endswith(" UTC"):
-            return datetime.fromisoformat(text[:-4]).replace(tzinfo=timezone.utc)
-        dt = datetime.fromisoformat(text)
+        dt = datetime.fromisoformat(text.replace(" +", "+").replace(" -", "-"))
     except ValueError:
-        try:
-            from nbgrader.utils import parse_utc
-            dt = parse_utc(text)
-        except Exception:
+        return None
+    if zone is not None:
+        if dt.tzinfo is not None:
             return None
+        return dt.replace(tzinfo=zone)
     return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
 
 
@@ -82,9 +110,12 @@ class SubmissionInspector:
         sub = Submission(student, Path(folder))
         try:
             sub.timestamp = parse_stamp((sub.folder / "timestamp.txt").read_text(encoding="utf-8"))
+        except UnknownZone as error:
+            sub.timestamp = None
+            sub.flag("broken", str(error))
         except (OSError, UnicodeDecodeError):
             sub.timestamp = None
-        if sub.timestamp is None:
+        if sub.timestamp is None and not sub.flagged("broken"):
             sub.flag("broken", "缺少或无法识别提交时间 timestamp.txt")
         self.check_answers(sub)
         self.check_notebook(sub)
@@ -217,7 +248,7 @@ class GradebookWriter:
     def _structure(self, db):
         row = db.execute("SELECT id FROM assignment WHERE name = ?", [self.assignment]).fetchone()
         if row is None:
-            raise LookupError(f"成绩库中没有考试 {self.assignment}（请先 lawstudy exam build）")
+            raise GradebookError(f"成绩库中没有考试 {self.assignment}（请先 lawstudy exam build）")
         assignment_id = row[0]
         notebooks = db.execute("SELECT id FROM notebook WHERE assignment_id = ?", [assignment_id]).fetchall()
         cells = {}
@@ -275,6 +306,19 @@ class GradebookWriter:
                         have = {r[0] for r in db.execute("SELECT cell_id FROM comment WHERE notebook_id = ?", [snb])}
                         db.executemany("INSERT INTO comment (id, notebook_id, cell_id) VALUES (?, ?, ?)",
                                        [(_new_id(), snb, c) for c in comment_cells if c not in have])
+        finally:
+            db.close()
+
+    def set_timestamps(self, stamps: list[tuple[str, datetime | None]]) -> None:
+        """Store each submission's time as lawstudy read it (UTC): nbgrader's own autograde reads a
+        zone name in timestamp.txt by the host's zone, lawstudy by what it means (see parse_stamp)."""
+        rows = [(t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
+                for student, t in stamps if t is not None]
+        db = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            with db:
+                db.executemany("UPDATE submitted_assignment SET timestamp = ? WHERE student_id = ? AND assignment_id = "
+                               "(SELECT id FROM assignment WHERE name = ?)", rows)
         finally:
             db.close()
 
