@@ -1016,7 +1016,7 @@ def exam_feedback(exam_id, force, no_release, home):
               help="演示实例目录（已有的演示实例会被重建）")
 @click.option("--fast", is_flag=True, help="用 --fast 阅卷（不启动内核）")
 def demo_command(home, fast):
-    """Run a whole year of a fictional bureau: roster, courses, the 2020 exam, grading, the report.
+    """Run a whole year of a fictional bureau: roster, courses, the 2026 exam, grading, the report.
 
     Example: lawstudy demo
     """

@@ -2,10 +2,11 @@
 
 The demo walks the real path end to end: roster and exemptions into the records, courses built,
 released through nbgrader, submitted and collected (their 学时 credited),
-the 2020 exam built and released through nbgrader, staff fetching and submitting through
+the 2026 exam built and released through nbgrader, staff fetching and submitting through
 nbgrader's exchange, collect, nbgrader autograde, a make-up round, sync and the report. Only the
-clock is simulated: submissions are stamped with times inside the exam's 2020 windows, so the
-figures land in 2020 as they would have.
+clock is simulated: submissions are stamped with times inside the exam's 2026 windows (December
+2026), so the figures land in 2026 as they will, and feedback is released as if the make-up had
+closed.
 """
 from __future__ import annotations
 
@@ -31,15 +32,15 @@ from grader.exam.spec import CST
 from grader.instance import COURSE_ID, Instance, username
 from grader.widgets import ANSWERS_FILE
 
-SOURCE_EXAM = "2020-annual"          # the demo sits a copy of this spec ...
-EXAM_ID = "demo-2020-annual"          # ... under its own id and seed, so no real exam shares its paper
-DEMO_SEED = 20201116
-YEAR = 2020
+SOURCE_EXAM = "2026-annual"          # the demo sits a copy of this spec ...
+EXAM_ID = "demo-2026-annual"          # ... under its own id and seed, so no real exam shares its paper
+DEMO_SEED = 20261201
+YEAR = 2026
 MARKER = ".lawstudy-demo"
 DEFAULT_HOME = "lawstudy-demo"
 ROSTER_FILE = "名册.xlsx"
 PAPER_RESULTS_FILE = "纸质考试成绩.csv"
-REPORT_NAME = "2020年学法用法考试统计"
+REPORT_NAME = f"{YEAR}年学法用法考试统计"
 EXEMPT = {"MZ060": "借调外单位", "MZ031": "长期病假"}
 ABSENT = ("MZ012", "MZ027", "MZ044", "MZ053")            # never sit
 PAPER_EXAM = ("MZ057", "MZ058")                          # sat the paper exam at the rescue station
@@ -90,8 +91,8 @@ def write_paper_results(path: Path) -> Path:
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)
         out.writerow(["工号", "考试", "得分", "满分", "提交时间"])
-        out.writerow([PAPER_EXAM[0], "2020-paper", 86, 100, "2020-11-20T10:30:00+08:00"])
-        out.writerow([PAPER_EXAM[1], "2020-paper", 74, 100, "2020-11-20T10:30:00+08:00"])
+        out.writerow([PAPER_EXAM[0], f"{YEAR}-paper", 86, 100, f"{YEAR}-12-03T10:30:00+08:00"])
+        out.writerow([PAPER_EXAM[1], f"{YEAR}-paper", 74, 100, f"{YEAR}-12-03T10:30:00+08:00"])
     return path
 
 
@@ -150,7 +151,7 @@ def fetch_and_submit(inst: Instance, assignment_id: str, student: str, work=None
 
 
 def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitted: datetime) -> None:
-    """One staff member: fetch, answer (the answers file the widget writes), submit, at a 2020 time."""
+    """One staff member: fetch, answer (the answers file the widget writes), submit, at a simulated time."""
     started = submitted - timedelta(minutes=random.Random(student).randint(18, 50))
     data = {"exam": EXAM_ID, "user": student, "started_at": started.isoformat(timespec="seconds"),
             "saved_at": submitted.isoformat(timespec="seconds"), "answers": answers}
@@ -162,7 +163,7 @@ def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitte
 
 
 def _stamp_inbound(inst: Instance, student: str, when: datetime, assignment_id: str = EXAM_ID) -> None:
-    """Move the newest inbound submission of `student` to the simulated 2020 time."""
+    """Move the newest inbound submission of `student` to the simulated time."""
     inbound = inst.exchange / COURSE_ID / "inbound"
     mine = sorted(inbound.glob(f"{student}+{assignment_id}+*"), key=lambda p: p.stat().st_mtime)
     if not mine:
@@ -211,7 +212,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
             tick(i + 1, len(done), f"{c.title} {p.name}")
         course_api.collect_course(inst, c.id)
 
-    say("考试：nbgrader 组卷并发布 2020年度学法用法知识考试（演示卷）")
+    say(f"考试：nbgrader 组卷并发布 {YEAR}年度学法用法知识考试（演示卷）")
     pipeline.build(inst, EXAM_ID, quizzes=demo_quizzes(inst), force=True)
     pipeline.release(inst, EXAM_ID)
     paper = load_paper(inst.papers, EXAM_ID)
@@ -246,7 +247,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     records.import_results(db, write_paper_results(inst.home / PAPER_RESULTS_FILE))
 
     say("反馈：考试窗口已结束，生成并发放逐题反馈")
-    pipeline.feedback(inst, EXAM_ID)
+    pipeline.feedback(inst, EXAM_ID, force=True)    # the demo's clock is simulated: its make-up "has closed"
 
     say("报表：Excel、HTML、Markdown")
     report = report_api.build(db, YEAR)

@@ -15,12 +15,12 @@ pytestmark = pytest.mark.timeout(900)
 def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_path):
     home = tmp_path / "演示"
     first = cli("demo", "--fast", "--home", home, check=True, timeout=600)
-    report = home / "reports" / "2020年学法用法考试统计.md"
+    report = home / "reports" / "2026年学法用法考试统计.md"
     md = report.read_text(encoding="utf-8")
     # the story the demo tells: 60 staff, two exempt, four never sit, two sat on paper
     assert "58名干部职工" in md and "另有2人按规定免考" in md, md
     assert "实际参考54人" in md, md
-    cli("report", "--year", "2020", "-o", tmp_path / "a.json", "--home", home, check=True)
+    cli("report", "--year", "2026", "-o", tmp_path / "a.json", "--home", home, check=True)
     figures = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     total = figures["total"]
     assert (total["required"], total["participants"], total["exempt"]) == (58, 54, 2)

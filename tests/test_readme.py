@@ -165,8 +165,8 @@ def test_every_readme_command_but_the_hub(reader):
     assert (cwd / "my-quizzes" / "example.yaml").stat().st_size > 0
     assert (cwd / "殡葬管理题库.xlsx").stat().st_size > 0
     for suffix in (".xlsx", ".html", ".md"):
-        assert (cwd / f"2020年学法考试统计{suffix}").stat().st_size > 0
-    md = (cwd / "2020年学法考试统计.md").read_text(encoding="utf-8")
+        assert (cwd / f"2026年学法考试统计{suffix}").stat().st_size > 0
+    md = (cwd / "2026年学法考试统计.md").read_text(encoding="utf-8")
     assert "参与率" in md and "借调外单位" in md                  # the exemption shows with its reason
 
 
