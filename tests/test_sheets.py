@@ -22,10 +22,13 @@ from grader.errors import DatabaseBusy, LawstudyError
 
 CASES = Path(__file__).parent / "data" / "cases"
 BANKS, ROSTERS, RESULTS = CASES / "banks", CASES / "rosters", CASES / "results"
+# The workbooks in ../shared/cases quote the 2012 殡葬管理条例 without naming a version: they are read
+# as of a day that text was in force (it was replaced on 2026-03-30), which is what they test.
+AS_OF = "2026-01-01"
 
 
 def imported(name: str, **kwargs) -> bank.Bank:
-    return bank.import_sheet(BANKS / name, bank_id="burial", **kwargs)
+    return bank.import_sheet(BANKS / name, bank_id="burial", **{"as_of": AS_OF, **kwargs})
 
 
 def workbook(path: Path, sheets_rows: dict[str, list[list]], formats: dict | None = None,
@@ -106,7 +109,7 @@ def test_q5_every_sheet_with_the_header_is_read_and_summarised(tmp_path):
     wb = load_workbook(BANKS / "q5-sheets.xlsx")
     wb.create_sheet("说明").append(["填写说明", "每种题型一个工作表"])
     wb.save(tmp_path / "q5.xlsx")
-    b = bank.import_sheet(tmp_path / "q5.xlsx", bank_id="burial")
+    b = bank.import_sheet(tmp_path / "q5.xlsx", bank_id="burial", as_of=AS_OF)
     assert len(b.questions) == 3 and "未读取：说明" in b.summary
 
 
@@ -153,11 +156,11 @@ def test_q11_positional_options_flagged_labels_stripped_and_order_kept(tmp_path)
 
 
 def test_qp_invalid_bank_id_said_once_before_rows_with_the_fix(tmp_path, cli):
-    result = cli("quiz", "import", BANKS / "qp-pass.xlsx", "-o", tmp_path / "殡葬管理.yaml")
+    result = cli("quiz", "import", BANKS / "qp-pass.xlsx", "-o", tmp_path / "殡葬管理.yaml", "--as-of", AS_OF)
     assert result.returncode == 1
     assert result.stderr.count("题库编号") == 1 and "--bank" in result.stderr
     assert "第2行" not in result.stderr and "1 个问题" in result.stderr
-    result = cli("quiz", "import", BANKS / "qp-pass.xlsx", "-o", tmp_path / "殡葬管理.yaml", "--bank", "burial")
+    result = cli("quiz", "import", BANKS / "qp-pass.xlsx", "-o", tmp_path / "殡葬管理.yaml", "--bank", "burial", "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load((tmp_path / "殡葬管理.yaml").read_text(encoding="utf-8"))
     assert data["bank"] == "burial" and [q["id"] for q in data["questions"]][0] == "burial-001"
@@ -169,7 +172,7 @@ def test_bank_header_aliases_and_bracket_notes(tmp_path):
                "依据原文", "分值(分)", "题库用途（练习/考试）"]
     row = [1, "单选题", "下列哪类地区应当实行火葬？", "人口稠密、耕地较少、交通方便的地区", "所有地区", "A", "见条文。",
            "《殡葬管理条例》第四条", "人口稠密、耕地较少、交通方便的地区，应当实行火葬", "2分", "考试"]
-    b = bank.import_sheet(workbook(tmp_path / "b.xlsx", {"Sheet1": [headers, row]}), bank_id="burial")
+    b = bank.import_sheet(workbook(tmp_path / "b.xlsx", {"Sheet1": [headers, row]}), bank_id="burial", as_of=AS_OF)
     assert b.questions[0].answer == "A" and b.questions[0].points == 2
 
 
@@ -180,7 +183,7 @@ def test_bank_merged_cells_apply_to_every_row(tmp_path):
     second = ["2", "判断", "县级民政部门负责全国的殡葬管理工作。", "", "", "", "", "", "", "错", "见条文。",
               "《殡葬管理条例》第三条", "国务院民政部门负责全国的殡葬管理工作", "2", "中", "", None]
     path = workbook(tmp_path / "m.xlsx", {"题库": [headers, base, second]}, merges={"题库": ["Q2:Q3", "L2:L3"]})
-    b = bank.import_sheet(path, bank_id="burial")
+    b = bank.import_sheet(path, bank_id="burial", as_of=AS_OF)
     assert [q.pool for q in b.questions] == ["exam", "exam"]
 
 
@@ -190,7 +193,7 @@ def test_bank_cell_format_that_cannot_be_shown_is_refused_with_the_cell(tmp_path
     path = workbook(tmp_path / "d.xlsx", {"题库": [bank.SHEET_HEADERS, row]},
                     formats={"题库": {"D2": "[DBNum1]yyyy\"年\"m\"月\"d\"日\"", "E2": "yyyy\"年\"m\"月\"d\"日\""}})
     with pytest.raises(bank.BankError, match="单元格 D2.*无法如实显示"):
-        bank.import_sheet(path, bank_id="burial")
+        bank.import_sheet(path, bank_id="burial", as_of=AS_OF)
 
 
 # ------------------------------------------------------------------ roster cases
@@ -398,7 +401,7 @@ def test_duplicate_header_columns_are_refused_on_two_kinds(tmp_path):
         sheets.read_sheet(path, sheets.ROSTER)
     headers = list(bank.SHEET_HEADERS) + ["正确答案"]
     with pytest.raises(bank.BankError, match="列名重复"):
-        bank.import_sheet(workbook(tmp_path / "b.xlsx", {"题库": [headers]}), bank_id="x")
+        bank.import_sheet(workbook(tmp_path / "b.xlsx", {"题库": [headers]}), bank_id="x", as_of=AS_OF)
 
 
 def test_pasted_label_stripped_and_the_rest_kept_as_written():

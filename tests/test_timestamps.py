@@ -34,7 +34,7 @@ def sitting(tmp_path, paper, student, stamp, minutes):
     folder = tmp_path / "submitted" / student
     folder.mkdir(parents=True)
     (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
-    submitted = datetime(2020, 11, 27, 17, 20, tzinfo=CST)
+    submitted = datetime(2026, 11, 27, 17, 20, tzinfo=CST)
     write_answers(folder, paper.id, student, {}, started=submitted - timedelta(minutes=minutes))
     return folder
 
@@ -49,15 +49,15 @@ def judge(paper, folder, student):
 
 def test_cst_stamps_same_times_and_flags_on_a_utc_and_a_shanghai_host(tmp_path, host_zone):
     make_bank(tmp_path)
-    make_spec(tmp_path, "tz-exam", opens=datetime(2020, 11, 27, 9, 0, tzinfo=CST),
-              closes=datetime(2020, 11, 27, 17, 30, tzinfo=CST), year=2020, time_limit=60)
+    make_spec(tmp_path, "tz-exam", opens=datetime(2026, 11, 27, 9, 0, tzinfo=CST),
+              closes=datetime(2026, 11, 27, 17, 30, tzinfo=CST), year=2026, time_limit=60)
     paper = exam.assemble(exam.load_spec("tz-exam", tmp_path), tmp_path)
     cases = {
-        "s30": ("2020-11-27 17:20:00.000000 CST", 30),          # a site with Exchange.timezone = Asia/Shanghai
-        "s40": ("2020-11-27 17:20:00.000000 CST", 40),
-        "sutc": ("2020-11-27 09:20:00.000000 UTC", 30),         # lawstudy's own configs (UTC)
-        "snaive": ("2020-11-27 09:20:00.000000", 30),          # nbgrader's naive UTC
-        "sest": ("2020-11-27 04:20:00.000000 EST", 30),         # a zone name we cannot be sure of
+        "s30": ("2026-11-27 17:20:00.000000 CST", 30),          # a site with Exchange.timezone = Asia/Shanghai
+        "s40": ("2026-11-27 17:20:00.000000 CST", 40),
+        "sutc": ("2026-11-27 09:20:00.000000 UTC", 30),         # lawstudy's own configs (UTC)
+        "snaive": ("2026-11-27 09:20:00.000000", 30),          # nbgrader's naive UTC
+        "sest": ("2026-11-27 04:20:00.000000 EST", 30),         # a zone name we cannot be sure of
     }
     folders = {s: sitting(tmp_path, paper, s, stamp, minutes) for s, (stamp, minutes) in cases.items()}
     seen = {}
@@ -67,7 +67,7 @@ def test_cst_stamps_same_times_and_flags_on_a_utc_and_a_shanghai_host(tmp_path, 
     assert seen["UTC"] == seen["Asia/Shanghai"]
     got = seen["UTC"]
     for student in ("s30", "s40", "sutc", "snaive"):
-        assert got[student][0] == "2020-11-27T09:20:00+00:00" and got[student][1] == [], (student, got[student])
+        assert got[student][0] == "2026-11-27T09:20:00+00:00" and got[student][1] == [], (student, got[student])
     assert got["sest"][0] is None and len(got["sest"][2]) == 1 and "EST" in got["sest"][2][0]
     for student in ("s30", "s40", "sutc", "snaive"):
         assert got[student][2] == []
