@@ -53,7 +53,7 @@ def user_error_message(error: BaseException) -> str | None:
         if isinstance(error, RecordsError) and len(lines) == 1 and not error.problems[0].file:
             return lines[0]
         return "\n".join(lines + [f"失败：{len(lines)} 个问题，未写入任何数据 (nothing written)"])
-    if isinstance(error, LawstudyError) or type(error).__name__ in ("HubError", "LawError"):
+    if isinstance(error, LawstudyError):
         return str(error)
     if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
         return str(DatabaseBusy())

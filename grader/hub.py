@@ -42,6 +42,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from grader.errors import LawstudyError
 from grader.instance import COURSE_ID, Instance, username
 
 DEFAULT_RUNTIME = Path(os.environ.get("LAWSTUDY_RUNTIME", "/opt/lawstudy/venv"))
@@ -55,8 +56,8 @@ LESSONS_FOLDER = "课程"
 USER_COMMENT = "lawstudy"
 
 
-class HubError(RuntimeError):
-    pass
+class HubError(LawstudyError, RuntimeError):
+    """The hub cannot be set up, started or reached; the message says what to do."""
 
 
 # ------------------------------------------------------------------ settings and people

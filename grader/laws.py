@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from grader.errors import LawstudyError
+
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
           "六": 6, "七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -34,7 +36,7 @@ INDEX_FILE = "index.yaml"
 PREFIX = "中华人民共和国"
 
 
-class LawError(LookupError):
+class LawError(LawstudyError, LookupError):
     """A citation names a law, version or article that is not in the texts we ship."""
 
 
