@@ -108,6 +108,15 @@ def test_built_practice_file_has_no_exam_question(built, banks):
     text = (built / "practice.json").read_text(encoding="utf-8")
     for q in exam:
         assert q.stem not in text and q.explanation not in text
+    # what staff can read (practice data and lessons) never holds the opening of an exam 解析, which
+    # is what the hub's leak scan looks for (tests/test_hub_e2e.py): an explanation opening with the
+    # bare statute text would be indistinguishable from the lesson that quotes it
+    readable = {p: "".join(json.loads(json.dumps(p.read_text(encoding="utf-8"))).split())
+                for p in [built / "practice.json", *built.glob("*/*.ipynb")]}
+    readable[built / "practice.json"] = "".join(json.dumps(data, ensure_ascii=False).split())
+    for q in exam:
+        opening = "".join(q.explanation.split())[:60]
+        assert not [p.name for p, t in readable.items() if opening in t], q.id
 
 
 def lesson_notebooks(built):
