@@ -3,6 +3,7 @@
 Every command takes `--home DIR` (or $LAWSTUDY_HOME); this module is the one place that
 knows the layout inside it, so the exam, records and hub code agree on paths.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,5 +74,6 @@ def username(staff_id: str) -> str:
     '0042' -> 'u0042'. Records map gradebook student ids back through this same function.
     """
     import re
+
     name = re.sub(r"[^a-z0-9_-]", "_", str(staff_id).strip().lower())
     return name if name[:1].isalpha() else "u" + name

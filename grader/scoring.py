@@ -3,6 +3,7 @@
 An answer is compared by option identity (the option's key in the bank), never by the
 letter a shuffled paper showed, so reordering options cannot change a score.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,13 +26,23 @@ class Key:
         answer = data["answer"]
         if data["type"] == "multiple":
             answer = frozenset(answer)
-        return cls(data["type"], answer, float(data["points"]), float(data.get("partial", 0) or 0),
-                   frozenset(data.get("options", ())))
+        return cls(
+            data["type"],
+            answer,
+            float(data["points"]),
+            float(data.get("partial", 0) or 0),
+            frozenset(data.get("options", ())),
+        )
 
     def to_dict(self) -> dict:
         answer = sorted(self.answer) if isinstance(self.answer, frozenset) else self.answer
-        return {"type": self.type, "answer": answer, "points": self.points,
-                "partial": self.partial, "options": sorted(self.options)}
+        return {
+            "type": self.type,
+            "answer": answer,
+            "points": self.points,
+            "partial": self.partial,
+            "options": sorted(self.options),
+        }
 
 
 def normalize_response(key: Key, response):

@@ -4,6 +4,7 @@ This module is imported inside staff kernels, so it never reads quizzes/ or any 
 it is handed the question text and option ids by the notebook (exam) or by the lesson's
 practice file, which holds practice-pool questions only.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,19 +48,26 @@ class ChoiceWidget:
         self.options = [tuple(o) for o in question.get("options") or []]
         self.letter_of = {oid: LETTERS[i] for i, (oid, _) in enumerate(self.options)}
         prefix = f"{number}. " if number else ""
-        self.stem = w.HTML(f'<div class="lawstudy-stem">{prefix}<b>[{TYPE_LABELS[self.type]}]</b> '
-                           f'{_text(question["stem"])}</div>')
+        self.stem = w.HTML(
+            f'<div class="lawstudy-stem">{prefix}<b>[{TYPE_LABELS[self.type]}]</b> {_text(question["stem"])}</div>'
+        )
         if self.type == "multiple":
-            self.controls = [w.Checkbox(value=False, description=f"{LETTERS[i]}. {text}", indent=False,
-                                        layout=w.Layout(width="auto"))
-                             for i, (_, text) in enumerate(self.options)]
+            self.controls = [
+                w.Checkbox(
+                    value=False, description=f"{LETTERS[i]}. {text}", indent=False, layout=w.Layout(width="auto")
+                )
+                for i, (_, text) in enumerate(self.options)
+            ]
             for box, (oid, _) in zip(self.controls, self.options):
                 box.add_class("lawstudy-option")
                 box.add_class(f"lawstudy-option-{self.letter_of[oid]}")
             self.input = w.VBox(self.controls)
         else:
-            choices = ([("正确", True), ("错误", False)] if self.type == "judge"
-                       else [(f"{LETTERS[i]}. {text}", oid) for i, (oid, text) in enumerate(self.options)])
+            choices = (
+                [("正确", True), ("错误", False)]
+                if self.type == "judge"
+                else [(f"{LETTERS[i]}. {text}", oid) for i, (oid, text) in enumerate(self.options)]
+            )
             self.input = w.RadioButtons(options=choices, index=None, layout=w.Layout(width="auto"))
             self.input.add_class("lawstudy-option")
         self.input.add_class("lawstudy-input")
@@ -114,12 +122,15 @@ class PracticeWidget:
 
     def __init__(self, question: dict):
         self.question = question
-        display = {"id": question["id"], "type": question["type"], "stem": question["stem"],
-                   "options": [[k, v] for k, v in (question.get("options") or {}).items()]}
+        display = {
+            "id": question["id"],
+            "type": question["type"],
+            "stem": question["stem"],
+            "options": [[k, v] for k, v in (question.get("options") or {}).items()],
+        }
         self.choice = ChoiceWidget(display)
         self.key = Key.from_dict(question)
-        self.button = w.Button(description="提交", button_style="primary", icon="check",
-                               tooltip="提交答案，查看解析")
+        self.button = w.Button(description="提交", button_style="primary", icon="check", tooltip="提交答案，查看解析")
         self.button.add_class("lawstudy-submit")
         self.feedback = w.HTML()
         self.feedback.add_class("lawstudy-feedback")
@@ -142,13 +153,16 @@ class PracticeWidget:
         else:
             head = '<span class="lawstudy-wrong">✗ 回答错误</span>'
         answer = self.choice.letters(sorted(self.key.answer) if self.key.type == "multiple" else self.key.answer)
-        self.feedback.value = (f"{head}<br>你的答案：{self.choice.letters(value)}；正确答案：<b>{answer}</b>"
-                               f"<br><b>解析：</b>{_text(self.question['explanation'])}"
-                               f"<br><b>法律依据：</b>{citation_html(self.question['basis'])}")
+        self.feedback.value = (
+            f"{head}<br>你的答案：{self.choice.letters(value)}；正确答案：<b>{answer}</b>"
+            f"<br><b>解析：</b>{_text(self.question['explanation'])}"
+            f"<br><b>法律依据：</b>{citation_html(self.question['basis'])}"
+        )
         return right
 
     def _ipython_display_(self):
         from IPython.display import display
+
         display(self.box)
 
 
@@ -198,7 +212,7 @@ def display_order(questions: list[dict], seed, user: str) -> list[dict]:
         section = sorted((q for q in questions if q["type"] == t), key=lambda q: _rank(seed, user, q["id"]))
         for q in section:
             options = q.get("options") or []
-            if q.get("shuffle", True) is not False:     # shuffle: false keeps the bank's order
+            if q.get("shuffle", True) is not False:  # shuffle: false keeps the bank's order
                 options = sorted(options, key=lambda o: _rank(seed, user, q["id"], o[0]))
             out.append({**q, "options": [list(o) for o in options]})
     return out
@@ -217,6 +231,7 @@ def read_answers(path) -> tuple[dict, list[str]]:
     data = {"exam": None, "user": None, "started_at": None, "saved_at": None, "answers": {}}
     path = _Path(path)
     from grader.safe_io import UnsafeFile, read_regular
+
     try:
         raw = _json.loads(read_regular(path, ANSWERS_MAX_BYTES).decode("utf-8"))
     except FileNotFoundError:
@@ -299,7 +314,7 @@ class ExamWidget:
         self.status = w.HTML()
         self.status.add_class("lawstudy-saved")
         if saved is not None:
-            self.choice.value = saved          # restore BEFORE observe: restoring is not a click
+            self.choice.value = saved  # restore BEFORE observe: restoring is not a click
             if self.choice.value is not None:
                 self.status.value = '<span class="lawstudy-ok">✓ 已恢复上次保存的答案</span>'
         self.choice.observe(self.save)
@@ -328,6 +343,7 @@ class ExamWidget:
 
     def _ipython_display_(self):
         from IPython.display import display
+
         display(self.box)
 
 
@@ -362,16 +378,26 @@ class ExamPaper:
 
     def _repr_html_(self) -> str:
         limit = self.data.get("time_limit")
-        rows = [f"考生：<b>{_text(self.user)}</b>",
-                f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}"]
+        rows = [
+            f"考生：<b>{_text(self.user)}</b>",
+            f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}",
+        ]
         if limit:
             rows.append(f"答题时限：{limit} 分钟（从开始答题时计）")
         if self.data.get("closes_at_text"):
             rows.append(f"截止时间：{_text(self.data['closes_at_text'])}")
-        rows.append(f"共 {len(self.questions)} 题，满分 {sum(q.get('points', 0) for q in self.questions):g} 分。"
-                    "每次点击后答案立即自动保存，题目下方会显示“✓ 答案已保存”。")
-        return (CSS + '<div class="lawstudy-question lawstudy-exam-header"><b>'
-                + _text(self.data.get("title", self.exam)) + "</b><br>" + "<br>".join(rows) + "</div>")
+        rows.append(
+            f"共 {len(self.questions)} 题，满分 {sum(q.get('points', 0) for q in self.questions):g} 分。"
+            "每次点击后答案立即自动保存，题目下方会显示“✓ 答案已保存”。"
+        )
+        return (
+            CSS
+            + '<div class="lawstudy-question lawstudy-exam-header"><b>'
+            + _text(self.data.get("title", self.exam))
+            + "</b><br>"
+            + "<br>".join(rows)
+            + "</div>"
+        )
 
 
 def graded(question_id: str, key: dict, folder=None) -> float:

@@ -4,6 +4,14 @@ Modules, one concept each: spec (the exam spec), paper (seeded assembly, the pri
 notebook (the nbgrader source notebook), course (nbgrader config and API), submissions (inspect,
 score, gradebook), guard (leaks, impersonation), feedback (HTML per person), pipeline (the commands).
 """
-from grader.exam.pipeline import (ExamError, assemble, autograde, build, collect, feedback,  # noqa: F401
-                                  release)
+
+from grader.exam.pipeline import (
+    ExamError,
+    assemble,
+    autograde,
+    build,
+    collect,
+    feedback,  # noqa: F401
+    release,
+)
 from grader.exam.spec import ExamSpec, SpecError, load_spec  # noqa: F401

@@ -1,4 +1,5 @@
 """The exam spec (`quizzes/exams/ID.yaml`): what a trainer writes to define one exam."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,22 @@ from grader.scoring import TYPES
 
 CST = timezone(timedelta(hours=8), "CST")
 EXAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-FIELDS = {"id", "title", "year", "seed", "banks", "tags", "quotas", "pass_mark", "excellence_mark",
-          "opens_at", "closes_at", "time_limit", "attempts", "makeup"}
+FIELDS = {
+    "id",
+    "title",
+    "year",
+    "seed",
+    "banks",
+    "tags",
+    "quotas",
+    "pass_mark",
+    "excellence_mark",
+    "opens_at",
+    "closes_at",
+    "time_limit",
+    "attempts",
+    "makeup",
+}
 
 
 class SpecError(LawstudyError, ValueError):
@@ -55,7 +70,7 @@ class Window:
 @dataclass(frozen=True)
 class Quota:
     count: int
-    points: float | None = None   # None: each question's own points
+    points: float | None = None  # None: each question's own points
 
 
 @dataclass
@@ -70,7 +85,7 @@ class ExamSpec:
     tags: list[str] = field(default_factory=list)
     pass_mark: float = 60
     excellence_mark: float = 90
-    time_limit: int | None = None      # minutes
+    time_limit: int | None = None  # minutes
     attempts: int = 1
     makeup: Window | None = None
     path: Path | None = None
@@ -88,13 +103,24 @@ class ExamSpec:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "title": self.title, "year": self.year, "seed": self.seed, "banks": self.banks,
-            "tags": self.tags, "quotas": {t: {"count": q.count, "points": q.points} for t, q in self.quotas.items()},
-            "pass_mark": self.pass_mark, "excellence_mark": self.excellence_mark,
-            "opens_at": self.window.opens_at.isoformat(), "closes_at": self.window.closes_at.isoformat(),
-            "time_limit": self.time_limit, "attempts": self.attempts,
-            "makeup": ({"opens_at": self.makeup.opens_at.isoformat(), "closes_at": self.makeup.closes_at.isoformat()}
-                       if self.makeup else None),
+            "id": self.id,
+            "title": self.title,
+            "year": self.year,
+            "seed": self.seed,
+            "banks": self.banks,
+            "tags": self.tags,
+            "quotas": {t: {"count": q.count, "points": q.points} for t, q in self.quotas.items()},
+            "pass_mark": self.pass_mark,
+            "excellence_mark": self.excellence_mark,
+            "opens_at": self.window.opens_at.isoformat(),
+            "closes_at": self.window.closes_at.isoformat(),
+            "time_limit": self.time_limit,
+            "attempts": self.attempts,
+            "makeup": (
+                {"opens_at": self.makeup.opens_at.isoformat(), "closes_at": self.makeup.closes_at.isoformat()}
+                if self.makeup
+                else None
+            ),
         }
 
     @classmethod
@@ -181,14 +207,27 @@ class ExamSpec:
         if problems:
             where = f"{path}: " if path else ""
             raise SpecError("\n".join(where + p for p in problems))
-        return cls(id=exam_id, title=str(raw.get("title") or exam_id), year=year, banks=list(banks),
-                   quotas=quotas, window=Window(opens, closes), seed=seed, tags=list(tags),
-                   pass_mark=marks["pass_mark"], excellence_mark=marks["excellence_mark"],
-                   time_limit=limit, attempts=attempts, makeup=makeup, path=path)
+        return cls(
+            id=exam_id,
+            title=str(raw.get("title") or exam_id),
+            year=year,
+            banks=list(banks),
+            quotas=quotas,
+            window=Window(opens, closes),
+            seed=seed,
+            tags=list(tags),
+            pass_mark=marks["pass_mark"],
+            excellence_mark=marks["excellence_mark"],
+            time_limit=limit,
+            attempts=attempts,
+            makeup=makeup,
+            path=path,
+        )
 
 
 def exams_dir(quizzes: Path | None = None) -> Path:
     from grader.bank import default_quizzes_dir
+
     return Path(quizzes or default_quizzes_dir()) / "exams"
 
 
