@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import exam
@@ -49,12 +49,12 @@ def file_submissions(inst: Instance, paper, n: int, seed: int = 1) -> None:
         student = f"b{i:03d}"
         folder = inst.course_dir / "submitted" / student / paper.id
         shutil.copytree(release, folder)
-        (folder / "timestamp.txt").write_text(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        (folder / "timestamp.txt").write_text(datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
         data = {
             "exam": paper.id,
             "user": student,
-            "started_at": datetime.now(timezone.utc).isoformat(),
-            "saved_at": datetime.now(timezone.utc).isoformat(),
+            "started_at": datetime.now(UTC).isoformat(),
+            "saved_at": datetime.now(UTC).isoformat(),
             "answers": answers_for(paper, rng),
         }
         (folder / "answers.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

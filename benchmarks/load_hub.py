@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import conftest_hub as ch  # noqa: E402  (the e2e helpers: login, tokens, kernels)
+
 from grader import hub  # noqa: E402
 from grader.instance import Instance, username  # noqa: E402
 

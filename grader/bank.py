@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ SHEET_HEADERS = (
 class BankError(LawstudyError, ValueError):
     """A bank or sheet that cannot be used; the message lists every problem found."""
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
@@ -855,7 +854,9 @@ def import_sheet(
     for row in table.rows:
         where = row.where + (f" 题号 {row.get('id')}" if row.get("id") else "")
         try:
-            raw = row_to_raw(row.values, bank_id, warn=lambda text, w=where: warnings.append(Problem(file, w, text)))
+            raw = row_to_raw(
+                row.values, bank_id, warn=lambda text, w=where, out=warnings: out.append(Problem(file, w, text))
+            )
         except ValueError as error:
             problems.append(Problem(file, where, str(error)))
             continue

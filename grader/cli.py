@@ -1207,9 +1207,8 @@ def demo_command(home, fast):
     import time
 
     from rich.console import Console
-    from rich.table import Table
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
 
     from grader import demo as demo_api
     from grader import report as report_api

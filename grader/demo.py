@@ -19,14 +19,14 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from grader.errors import LawstudyError
 from grader import course as course_api
 from grader import records
 from grader import report as report_api
 from grader.demo_bureau import Person, fictional_bureau
+from grader.errors import LawstudyError
 from grader.exam import pipeline
 from grader.exam.paper import Paper, load_paper
 from grader.exam.spec import CST
@@ -180,7 +180,7 @@ def _stamp_inbound(inst: Instance, student: str, when: datetime, assignment_id: 
     if not mine:
         raise DemoError(f"{student} 的提交没有出现在交换目录中")
     folder = mine[-1]
-    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
     (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
     parts = folder.name.split("+")
     folder.rename(folder.with_name("+".join([parts[0], parts[1], stamp, *parts[3:]])))

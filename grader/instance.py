@@ -19,7 +19,7 @@ class Instance:
     home: Path
 
     @classmethod
-    def from_env(cls, home: str | os.PathLike | None = None) -> "Instance":
+    def from_env(cls, home: str | os.PathLike | None = None) -> Instance:
         return cls(Path(home or os.environ.get("LAWSTUDY_HOME") or DEFAULT_HOME).resolve())
 
     @property
@@ -62,7 +62,7 @@ class Instance:
     def reports(self) -> Path:
         return self.home / "reports"
 
-    def ensure(self) -> "Instance":
+    def ensure(self) -> Instance:
         self.home.mkdir(parents=True, exist_ok=True)
         return self
 

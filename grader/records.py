@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -264,7 +264,7 @@ class RecordsDatabase(sqlite_utils.Database):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # ------------------------------------------------------------------ reading sheets
@@ -296,7 +296,7 @@ def parse_time(value, naive: timezone = CST) -> datetime:
 
 
 def utc_text(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat()
+    return dt.astimezone(UTC).isoformat()
 
 
 def cst_year(dt: datetime) -> int:
@@ -810,7 +810,7 @@ def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, d
     """
     if flag not in FLAGS:
         raise RecordsError(f"未知标记 {flag!r}，应为 {', '.join(FLAGS)} (unknown flag)")
-    when = parse_time(submitted_at, naive=timezone.utc) if submitted_at not in (None, "") else None
+    when = parse_time(submitted_at, naive=UTC) if submitted_at not in (None, "") else None
     staff_id = staff_by_login(db).get(str(student))
     year = cst_year(when) if when else None
     if year is None:
@@ -976,7 +976,7 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
                 if sub.timestamp is None:
                     result.pending.append((assignment.name, sub.student_id))
                     continue
-                when = sub.timestamp.replace(tzinfo=timezone.utc) if sub.timestamp.tzinfo is None else sub.timestamp
+                when = sub.timestamp.replace(tzinfo=UTC) if sub.timestamp.tzinfo is None else sub.timestamp
                 if not is_exam:
                     completions.append(
                         (

@@ -23,8 +23,8 @@ import csv
 import html
 import io
 import json
-import re
 import os
+import re
 from pathlib import Path
 
 import sqlite_utils

@@ -22,7 +22,7 @@ class Key:
     options: frozenset[str] = frozenset()
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Key":
+    def from_dict(cls, data: dict) -> Key:
         answer = data["answer"]
         if data["type"] == "multiple":
             answer = frozenset(answer)

@@ -27,7 +27,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -207,7 +207,7 @@ def parse_datetime(value, naive: timezone = BEIJING) -> datetime:
         )
         zone = (g["zone"] or "").upper()
         if zone in ("Z", "UTC", "GMT"):
-            dt = dt.replace(tzinfo=timezone.utc)
+            dt = dt.replace(tzinfo=UTC)
         elif zone in ("CST", "北京时间"):
             dt = dt.replace(tzinfo=BEIJING)
         elif zone:

@@ -219,7 +219,7 @@ def display_order(questions: list[dict], seed, user: str) -> list[dict]:
 
 
 def _now_text() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 def read_answers(path) -> tuple[dict, list[str]]:
@@ -306,7 +306,7 @@ def grading() -> bool:
 class ExamWidget:
     """One exam question: a ChoiceWidget whose every click is saved, with a visible 已保存 note."""
 
-    def __init__(self, paper: "ExamPaper", question: dict, number: int):
+    def __init__(self, paper: ExamPaper, question: dict, number: int):
         self.paper = paper
         self.question = question
         self.choice = ChoiceWidget(question, number=number)

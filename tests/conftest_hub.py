@@ -146,7 +146,7 @@ class HubEnv:
             time.sleep(0.5)
         raise AssertionError(f"server of {user} not ready in {timeout}s")
 
-    def kernel(self, user: str, path: str = "") -> "Kernel":
+    def kernel(self, user: str, path: str = "") -> Kernel:
         """A new kernel in `user`'s server; its working folder is the folder of `path`."""
         return Kernel(self, user, path)
 
@@ -241,8 +241,9 @@ _state: dict = {"env": None, "users": 0, "error": None, "cleanup": None}
 
 
 def _cleanup_users():
-    from grader import hub
     import pwd
+
+    from grader import hub
 
     for entry in pwd.getpwall():
         if entry.pw_name.startswith(PREFIX + "-") and hub.USER_COMMENT in entry.pw_gecos.split(","):

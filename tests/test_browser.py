@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest_hub import STAFF, hub_env  # noqa: F401  (fixture)
+
 from grader.instance import username
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

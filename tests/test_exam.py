@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_exam_support import make_bank, make_spec
 
 from grader import exam
 from grader.exam.paper import load_paper
 from grader.exam.spec import ExamSpec, SpecError
 from grader.instance import Instance
 from grader.widgets import display_order, read_answers, save_answer
-from test_exam_support import make_bank, make_spec
 
 
 def spec_dict(**extra):
@@ -155,7 +155,7 @@ def test_feedback_refused_before_the_last_window(tmp_path):
     from grader.exam.paper import Paper, save_paper
 
     make_bank(tmp_path)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     make_spec(
         tmp_path,
         "f-exam",

@@ -9,13 +9,10 @@ import os
 import random
 import shutil
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from grader.exam.paper import load_paper
-from grader.scoring import normalize_response, score
 from test_exam_support import (
     exchange_args,
     fetch,
@@ -27,6 +24,9 @@ from test_exam_support import (
     submit_inprocess,
     write_answers,
 )
+
+from grader.exam.paper import load_paper
+from grader.scoring import normalize_response, score
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 EXAM = "g-exam"
@@ -179,12 +179,12 @@ def world(tmp_path_factory, cli_module):
     submit_inprocess(home, work, EXAM, "t-corrupt")
     tampered["t-corrupt"] = ("broken", honest_total(paper, good))
     # late and overtime: honest answers, submitted after the close / 3 hours after starting
-    work, _ = sit("t-late", good, started=datetime.now(timezone.utc) - timedelta(hours=3))
+    work, _ = sit("t-late", good, started=datetime.now(UTC) - timedelta(hours=3))
     submit_inprocess(home, work, EXAM, "t-late")
     inbound = home / "exchange" / "lawstudy" / "inbound"
     [late_dir] = inbound.glob(f"t-late+{EXAM}+*")
     (late_dir / "timestamp.txt").write_text(
-        (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     )
     # impersonation: mallory answers in her own session, then files it as s03 (real CLI)
     work, _ = sit("mallory", {q.id: q.answer for q in paper.questions}, user="mallory")
@@ -252,7 +252,7 @@ def test_fast_and_nbgrader_give_identical_grades(world):
 def test_tampered_and_broken_never_score_above_honest_and_are_reported(world):
     for home in (world["home"], world["fast_home"]):
         book = gradebook(home)
-        for student, (flag, ceiling) in world["tampered"].items():
+        for student, (_flag, ceiling) in world["tampered"].items():
             total = round(sum((v[0] or 0) for v in book[student].values()), 2)
             assert total <= ceiling + 1e-9, (home, student, total, ceiling)
             assert total == ceiling, (home, student)  # the valid answers still count

@@ -10,10 +10,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+from test_exam_support import fetch, make_bank, make_spec, submit
 
 from grader import exam
 from grader.instance import Instance
-from test_exam_support import fetch, make_bank, make_spec, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -10,7 +10,7 @@ import os
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
@@ -167,8 +167,8 @@ def write_answers(
     data = {
         "exam": exam_id,
         "user": user,
-        "started_at": (started or datetime.now(timezone.utc)).astimezone().isoformat(timespec="seconds"),
-        "saved_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "started_at": (started or datetime.now(UTC)).astimezone().isoformat(timespec="seconds"),
+        "saved_at": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "answers": answers,
     }
     data.update(extra)

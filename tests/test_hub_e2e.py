@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest_hub import ADMIN, ROOT, STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
+
 from grader.instance import username
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

@@ -8,7 +8,6 @@ honest sitting by staff1 is graded there exactly as before.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -17,8 +16,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest_hub import STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
+
 from grader.instance import username
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.laws import LawError, Library, cn_to_int, int_to_cn, library
+from grader.laws import LawError, cn_to_int, int_to_cn, library
 
 LAWS = Path(__file__).resolve().parent.parent / "courses" / "laws"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "laws"

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from test_records import EXAM, make_bureau
 
 from grader import records, report
 from grader.cli import cli
-from test_records import EXAM, make_bureau
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from test_exam_support import make_bank, make_spec, write_answers
 
 from grader import exam
 from grader.exam.submissions import SubmissionInspector, TimingCheck, UnknownZone, parse_stamp
-from test_exam_support import make_bank, make_spec, write_answers
 
 CST = timezone(timedelta(hours=8))
 
@@ -45,7 +45,7 @@ def judge(paper, folder, student):
     sub = SubmissionInspector(paper).inspect(folder, student)
     TimingCheck(paper).check(sub)
     return (
-        sub.timestamp.astimezone(timezone.utc).isoformat() if sub.timestamp else None,
+        sub.timestamp.astimezone(UTC).isoformat() if sub.timestamp else None,
         sorted(f for f, _ in sub.flags if f in ("late", "overtime")),
         [d for f, d in sub.flags if f == "broken" and "提交时间" in d],
     )  # (no notebook here: not the point)
@@ -85,8 +85,8 @@ def test_cst_stamps_same_times_and_flags_on_a_utc_and_a_shanghai_host(tmp_path, 
 
 def test_parse_stamp_zone_names():
     assert parse_stamp("2020-11-27 17:20:00.000000 CST").utcoffset() == timedelta(hours=8)
-    assert parse_stamp("2020-11-27 17:20:00 +0800") == datetime(2020, 11, 27, 9, 20, tzinfo=timezone.utc)
-    assert parse_stamp("2020-11-27 09:20:00 UTC") == datetime(2020, 11, 27, 9, 20, tzinfo=timezone.utc)
+    assert parse_stamp("2020-11-27 17:20:00 +0800") == datetime(2020, 11, 27, 9, 20, tzinfo=UTC)
+    assert parse_stamp("2020-11-27 09:20:00 UTC") == datetime(2020, 11, 27, 9, 20, tzinfo=UTC)
     assert parse_stamp("garbage") is None and parse_stamp("") is None
     with pytest.raises(UnknownZone, match="PST"):
         parse_stamp("2020-11-27 01:20:00 PST")

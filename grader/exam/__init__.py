@@ -11,7 +11,20 @@ from grader.exam.pipeline import (
     autograde,
     build,
     collect,
-    feedback,  # noqa: F401
+    feedback,
     release,
 )
-from grader.exam.spec import ExamSpec, SpecError, load_spec  # noqa: F401
+from grader.exam.spec import ExamSpec, SpecError, load_spec
+
+__all__ = [
+    "ExamError",
+    "ExamSpec",
+    "SpecError",
+    "assemble",
+    "autograde",
+    "build",
+    "collect",
+    "feedback",
+    "load_spec",
+    "release",
+]

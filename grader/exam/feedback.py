@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.exam.notebook import NOTEBOOK, grade_id
@@ -109,7 +109,7 @@ class FeedbackWriter:
                 f"<p><b>解析：</b>{_e(q.explanation)}</p><p><b>法律依据：</b></p>{basis}</div>"
             )
         parts.append(
-            f"<p><small>生成时间：{datetime.now(timezone.utc).astimezone(CST).strftime('%Y-%m-%d %H:%M')}"
+            f"<p><small>生成时间：{datetime.now(UTC).astimezone(CST).strftime('%Y-%m-%d %H:%M')}"
             "</small></p></body></html>"
         )
         return "".join(parts)

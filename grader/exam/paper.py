@@ -6,7 +6,7 @@ import json
 import os
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.exam.spec import ExamSpec, SpecError
@@ -90,7 +90,7 @@ class Paper:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Paper":
+    def from_dict(cls, data: dict) -> Paper:
         return cls(
             ExamSpec.from_dict(data["spec"]),
             [PaperQuestion(**q) for q in data["questions"]],
@@ -186,7 +186,7 @@ class PaperAssembler:
                 )
         if short:
             raise SpecError("题目不够组卷:\n" + "\n".join(short))
-        return Paper(self.spec, chosen, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return Paper(self.spec, chosen, built_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def private_dir(path: Path) -> Path:

@@ -16,7 +16,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
@@ -26,8 +26,8 @@ from grader.exam import course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
 from grader.exam.notebook import NOTEBOOK, exam_notebook, grade_id
-from grader.exam.sanitize import sanitize_collected
 from grader.exam.paper import Paper, PaperAssembler, load_paper, paper_path, private_dir, save_paper
+from grader.exam.sanitize import sanitize_collected
 from grader.exam.spec import CST, ExamSpec, SpecError, load_spec
 from grader.exam.submissions import (
     GradebookWriter,
@@ -354,7 +354,7 @@ def autograde(
     writer = GradebookWriter(instance.gradebook, exam_id)
     if fast:
         autograded = instance.course_dir / "autograded"
-        for i, sub in enumerate(subs):
+        for sub in subs:
             copy_submission(sub.folder, autograded / sub.student / exam_id)
         writer.write([(s.student, s.timestamp, grade_names(s)) for s in subs])
         progress(len(subs), len(subs), "写入成绩库")
@@ -408,7 +408,7 @@ def _save_report(instance: Instance, paper: Paper, result: GradeResult) -> None:
     data = {
         "exam": paper.id,
         "fast": result.fast,
-        "graded_at": datetime.now(timezone.utc).isoformat(),
+        "graded_at": datetime.now(UTC).isoformat(),
         "submissions": result.table(),
         "set_aside": [{"student": s.student, "details": [d for _, d in s.flags]} for s in result.set_aside],
         "mismatches": result.mismatches,
@@ -440,7 +440,7 @@ def feedback(
     progress: Progress = _quiet,
 ) -> FeedbackResult:
     paper = load_paper(instance.papers, exam_id)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now < paper.spec.last_close and not force:
         raise ExamError(
             f"反馈含标准答案，须在最后一场考试（含补考）截止后发布："

@@ -124,7 +124,7 @@ class ExamSpec:
         }
 
     @classmethod
-    def from_dict(cls, raw, path: Path | None = None) -> "ExamSpec":
+    def from_dict(cls, raw, path: Path | None = None) -> ExamSpec:
         problems: list[str] = []
         if not isinstance(raw, dict):
             raise SpecError(f"{path}: 考试设置应为键值对 (mapping)")

@@ -12,7 +12,7 @@ import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from grader.errors import LawstudyError
@@ -29,16 +29,16 @@ OVERTIME_GRACE = timedelta(minutes=2)
 # Zone names a timestamp may carry, read by what they mean here (a bureau in China). Anything
 # else ("EST", "IST", ...) is ambiguous or foreign: flagged, never guessed.
 ZONE_NAMES = {
-    "UTC": timezone.utc,
-    "GMT": timezone.utc,
-    "Z": timezone.utc,
-    "UCT": timezone.utc,
+    "UTC": UTC,
+    "GMT": UTC,
+    "Z": UTC,
+    "UCT": UTC,
     "CST": timezone(timedelta(hours=8), "CST"),  # China Standard Time
     "BJT": timezone(timedelta(hours=8), "CST"),
     "北京时间": timezone(timedelta(hours=8), "CST"),
     "ASIA/SHANGHAI": timezone(timedelta(hours=8), "CST"),
     "PRC": timezone(timedelta(hours=8), "CST"),
-    "ETC/UTC": timezone.utc,
+    "ETC/UTC": UTC,
 }
 
 
@@ -77,7 +77,7 @@ def parse_stamp(text: str | None) -> datetime | None:
         if dt.tzinfo is not None:
             return None
         return dt.replace(tzinfo=zone)
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 @dataclass
@@ -142,7 +142,7 @@ class SubmissionInspector:
         if data["started_at"]:
             try:
                 started = datetime.fromisoformat(data["started_at"])
-                sub.started_at = started.replace(tzinfo=timezone.utc) if started.tzinfo is None else started
+                sub.started_at = started.replace(tzinfo=UTC) if started.tzinfo is None else started
             except ValueError:
                 sub.flag("tampered", "答案文件 started_at 无法识别")
         unknown = sorted(map(str, set(data["answers"]) - set(self.keys)))
@@ -288,11 +288,7 @@ class GradebookWriter:
             with db:
                 assignment_id, cells = self._structure(db)
                 for student, timestamp, scores in results:
-                    stamp = (
-                        timestamp.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
-                        if timestamp
-                        else None
-                    )
+                    stamp = timestamp.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ") if timestamp else None
                     db.execute("INSERT OR IGNORE INTO student (id) VALUES (?)", [student])
                     row = db.execute(
                         "SELECT id FROM submitted_assignment WHERE assignment_id = ? AND student_id = ?",
@@ -352,7 +348,7 @@ class GradebookWriter:
         """Store each submission's time as lawstudy read it (UTC): nbgrader's own autograde reads a
         zone name in timestamp.txt by the host's zone, lawstudy by what it means (see parse_stamp)."""
         rows = [
-            (t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
+            (t.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
             for student, t in stamps
             if t is not None
         ]
