@@ -18,8 +18,8 @@ import yaml
 from grader.errors import LawstudyError
 from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
 from grader.scoring import TYPES, Key
+from grader.vocabulary import LETTERS
 
-LETTERS = "ABCDEF"
 POOLS = ("practice", "exam")
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 POOL_NAMES = {"practice": "练习", "exam": "考试"}

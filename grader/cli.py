@@ -1138,7 +1138,7 @@ def exam_autograde(exam_id, fast, force, as_json, home):
     import warnings
 
     from grader import exam as exam_api
-    from grader.records import FLAG_NAMES
+    from grader.vocabulary import FLAG_NAMES
 
     inst = Instance.from_env(home)
     with warnings.catch_warnings(), _exam_progress(f"评分 {exam_id}") as progress:

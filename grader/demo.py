@@ -25,13 +25,13 @@ from pathlib import Path
 from grader import course as course_api
 from grader import records
 from grader import report as report_api
+from grader.answers import ANSWERS_FILE
 from grader.demo_bureau import Person, fictional_bureau
 from grader.errors import LawstudyError
 from grader.exam import pipeline
 from grader.exam.paper import Paper, load_paper
-from grader.exam.spec import CST
 from grader.instance import COURSE_ID, Instance, username
-from grader.widgets import ANSWERS_FILE
+from grader.vocabulary import CHINA
 
 SOURCE_EXAM = "2026-annual"  # the demo sits a copy of this spec ...
 EXAM_ID = "demo-2026-annual"  # ... under its own id and seed, so no real exam shares its paper
@@ -221,7 +221,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
             _stamp_inbound(
                 inst,
                 username(p.staff_id),
-                datetime(YEAR, 9, 1, 9, tzinfo=CST) + timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 480)),
+                datetime(YEAR, 9, 1, 9, tzinfo=CHINA) + timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 480)),
                 c.id,
             )
             tick(i + 1, len(done), f"{c.title} {p.name}")

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -25,19 +25,10 @@ from sqlite_utils.migrations import Migrations
 from grader import sheets
 from grader.errors import DatabaseBusy, LawstudyError
 from grader.instance import Instance, username
+from grader.vocabulary import CHINA, FLAGS, china_year, parse_datetime
 
-CST = timezone(timedelta(hours=8), "CST")
 DEFAULT_PASS_MARK = 60.0
 DEFAULT_EXCELLENCE_MARK = 90.0
-FLAGS = ("late", "overtime", "impersonation", "tampered", "broken")
-NOT_COUNTED_FLAGS = ("impersonation",)
-FLAG_NAMES = {
-    "late": "迟交",
-    "overtime": "超时",
-    "impersonation": "冒名提交",
-    "tampered": "文件被篡改",
-    "broken": "提交损坏",
-}
 DEFAULT_DEPARTMENT = "未分配科室"
 DEFAULT_CATEGORY = "其他"
 CATEGORIES = ("领导干部", "公务员", "事业人员", "执法人员", "其他")
@@ -289,19 +280,14 @@ def _table(path, kind: sheets.Kind) -> Rows:
     return rows
 
 
-def parse_time(value, naive: timezone = CST) -> datetime:
+def parse_time(value, naive: timezone = CHINA) -> datetime:
     """An aware datetime from a datetime or text as spreadsheets write it (2020/11/5 9:30,
     2020-11-05 09:30, 2020年11月5日 9:30, ISO 8601); naive values are taken in `naive`."""
-    return sheets.parse_datetime(value, naive)
+    return parse_datetime(value, naive)
 
 
 def utc_text(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat()
-
-
-def cst_year(dt: datetime) -> int:
-    """The year an attempt belongs to: its calendar year in China Standard Time."""
-    return dt.astimezone(CST).year
 
 
 def _number(text: str) -> float:
@@ -758,7 +744,7 @@ def import_results(
             not_on_roster.append((number, staff_id))
             continue
         key = (staff_id, exam_id, utc_text(when))
-        record = (*key, cst_year(when), score, max_score, percent(score, max_score), source, now)
+        record = (*key, china_year(when), score, max_score, percent(score, max_score), source, now)
         if key in parsed:
             if parsed[key][4:6] != record[4:6]:
                 problems.append(
@@ -812,10 +798,10 @@ def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, d
         raise RecordsError(f"未知标记 {flag!r}，应为 {', '.join(FLAGS)} (unknown flag)")
     when = parse_time(submitted_at, naive=UTC) if submitted_at not in (None, "") else None
     staff_id = staff_by_login(db).get(str(student))
-    year = cst_year(when) if when else None
+    year = china_year(when) if when else None
     if year is None:
         row = db.execute("SELECT year FROM exams WHERE id = ?", [exam]).fetchone()
-        year = row[0] if row and row[0] else datetime.now(CST).year
+        year = row[0] if row and row[0] else datetime.now(CHINA).year
     stamp = utc_text(when) if when else None
     with db.atomic():
         db.execute(
@@ -873,7 +859,7 @@ def record_completion(
     this was new. Hours default to the registered course's hours.
     """
     when = parse_time(completed_at) if completed_at not in (None, "") else None
-    year = int(year) if year else (cst_year(when) if when else datetime.now(CST).year)
+    year = int(year) if year else (china_year(when) if when else datetime.now(CHINA).year)
     if _require_staff(db, [staff_id]):
         raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
     with db.atomic():
@@ -906,7 +892,7 @@ def import_completions(db: sqlite_utils.Database, path, year: int | None = None,
         except ValueError:
             problems.append(Problem(name, number, "完成时间或学时格式错误 (bad completed_at or hours)"))
             continue
-        row_year = year or (cst_year(when) if when else None)
+        row_year = year or (china_year(when) if when else None)
         if staff_id not in known:
             problems.append(Problem(name, number, not_on_roster_message(known, staff_id)))
         elif hours is None:
@@ -982,7 +968,7 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
                         (
                             staff_id,
                             assignment.name,
-                            cst_year(when),
+                            china_year(when),
                             courses[assignment.name],
                             utc_text(when),
                             "gradebook",
@@ -997,7 +983,7 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
                     result.pending.append((assignment.name, sub.student_id))
                     continue
                 key = (staff_id, assignment.name, utc_text(when))
-                attempts.append((*key, cst_year(when), score, max_score, percent(score, max_score), "gradebook", now))
+                attempts.append((*key, china_year(when), score, max_score, percent(score, max_score), "gradebook", now))
                 answers[key] = [
                     (g.name[2:], float(g.score or 0), float(g.max_score or 0))
                     for nb in sub.notebooks

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from grader.records import CATEGORIES, FLAG_NAMES, NOT_COUNTED_FLAGS, RecordsError
+from grader.records import CATEGORIES, RecordsError
+from grader.vocabulary import FLAG_NAMES, NOT_COUNTED_FLAGS
 
 # ------------------------------------------------------------------ the figures, in SQL
 

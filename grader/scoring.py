@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TYPES = ("single", "multiple", "judge")
+from grader.vocabulary import QUESTION_TYPES
+
+TYPES = QUESTION_TYPES
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,13 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from grader.errors import SheetError
+from grader.vocabulary import parse_datetime  # noqa: F401  (documented above as part of reading sheets)
 
-BEIJING = timezone(timedelta(hours=8), "CST")
 HEADER_SCAN_ROWS = 10  # a header below this many title/blank rows is not looked for
 
 
@@ -166,58 +166,6 @@ def header_word(text: str) -> str:
 
 
 # ------------------------------------------------------------------ dates and times
-
-_DATE_TIME = re.compile(
-    r"^(?P<y>\d{4})\s*(?:[-/.年])\s*(?P<m>\d{1,2})\s*(?:[-/.月])\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:(?:\s+|T|\s*)(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})\s*分?"
-    r"(?:\s*[:]?\s*(?P<S>\d{1,2})(?:\.(?P<f>\d{1,6}))?\s*秒?)?)?"
-    r"\s*(?P<zone>Z|UTC|GMT|CST|北京时间|[+-]\d{2}:?\d{2})?$",
-    re.IGNORECASE,
-)
-
-
-def parse_datetime(value, naive: timezone = BEIJING) -> datetime:
-    """An aware datetime from a cell: a datetime, or text as spreadsheets write dates and times.
-
-    Accepts 2020/11/5 9:30, 2020-11-05 09:30, 2020-11-05T09:30:00, 2020年11月5日 9:30,
-    2020年11月5日9时30分, a date alone, and a zone (Z, UTC, CST = China Standard Time, +08:00).
-    Without a zone the time is taken in `naive` (Beijing time). Raises ValueError otherwise.
-    """
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        text = nfkc(value)
-        if not text:
-            raise ValueError("empty time")
-        try:  # ISO 8601 as other systems export it: the fast path
-            dt = datetime.fromisoformat(text)
-        except ValueError:
-            dt = None
-        if dt is not None:
-            return dt if dt.tzinfo is not None else dt.replace(tzinfo=naive)
-        match = _DATE_TIME.match(text)
-        if not match:
-            raise ValueError(f"无法识别的时间 {text!r}")
-        g = match.groupdict()
-        micro = int((g["f"] or "0").ljust(6, "0"))
-        dt = datetime(
-            int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0), micro
-        )
-        zone = (g["zone"] or "").upper()
-        if zone in ("Z", "UTC", "GMT"):
-            dt = dt.replace(tzinfo=UTC)
-        elif zone in ("CST", "北京时间"):
-            dt = dt.replace(tzinfo=BEIJING)
-        elif zone:
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=naive)
-    return dt
-
 
 # ------------------------------------------------------------------ cells as Excel shows them
 

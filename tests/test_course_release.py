@@ -11,8 +11,8 @@ import yaml
 
 from grader.bank import load_banks
 from grader.demo import fetch_and_submit
-from grader.exam.spec import CST
 from grader.instance import Instance, username
+from grader.vocabulary import CHINA as CST
 
 ROOT = Path(__file__).resolve().parent.parent
 

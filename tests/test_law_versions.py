@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from grader import bank, course, law_diff, law_impact
 from grader.cli import cli
 from grader.exam.paper import PaperAssembler
-from grader.exam.spec import CST, ExamSpec, Quota, SpecError, Window
+from grader.exam.spec import ExamSpec, Quota, SpecError, Window
 from grader.laws import LawError, Library, cn_to_int, int_to_cn, library, normalize
+from grader.vocabulary import CHINA as CST
 
 OLD = """# 测试条例
 

@@ -12,19 +12,12 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from grader.answers import display_order
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
-from grader.exam.spec import CST
 from grader.exam.submissions import Submission
-from grader.widgets import LETTERS, SECTION_NAMES, display_order
+from grader.vocabulary import CHINA, FLAG_NAMES, LETTERS, SECTION_NAMES, verdict
 
-FLAG_NAMES = {
-    "late": "迟交",
-    "overtime": "超时",
-    "impersonation": "冒名提交",
-    "tampered": "文件被篡改",
-    "broken": "提交损坏",
-}
 STYLE = """<style>
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; max-width: 900px; margin: 20px auto;
   line-height: 1.7; color: #24292f; padding: 0 12px; }
@@ -61,14 +54,14 @@ class FeedbackWriter:
         shown = display_order(self.paper.display(), spec.seed, sub.student)
         total = round(sum(float(scores.get(grade_id(q.id)) or 0) for q in self.paper.questions), 2)
         percent = total / self.paper.max_score * 100 if self.paper.max_score else 0
-        verdict = "优秀" if percent >= spec.excellence_mark else "合格" if percent >= spec.pass_mark else "不合格"
-        when = sub.timestamp.astimezone(CST).strftime("%Y-%m-%d %H:%M") if sub.timestamp else "未知"
+        result = verdict(percent, spec.pass_mark, spec.excellence_mark)
+        when = sub.timestamp.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if sub.timestamp else "未知"
         parts = [
             f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{_e(spec.title)} 成绩反馈"
             f"</title>{STYLE}</head><body>",
             f"<h1>{_e(spec.title)}</h1>",
             f"<p class='summary'>考生：<b>{_e(sub.student)}</b>　提交时间：{_e(when)}<br>"
-            f"得分：<b>{total:g}</b> / {self.paper.max_score:g}　结果：<b>{verdict}</b>"
+            f"得分：<b>{total:g}</b> / {self.paper.max_score:g}　结果：<b>{result}</b>"
             f"（{spec.pass_mark:g} 分及格，{spec.excellence_mark:g} 分优秀，按百分制）</p>",
         ]
         if sub.flags:
@@ -109,7 +102,7 @@ class FeedbackWriter:
                 f"<p><b>解析：</b>{_e(q.explanation)}</p><p><b>法律依据：</b></p>{basis}</div>"
             )
         parts.append(
-            f"<p><small>生成时间：{datetime.now(UTC).astimezone(CST).strftime('%Y-%m-%d %H:%M')}"
+            f"<p><small>生成时间：{datetime.now(UTC).astimezone(CHINA).strftime('%Y-%m-%d %H:%M')}"
             "</small></p></body></html>"
         )
         return "".join(parts)

@@ -11,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.answers import ANSWERS_FILE, read_answers
 from grader.errors import LawstudyError
 from grader.exam.paper import Paper, private_dir
-from grader.widgets import ANSWERS_FILE, read_answers
 
 WHITESPACE = re.compile(r"\s+")
 

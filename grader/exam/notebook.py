@@ -8,7 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.exam.paper import Paper
-from grader.widgets import SECTION_NAMES
+from grader.vocabulary import QUESTION_TYPES, SECTION_NAMES
 
 NOTEBOOK = "exam.ipynb"
 CN_NUM = "一二三四五六七八九十"
@@ -87,7 +87,7 @@ def exam_notebook(paper: Paper) -> nbformat.NotebookNode:
         new_code_cell(setup, metadata=_meta("setup")),
     ]
     number, section = 0, 0
-    for qtype in ("single", "multiple", "judge"):
+    for qtype in QUESTION_TYPES:
         qs = [q for q in paper.questions if q.type == qtype]
         if not qs:
             continue

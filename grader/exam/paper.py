@@ -11,8 +11,9 @@ from pathlib import Path
 
 from grader.exam.spec import ExamSpec, SpecError
 from grader.scoring import Key
+from grader.vocabulary import CHINA, QUESTION_TYPES
 
-TYPE_ORDER = ("single", "multiple", "judge")
+TYPE_ORDER = QUESTION_TYPES
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 PAPER_FILE = "paper.json"
 
@@ -124,9 +125,8 @@ class PaperAssembler:
     @property
     def law_date(self):
         """The day whose law the paper examines: the date (China time) of `opens_at`."""
-        from grader.exam.spec import CST
 
-        return self.spec.window.opens_at.astimezone(CST).date()
+        return self.spec.window.opens_at.astimezone(CHINA).date()
 
     def valid(self, questions) -> list:
         """The questions valid on `law_date`."""

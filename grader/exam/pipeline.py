@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 
+from grader.answers import ANSWERS_FILE
 from grader.errors import LawstudyError
 from grader.exam import course as nbg
 from grader.exam.feedback import FeedbackWriter
@@ -28,7 +29,7 @@ from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
 from grader.exam.notebook import NOTEBOOK, exam_notebook, grade_id
 from grader.exam.paper import Paper, PaperAssembler, load_paper, paper_path, private_dir, save_paper
 from grader.exam.sanitize import sanitize_collected
-from grader.exam.spec import CST, ExamSpec, SpecError, load_spec
+from grader.exam.spec import ExamSpec, SpecError, load_spec
 from grader.exam.submissions import (
     GradebookWriter,
     Submission,
@@ -38,7 +39,7 @@ from grader.exam.submissions import (
     grade_names,
 )
 from grader.instance import Instance
-from grader.widgets import ANSWERS_FILE
+from grader.vocabulary import CHINA, UnknownZone, parse_stamp
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
 
@@ -247,7 +248,6 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
 
 
 def _stamp_from_name(text: str | None):
-    from grader.exam.submissions import UnknownZone, parse_stamp
 
     try:
         return parse_stamp(text) if text else None
@@ -444,7 +444,7 @@ def feedback(
     if now < paper.spec.last_close and not force:
         raise ExamError(
             f"反馈含标准答案，须在最后一场考试（含补考）截止后发布："
-            f"{paper.spec.last_close.astimezone(CST).strftime('%Y-%m-%d %H:%M')}。"
+            f"{paper.spec.last_close.astimezone(CHINA).strftime('%Y-%m-%d %H:%M')}。"
             "培训管理员确需提前发布请加 --force"
         )
     scores = final_scores(instance, exam_id)

@@ -22,8 +22,8 @@ import os
 import shutil
 from pathlib import Path
 
+from grader.answers import ANSWERS_FILE, ANSWERS_MAX_BYTES
 from grader.safe_io import read_regular
-from grader.widgets import ANSWERS_FILE, ANSWERS_MAX_BYTES
 
 NOTEBOOK_MAX_BYTES = 20 * 1024 * 1024
 STAMP_MAX_BYTES = 200

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from grader.errors import LawstudyError
-from grader.scoring import TYPES
+from grader.vocabulary import CHINA, parse_datetime
+from grader.vocabulary import QUESTION_TYPES as TYPES
 
-CST = timezone(timedelta(hours=8), "CST")
 EXAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 FIELDS = {
     "id",
@@ -41,17 +41,11 @@ def parse_time(value, what: str, problems: list[str]) -> datetime | None:
     if value in (None, ""):
         problems.append(f"缺少 {what}")
         return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        try:
-            dt = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            problems.append(f"{what} 时间格式无效: {value!r}（应如 2020-11-02 09:00）")
-            return None
-    return dt.replace(tzinfo=CST) if dt.tzinfo is None else dt
+    try:
+        return parse_datetime(value, CHINA)
+    except ValueError:
+        problems.append(f"{what} 时间格式无效: {value!r}（应如 2020-11-02 09:00）")
+        return None
 
 
 @dataclass(frozen=True)
@@ -64,7 +58,7 @@ class Window:
 
     def text(self) -> str:
         f = "%Y-%m-%d %H:%M"
-        return f"{self.opens_at.astimezone(CST).strftime(f)} 至 {self.closes_at.astimezone(CST).strftime(f)}"
+        return f"{self.opens_at.astimezone(CHINA).strftime(f)} 至 {self.closes_at.astimezone(CHINA).strftime(f)}"
 
 
 @dataclass(frozen=True)

@@ -12,72 +12,23 @@ import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from grader.answers import ANSWERS_FILE, read_answers
 from grader.errors import LawstudyError
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
 from grader.exam.sanitize import NOTEBOOK_MAX_BYTES, ORIGINALS
 from grader.safe_io import read_regular
 from grader.scoring import normalize_response, score
-from grader.widgets import ANSWERS_FILE, read_answers
+from grader.vocabulary import UnknownZone, parse_stamp
 
 OVERTIME_GRACE = timedelta(minutes=2)
 
 
-# Zone names a timestamp may carry, read by what they mean here (a bureau in China). Anything
-# else ("EST", "IST", ...) is ambiguous or foreign: flagged, never guessed.
-ZONE_NAMES = {
-    "UTC": UTC,
-    "GMT": UTC,
-    "Z": UTC,
-    "UCT": UTC,
-    "CST": timezone(timedelta(hours=8), "CST"),  # China Standard Time
-    "BJT": timezone(timedelta(hours=8), "CST"),
-    "北京时间": timezone(timedelta(hours=8), "CST"),
-    "ASIA/SHANGHAI": timezone(timedelta(hours=8), "CST"),
-    "PRC": timezone(timedelta(hours=8), "CST"),
-    "ETC/UTC": UTC,
-}
-
-
 class GradebookError(LawstudyError, LookupError):
     """The nbgrader gradebook lacks the assignment (exam) being graded."""
-
-
-class UnknownZone(ValueError):
-    """A timestamp whose zone name cannot be read with certainty (the submission is flagged)."""
-
-
-def parse_stamp(text: str | None) -> datetime | None:
-    """nbgrader's timestamp.txt ('2020-11-02 01:02:03.456789 UTC') as an aware datetime.
-
-    Naive means UTC (nbgrader's default). A zone name is read by what it means here, the same
-    whatever the host's own zone: UTC/GMT, CST = China Standard Time (UTC+8), numeric offsets.
-    An unknown zone name raises UnknownZone; unreadable text gives None.
-    """
-    if not text or not text.strip():
-        return None
-    text = " ".join(text.split())
-    zone = None
-    head, _, last = text.rpartition(" ")
-    if head and not last[:1].isdigit() and last[:1] not in "+-":
-        zone = ZONE_NAMES.get(last.upper())
-        if zone is None:
-            raise UnknownZone(
-                f"提交时间 {text!r} 的时区 {last!r} 无法确定（只认 UTC、CST 即北京时间或 +08:00 这类偏移）"
-            )
-        text = head
-    try:
-        dt = datetime.fromisoformat(text.replace(" +", "+").replace(" -", "-"))
-    except ValueError:
-        return None
-    if zone is not None:
-        if dt.tzinfo is not None:
-            return None
-        return dt.replace(tzinfo=zone)
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 @dataclass
