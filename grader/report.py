@@ -660,30 +660,59 @@ def write_xlsx(report: dict, path: Path) -> None:
 # ------------------------------------------------------------------ html (matplotlib charts, CJK font)
 
 
-def cjk_font() -> str:
-    """The family name of an installed CJK font matplotlib can use; fails clearly if none."""
+# The font that always works: Noto Sans CJK (SIL Open Font License 1.1) from the PyPI package
+# noto-cjk-sans-otc, a dependency. Its collection holds the SC face (Simplified Chinese glyph forms).
+# It is registered with matplotlib by file path whenever a chart is drawn, so neither a missing system
+# package nor a font cache written before a font was installed can hide it. Debian's fonts-noto-cjk
+# (or any other CJK font the system has) is still used when present.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Noto Sans SC",
+)
+
+
+def packaged_cjk_font() -> Path | None:
+    """The CJK font file that comes with lawstudy's Python dependencies, if installed."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return path if path.is_file() else None
+
+
+def register_cjk_font() -> Path | None:
+    """Make the packaged CJK font known to matplotlib (once per process); returns its path."""
     from matplotlib import font_manager
 
+    path = packaged_cjk_font()
+    if path is not None and str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(path))
+    return path
+
+
+def cjk_font() -> str:
+    """The family name of a CJK font matplotlib can use; fails clearly if none."""
+    from matplotlib import font_manager
+
+    register_cjk_font()
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for preferred in (
-        "Noto Sans CJK SC",
-        "Source Han Sans SC",
-        "Source Han Sans CN",
-        "WenQuanYi Micro Hei",
-        "WenQuanYi Zen Hei",
-        "Microsoft YaHei",
-        "SimHei",
-        "PingFang SC",
-        "Noto Sans SC",
-    ):
+    for preferred in CJK_FAMILIES:
         if preferred in names:
             return preferred
     for name in sorted(names):
         if "CJK" in name or "Hei" in name or "Han Sans" in name:
             return name
     raise RecordsError(
-        "找不到中文字体，无法绘制图表；请安装 fonts-noto-cjk "
-        "(no CJK font found for matplotlib: apt-get install fonts-noto-cjk)"
+        "找不到中文字体，无法绘制图表；请重新安装 lawstudy 的依赖（含 noto-cjk-sans-otc）或安装 fonts-noto-cjk "
+        "(no CJK font found for matplotlib: pip install noto-cjk-sans-otc, or apt-get install fonts-noto-cjk)"
     )
 
 
