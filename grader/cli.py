@@ -1032,7 +1032,7 @@ def _give_back_to_grader(inst) -> None:
 
 def _exam_call(function, *args, **kwargs):
     from grader.exam import ExamError, SpecError
-    from grader.exam.course import NbgraderFailed
+    from grader.exam.nbgrader_course import NbgraderFailed
     from grader.exam.guard import LeakError
 
     try:

@@ -356,7 +356,7 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     import tempfile
 
     from grader import records
-    from grader.exam import course as nbg
+    from grader.exam import nbgrader_course as nbg
 
     found = {c.id: c for c in load_courses()}
     if course_id not in found:
@@ -393,7 +393,7 @@ def collect_course(instance, course_id: str) -> CourseCollect:
     学时 for the year of the submission (China time). No kernels run: lessons hold no graded cells,
     a submission is the proof of completion. Collecting twice credits nobody twice."""
     from grader import records
-    from grader.exam import course as nbg
+    from grader.exam import nbgrader_course as nbg
     from grader.exam.submissions import UnknownZone, parse_stamp
 
     db = records.open_db(instance.records)

@@ -174,7 +174,7 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
 
 def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path):
     from grader.errors import LawstudyError
-    from grader.exam.submissions import GradebookWriter
+    from grader.exam.submissions import Gradebook
 
     path = tmp_path / "gradebook.db"
     conn = sqlite3.connect(path)
@@ -182,4 +182,4 @@ def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path):
     conn.commit()
     conn.close()
     with pytest.raises(LawstudyError, match="成绩库中没有考试 2020-annual"):
-        GradebookWriter(path, "2020-annual").write([])
+        Gradebook(path, "2020-annual").write([])

@@ -94,10 +94,10 @@ def test_parse_stamp_zone_names():
 
 def test_every_nbgrader_config_lawstudy_writes_pins_the_exchange_zone(tmp_path):
     from grader import hub
-    from grader.exam import course
+    from grader.exam import nbgrader_course
     from grader.instance import Instance
 
-    text = course.write_config(Instance.from_env(tmp_path / "home").ensure()).read_text(encoding="utf-8")
+    text = nbgrader_course.write_config(Instance.from_env(tmp_path / "home").ensure()).read_text(encoding="utf-8")
     assert 'c.Exchange.timezone = "UTC"' in text
     for template in (hub.STAFF_NBGRADER_CONFIG, hub.GRADER_NBGRADER_CONFIG):
         assert 'c.Exchange.timezone = "UTC"' in template

@@ -1,7 +1,7 @@
 """Exams through nbgrader: assemble a paper, answer by clicking, grade fast, give feedback.
 
 Modules, one concept each: spec (the exam spec), paper (seeded assembly, the private paper file),
-notebook (the nbgrader source notebook), course (nbgrader config and API), submissions (inspect,
+notebook (the nbgrader source notebook), nbgrader_course (the nbgrader course: config and API), submissions (inspect,
 score, gradebook), guard (leaks, impersonation), feedback (HTML per person), pipeline (the commands).
 """
 

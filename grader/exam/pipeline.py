@@ -3,7 +3,7 @@
 build:     spec -> PaperAssembler -> exam notebook -> nbgrader generate_assignment -> LeakScanner -> records
 release:   LeakScanner -> nbgrader release_assignment -> LeakScanner (exchange copy)
 collect:   InboundGuard (impersonation, attempts) -> nbgrader collect
-autograde: SubmissionInspector + TimingCheck -> nbgrader autograde (or GradebookWriter: --fast)
+autograde: SubmissionInspector + TimingCheck -> nbgrader autograde (or Gradebook: --fast)
            -> reconcile with the fast scores -> flags into the records
 feedback:  window closed? -> FeedbackWriter -> nbgrader release_feedback
 """
@@ -23,7 +23,7 @@ import nbformat
 
 from grader.answers import ANSWERS_FILE
 from grader.errors import LawstudyError
-from grader.exam import course as nbg
+from grader.exam import nbgrader_course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
 from grader.exam.notebook import NOTEBOOK, exam_notebook, grade_id
@@ -31,7 +31,7 @@ from grader.exam.paper import Paper, PaperAssembler, load_paper, paper_path, pri
 from grader.exam.sanitize import sanitize_collected
 from grader.exam.spec import ExamSpec, SpecError, load_spec
 from grader.exam.submissions import (
-    GradebookWriter,
+    Gradebook,
     Submission,
     SubmissionInspector,
     TimingCheck,
@@ -351,7 +351,7 @@ def autograde(
         else:
             result.submissions.append(sub)
     subs = result.submissions
-    writer = GradebookWriter(instance.gradebook, exam_id)
+    writer = Gradebook(instance.gradebook, exam_id)
     if fast:
         autograded = instance.course_dir / "autograded"
         for sub in subs:
@@ -428,7 +428,7 @@ class FeedbackResult:
 
 def final_scores(instance: Instance, exam_id: str) -> dict[str, dict[str, float | None]]:
     """student -> {grade cell: manual score if a grader gave one, else the auto score}."""
-    return GradebookWriter(instance.gradebook, exam_id).read(final=True)
+    return Gradebook(instance.gradebook, exam_id).read(final=True)
 
 
 def feedback(

@@ -2,7 +2,7 @@
 
 `SubmissionInspector` reads a collected submission (answers file, notebook, timestamp) without
 running anything and scores it with the one scorer; `TimingCheck` flags late and overtime work;
-`GradebookWriter` puts the grades into nbgrader's gradebook the way `nbgrader autograde` does.
+`Gradebook` reads nbgrader's gradebook and writes grades into it the way `nbgrader autograde` does.
 """
 
 from __future__ import annotations
@@ -196,8 +196,8 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-class GradebookWriter:
-    """Write grades straight into nbgrader's gradebook (SQLite), in one transaction.
+class Gradebook:
+    """One exam's grades in nbgrader's gradebook (SQLite): `write` them in one transaction, `read` them back.
 
     Mirrors what `nbgrader autograde` leaves: the student, the submission with its timestamp,
     one submitted notebook per notebook, one grade row per grade cell with `auto_score` set and

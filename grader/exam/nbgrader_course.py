@@ -10,7 +10,7 @@ from grader.instance import Instance
 
 CONFIG_FILE = "nbgrader_config.py"
 CONFIG = """\
-# Written by lawstudy (grader/exam/course.py) before every `lawstudy exam` step; edit that file instead.
+# Written by lawstudy (grader/exam/nbgrader_course.py) before every `lawstudy exam` step; edit that file instead.
 # Trainers may run nbgrader's own commands and formgrader from this folder.
 import pathlib
 c = get_config()  # noqa: F821
