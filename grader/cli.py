@@ -1032,8 +1032,8 @@ def _give_back_to_grader(inst) -> None:
 
 def _exam_call(function, *args, **kwargs):
     from grader.exam import ExamError, SpecError
-    from grader.exam.nbgrader_course import NbgraderFailed
     from grader.exam.guard import LeakError
+    from grader.exam.nbgrader_course import NbgraderFailed
 
     try:
         return function(*args, **kwargs)

@@ -513,8 +513,8 @@ def test_r6_second_writer_waits_for_the_lock_then_says_so_in_one_line(tmp_path):
 
 def test_errors_share_one_base():
     from grader.exam import ExamError, SpecError
-    from grader.exam.nbgrader_course import NbgraderFailed
     from grader.exam.guard import LeakError
+    from grader.exam.nbgrader_course import NbgraderFailed
 
     for kind in (
         bank.BankError,
