@@ -65,7 +65,7 @@ def read_answers(path) -> tuple[dict, list[str]]:
     data always has the ANSWERS_FIELDS, with "answers" a dict; problems names what was wrong
     (missing, unreadable, not JSON, unexpected fields, ...) so graders can report it.
     """
-    data = {"exam": None, "user": None, "started_at": None, "saved_at": None, "answers": {}}
+    data: dict = {"exam": None, "user": None, "started_at": None, "saved_at": None, "answers": {}}
     path = _Path(path)
     from grader.safe_io import UnsafeFile, read_regular
 

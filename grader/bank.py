@@ -52,6 +52,8 @@ SHEET_HEADERS = (
 class BankError(LawstudyError, ValueError):
     """A bank or sheet that cannot be used; the message lists every problem found."""
 
+    summary = ""  # what was read of a sheet, when the bank came from one
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
@@ -92,7 +94,7 @@ class Citation:
         return f"{self.label}（{name}）"
 
     def to_dict(self) -> dict:
-        data = {"law": self.law}
+        data: dict = {"law": self.law}
         if self.version:
             data["version"] = self.version
         data.update(article=self.article, quote=self.quote)
@@ -140,20 +142,20 @@ class Question:
 
     @property
     def key(self) -> Key:
-        answer = frozenset(self.answer) if self.type == "multiple" else self.answer
+        answer = frozenset(self.answer) if isinstance(self.answer, list) else self.answer
         return Key(self.type, answer, float(self.points), float(self.partial or 0), frozenset(self.options))
 
     def answer_text(self) -> str:
         """The answer as staff read it: 'B', 'ACD', '正确'."""
         if self.type == "judge":
             return "正确" if self.answer else "错误"
-        return "".join(sorted(self.answer)) if self.type == "multiple" else str(self.answer)
+        return "".join(sorted(self.answer)) if isinstance(self.answer, list) else str(self.answer)
 
     def to_dict(self) -> dict:
-        data = {"id": self.id, "type": self.type, "stem": self.stem}
+        data: dict = {"id": self.id, "type": self.type, "stem": self.stem}
         if self.options:
             data["options"] = dict(self.options)
-        data["answer"] = sorted(self.answer) if self.type == "multiple" else self.answer
+        data["answer"] = sorted(self.answer) if isinstance(self.answer, list) else self.answer
         data["explanation"] = self.explanation
         data["basis"] = [c.to_dict() for c in self.basis]
         data["points"] = int(self.points) if float(self.points).is_integer() else self.points
@@ -178,7 +180,7 @@ class Bank:
     summary: str = ""  # which sheets gave how many rows
 
     def to_dict(self) -> dict:
-        data = {"bank": self.id, "title": self.title}
+        data: dict = {"bank": self.id, "title": self.title}
         if self.versions:
             data["versions"] = dict(self.versions)
         data["questions"] = [q.to_dict() for q in self.questions]
@@ -331,6 +333,7 @@ def validate_question(
 
     if problems:
         return None, problems
+    assert isinstance(qid, str) and isinstance(qtype, str) and isinstance(pool, str) and answer is not None
     ends = [v.in_force_until for v in cited_versions if v.in_force_until]
     return Question(
         id=qid,
@@ -388,7 +391,8 @@ def _question_lines(text: str) -> list[int]:
 
 def bank_versions(raw, laws: Library, file: str) -> tuple[dict[str, str], list[Problem]]:
     """A bank's top-level `versions: {title: YYYY-MM-DD}` as full title -> version name, checked."""
-    out, problems = {}, []
+    out: dict = {}
+    problems: list = []
     if raw in (None, {}):
         return out, problems
     if not isinstance(raw, dict):
@@ -844,13 +848,17 @@ def import_sheet(
         bank_id, source = (
             (meta.get("题库编号"), "说明表的题库编号") if meta.get("题库编号") else (path.stem, f"文件名 {path.name}")
         )
-    title = title or meta.get("题库名称") or bank_id
+    bank_id = str(bank_id)
+    title = str(title or meta.get("题库名称") or bank_id)
     why = bank_id_problem(bank_id, source or "题库编号")
     if why:
         raise BankError([Problem(file, "", why)])
     if not table.rows:
         raise BankError([Problem(file, "", "表格中没有题目" + (f"（{table.summary()}）" if table.summary() else ""))])
-    problems, located, questions, warnings = [], [], [], []
+    problems: list[Problem] = []
+    located: list = []
+    questions: list[Question] = []
+    warnings: list[Problem] = []
     for row in table.rows:
         where = row.where + (f" 题号 {row.get('id')}" if row.get("id") else "")
         try:
@@ -874,9 +882,9 @@ def import_sheet(
         ] + located
     problems += [p for p in check_unique(located) if p.file == file]
     if problems:
-        error = BankError(problems)
-        error.summary = table.summary()
-        raise error
+        failure = BankError(problems)
+        failure.summary = table.summary()
+        raise failure
     return Bank(bank_id, title, questions, warnings=warnings, summary=table.summary())
 
 

@@ -141,6 +141,7 @@ def lesson_citations(lesson: Lesson, pins: dict[str, Version], laws: Library, as
             cite, suffix = m.group(2), m.group(3)
             year = YEAR_SUFFIX.match(suffix)
             c = CITATION.search(cite)
+            assert c is not None, cite  # QUOTED_CITATION holds a CITATION
             try:
                 statute, version, explicit = resolve(c.group(1), None, year=year.group(1) if year else None)
                 number = int(_cn_to_int(c.group(2)))
@@ -220,8 +221,8 @@ def check_course(
         stale: dict[str, list[int]] = {}
         for c in lesson_citations(lesson, pins, laws, as_of):
             where = f"第{c.line}行 {c.text if len(c.text) < 40 else c.text[:40] + '…'}"
-            if c.error:
-                problems.append(Problem(file, where, c.error))
+            if c.error or c.version is None:
+                problems.append(Problem(file, where, c.error or "未找到版本"))
                 continue
             try:
                 art = c.version.article(c.article)
@@ -299,7 +300,7 @@ def lesson_notebook(
         cited = {
             c.law: c.version
             for c in lesson_citations(lesson, pinned, laws, as_of)
-            if not c.error and not c.explicit and c.law in pinned
+            if not c.error and not c.explicit and c.law in pinned and c.version is not None
         }
         notice = superseded_notice(list(cited.values()), laws, as_of)
         if notice:

@@ -166,8 +166,9 @@ def simulated_answers(paper: Paper, rng: random.Random, ability: float) -> dict:
         elif q.type == "single":
             out[q.id] = q.answer if right else rng.choice([i for i in ids if i != q.answer])
         else:
-            wrong = sorted(set(q.answer) ^ {rng.choice(ids)}) or [ids[0]]
-            out[q.id] = sorted(q.answer) if right else wrong
+            key = q.answer if isinstance(q.answer, list) else [str(q.answer)]
+            wrong = sorted(set(key) ^ {rng.choice(ids)}) or [ids[0]]
+            out[q.id] = sorted(key) if right else wrong
     return out
 
 

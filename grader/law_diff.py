@@ -38,7 +38,9 @@ class ArticleChange:
         """'第四条 → 第五条' / '第四条' / '（新增）第七十条'."""
         if self.old and self.new:
             return self.old.label if not self.renumbered else f"{self.old.label} → {self.new.label}"
-        return (self.new or self.old).label
+        article = self.new or self.old
+        assert article is not None
+        return article.label
 
     def marked(self) -> str:
         """The changed text with deletions as [-…-] and insertions as {+…+} (plain terminals, logs)."""

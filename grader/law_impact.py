@@ -124,8 +124,8 @@ def question_impact(
                         i,
                         str(b.path or ""),
                         q.line,
-                        target.title if outcome == "moved" else "",
-                        target.name if outcome == "moved" else "",
+                        target.title if outcome == "moved" and target else "",
+                        target.name if outcome == "moved" and target else "",
                         number,
                         f"{target.title} {target.name}" if target else "",
                     )
@@ -148,6 +148,7 @@ def lesson_impact(courses: list, laws: Library, as_of, law: str | None = None) -
                 if (
                     c.error
                     or c.explicit
+                    or c.version is None
                     or c.version.in_force(as_of)
                     or as_of < c.version.in_force_from
                     or (only and c.law != only)
@@ -164,8 +165,8 @@ def lesson_impact(courses: list, laws: Library, as_of, law: str | None = None) -
                         c.quote,
                         file=c.file,
                         line=c.line,
-                        new_law=target.title if outcome == "moved" else "",
-                        new_version=target.name if outcome == "moved" else "",
+                        new_law=target.title if outcome == "moved" and target else "",
+                        new_version=target.name if outcome == "moved" and target else "",
                         new_article=number,
                         successor=f"{target.title} {target.name}" if target else "",
                     )
@@ -229,7 +230,7 @@ class MigrateResult:
 def _basis_nodes(text: str) -> dict[tuple[str, int], yaml.MappingNode]:
     """(question id, 1-based basis index) -> the basis entry's YAML node, with its marks."""
     root = yaml.compose(text, Loader=bank_api.LOADER)
-    out = {}
+    out: dict = {}
     if not isinstance(root, yaml.MappingNode):
         return out
     for key, value in root.value:

@@ -253,6 +253,7 @@ class Version:
             for name in self.files:
                 law = parse_law(self.folder / name, self.title, self.name, into=law)
             self._law = law
+        assert self._law is not None, self.files
         return self._law
 
     def article(self, number: int | str) -> Article:

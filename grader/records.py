@@ -472,7 +472,7 @@ def import_roster(
             result.updated += 1
         changed.append({**p, "active": 1, "updated_at": now})
     with db.atomic():
-        db["staff"].upsert_all(
+        db.table("staff").upsert_all(
             _progress(changed, len(changed), "导入名册", show_progress), pk="staff_id", batch_size=2000
         )
         if retire_missing:
@@ -501,7 +501,7 @@ def exempt(db: sqlite_utils.Database, staff_id: str, year: int, reason: str) -> 
     if _require_staff(db, [staff_id]):
         raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
     with db.atomic():
-        db["exemptions"].upsert(
+        db.table("exemptions").upsert(
             {"staff_id": staff_id, "year": int(year), "reason": reason, "recorded_at": _now()}, pk=("staff_id", "year")
         )
 
@@ -547,7 +547,7 @@ def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None, 
     if problems:
         raise RecordsError(problems)
     with db.atomic():
-        db["exemptions"].upsert_all(rows, pk=("staff_id", "year"))
+        db.table("exemptions").upsert_all(rows, pk=("staff_id", "year"))
     return len(rows)
 
 
@@ -576,9 +576,9 @@ def register_exam(db: sqlite_utils.Database, exam: dict, questions: list[dict]) 
         "source": "build",
     }
     with db.atomic():
-        db["exams"].upsert(row, pk="id")
+        db.table("exams").upsert(row, pk="id")
         db.execute("DELETE FROM questions WHERE exam_id = ?", [row["id"]])
-        db["questions"].insert_all(
+        db.table("questions").insert_all(
             [
                 {
                     "exam_id": row["id"],
@@ -604,7 +604,7 @@ def _ensure_external_exams(
     for exam_id in sorted(set(exam_ids)):
         old = existing.get(exam_id)
         if old is None:
-            db["exams"].insert(
+            db.table("exams").insert(
                 {
                     "id": exam_id,
                     "title": exam_id,
@@ -808,7 +808,7 @@ def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, d
             "DELETE FROM flags WHERE exam_id = ? AND student = ? AND flag = ? AND submitted_at IS ?",
             [exam, str(student), flag, stamp],
         )
-        db["flags"].insert(
+        db.table("flags").insert(
             {
                 "exam_id": exam,
                 "student": str(student),
@@ -830,14 +830,14 @@ def register_course(db: sqlite_utils.Database, course_id: str, title: str | None
     if float(hours) < 0:
         raise RecordsError("学时不能为负数 (hours must be >= 0)")
     with db.atomic():
-        db["courses"].upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
+        db.table("courses").upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
 
 
 def _course_hours(db, course_id: str, hours: float | None, title: str | None = None) -> float:
     row = db.execute("SELECT hours FROM courses WHERE id = ?", [course_id]).fetchone()
     if hours is not None:
         if row is None or row[0] != float(hours):
-            db["courses"].upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
+            db.table("courses").upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
         return float(hours)
     if row is None:
         raise RecordsError(f"课程 {course_id} 未登记学时，请用 --hours 指定 (course has no registered hours)")
@@ -904,12 +904,12 @@ def import_completions(db: sqlite_utils.Database, path, year: int | None = None,
     if problems:
         raise RecordsError(problems)
     with db.atomic():
-        for staff_id, course, row_year, hours, when in rows:
+        for staff_id, course, row_year, hours, when_text in rows:
             _course_hours(db, course, hours if course not in courses else None)
             db.execute(
                 "INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id, course_id, year) DO NOTHING",
-                [staff_id, course, row_year, hours, when, f"import:{Path(path).name}"],
+                [staff_id, course, row_year, hours, when_text, f"import:{Path(path).name}"],
             )
     return len(rows)
 

@@ -443,7 +443,7 @@ def cell_text(value, number_format: str | None = "General") -> str:
                         if (value.hour or value.minute)
                         else "%Y-%m-%d"
                     )
-                return value.isoformat()
+                return value.isoformat()  # type: ignore[union-attr]  # timedelta: caught below
             return _date_text(value, fmt)
         if isinstance(value, bool):
             return "TRUE" if value else "FALSE"
@@ -506,7 +506,7 @@ class Table:
 
 def _match_header(cells: list[str], kind: Kind) -> tuple[dict[str, int], list[str]]:
     """(field -> column index, duplicate messages) for one candidate header row."""
-    aliases = {}
+    aliases: dict[str, str] = {}
     for key, words in kind.columns.items():
         for word in words:
             aliases.setdefault(header_word(word), key)
@@ -514,20 +514,20 @@ def _match_header(cells: list[str], kind: Kind) -> tuple[dict[str, int], list[st
     duplicates = []
     for i, cell in enumerate(cells):
         word = header_word(cell) if cell else ""
-        key = aliases.get(word)
-        if key is None:
+        name = aliases.get(word)
+        if name is None:
             continue
-        if key in index:
-            duplicates.append(f"{kind.label(key)}（第{index[key] + 1}列和第{i + 1}列）")
+        if name in index:
+            duplicates.append(f"{kind.label(name)}（第{index[name] + 1}列和第{i + 1}列）")
             continue
-        index[key] = i
+        index[name] = i
     return index, duplicates
 
 
 def _find_header(rows: list[list[str]], kind: Kind):
     """(row index, field -> column, duplicate columns) of the first row within HEADER_SCAN_ROWS that
     has every required field; else (None, the closest row's field -> column, the closest row's index)."""
-    best = (-1, {}, 0)
+    best: tuple[int, dict[str, int], int] = (-1, {}, 0)
     for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         index, duplicates = _match_header(cells, kind)
         if all(k in index for k in kind.required):

@@ -167,7 +167,9 @@ class PracticeWidget:
             head = f'<span class="lawstudy-wrong">✗ 部分正确（得 {earned:g} 分，共 {self.key.points:g} 分）</span>'
         else:
             head = '<span class="lawstudy-wrong">✗ 回答错误</span>'
-        answer = self.choice.letters(sorted(self.key.answer) if self.key.type == "multiple" else self.key.answer)
+        answer = self.choice.letters(
+            sorted(self.key.answer) if isinstance(self.key.answer, frozenset) else self.key.answer
+        )
         self.feedback.value = (
             f"{head}<br>你的答案：{self.choice.letters(value)}；正确答案：<b>{answer}</b>"
             f"<br><b>解析：</b>{_text(self.question['explanation'])}"

@@ -20,7 +20,7 @@ def grade_id(question_id: str) -> str:
 
 
 def _meta(grade_id: str, *, grade=False, points=0, hidden=True) -> dict:
-    meta = {
+    meta: dict = {
         "nbgrader": {
             "grade": grade,
             "grade_id": grade_id,
@@ -41,7 +41,7 @@ def _meta(grade_id: str, *, grade=False, points=0, hidden=True) -> dict:
 
 def instructions(paper: Paper) -> str:
     spec = paper.spec
-    counts = {}
+    counts: dict[str, list] = {}
     for q in paper.questions:
         counts.setdefault(q.type, []).append(q.points)
     parts = "，".join(f"{SECTION_NAMES[t]} {len(p)} 题" for t, p in counts.items())

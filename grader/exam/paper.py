@@ -36,7 +36,7 @@ class PaperQuestion:
 
     @property
     def key(self) -> Key:
-        answer = frozenset(self.answer) if self.type == "multiple" else self.answer
+        answer = frozenset(self.answer) if isinstance(self.answer, list) else self.answer
         return Key(
             self.type, answer, float(self.points), float(self.partial or 0), frozenset(o[0] for o in self.options)
         )

@@ -201,6 +201,7 @@ class ExamSpec:
         if problems:
             where = f"{path}: " if path else ""
             raise SpecError("\n".join(where + p for p in problems))
+        assert opens is not None and closes is not None and isinstance(year, int)
         return cls(
             id=exam_id,
             title=str(raw.get("title") or exam_id),

@@ -131,8 +131,8 @@ class SubmissionInspector:
         for cell in cells:
             if not isinstance(cell, dict):
                 continue
-            meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-            nbg = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
+            meta = cell["metadata"] if isinstance(cell.get("metadata"), dict) else {}
+            nbg = meta["nbgrader"] if isinstance(meta.get("nbgrader"), dict) else {}
             gid = nbg.get("grade_id")
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else str(source)
