@@ -219,7 +219,7 @@ def quiz_export(source, output):
 
 
 @quiz.command("template")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="FILE.xlsx 或 FILE.csv")
 def quiz_template(output):
     """Write an empty 题库 template with one example row.
 
@@ -804,7 +804,7 @@ def _hub_api():
 @click.option("--trainer", "trainers", multiple=True, help="培训师工号 (formgrader access); repeatable")
 @click.option("--admin", "admins", multiple=True, help="管理员工号 (reports access); repeatable")
 @click.option("--ip", default="127.0.0.1", show_default=True, help="对外监听地址 (0.0.0.0 for the LAN)")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="对外监听端口 (hub port)")
 @click.option("--no-runtime", is_flag=True, help="不建立/更新运行环境 (skip the runtime venv)")
 @home_option
 def hub_setup(runtime, trainers, admins, ip, port, no_runtime, home):
@@ -836,7 +836,7 @@ def hub_setup(runtime, trainers, admins, ip, port, no_runtime, home):
 
 @hub.command("users")
 @click.option("--reset-passwords", is_flag=True, help="给所有人重新生成初始密码")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 列出登录名、姓名、组及本次新建的账号 (print as JSON)")
 @home_option
 def hub_users(reset_passwords, as_json, home):
     """Create system users for new roster people and trainers/admins; list everyone with their groups.
@@ -1269,7 +1269,7 @@ def demo_command(home, fast):
 
 @cli.command("lab")
 @home_option
-@click.option("--port", default=8888, show_default=True)
+@click.option("--port", default=8888, show_default=True, help="JupyterLab 端口")
 @click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
 @click.option("--as", "as_staff", help="以该工号的身份考试（单机体验时用）")
 @click.option(
