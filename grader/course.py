@@ -363,7 +363,7 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     if course_id not in found:
         raise ValueError(f"没有课程 {course_id}（已有: {', '.join(sorted(found))}）")
     course = found[course_id]
-    source = instance.course_dir / "source" / course.id
+    source = instance.source(course.id)
     with tempfile.TemporaryDirectory() as scratch:
         build_courses(Path(scratch), [course], banks)
         if source.exists():
@@ -374,7 +374,7 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     nbg.ensure_exchange(instance)
     api = nbg.api(instance)
     nbg.check(api.generate_assignment(course.id, force=True, create=True), "generate_assignment")
-    outbound = instance.exchange / instance.course_id / "outbound" / course.id
+    outbound = instance.outbound(course.id)
     if outbound.exists():
         shutil.rmtree(outbound)
     nbg.check(api.release_assignment(course.id), "release_assignment")
@@ -401,7 +401,7 @@ def collect_course(instance, course_id: str) -> CourseCollect:
     nbg.check(nbg.api(instance).collect(course_id, update=True), "collect")
     logins = records.staff_by_login(db)
     result = CourseCollect([], [], [])
-    for folder in sorted((instance.course_dir / "submitted").glob(f"*/{course_id}")):
+    for folder in sorted(instance.submitted.glob(f"*/{course_id}")):
         student = folder.parent.name
         staff_id = logins.get(student)
         if staff_id is None:

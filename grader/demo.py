@@ -177,7 +177,7 @@ def _config(inst: Instance, workdir: Path, student: str, assignment_id: str):
 
     cfg = Config()
     cfg.Exchange.root = str(inst.exchange)
-    cfg.Exchange.cache = str(inst.home / "desks" / ".nbgrader-cache")
+    cfg.Exchange.cache = str(inst.desks / ".nbgrader-cache")
     cfg.CourseDirectory.course_id = COURSE_ID
     cfg.CourseDirectory.root = str(workdir)
     cfg.CourseDirectory.assignment_id = assignment_id
@@ -191,7 +191,7 @@ def fetch_and_submit(inst: Instance, assignment_id: str, student: str, work=None
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 
-    workdir = inst.home / "desks" / student
+    workdir = inst.desks / student
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = _config(inst, workdir, student, assignment_id)
     here = os.getcwd()
@@ -231,7 +231,7 @@ def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitte
 
 def _stamp_inbound(inst: Instance, student: str, when: datetime, assignment_id: str = EXAM_ID) -> None:
     """Move the newest inbound submission of `student` to the simulated time."""
-    inbound = inst.exchange / COURSE_ID / "inbound"
+    inbound = inst.inbound
     mine = sorted(inbound.glob(f"{student}+{assignment_id}+*"), key=lambda p: p.stat().st_mtime)
     if not mine:
         raise DemoError(f"{student} 的提交没有出现在交换目录中")
@@ -261,7 +261,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
 
     say("名册：虚构的区民政局（60 人，8 个科室）")
     people = fictional_bureau()
-    roster_file = write_roster(people, inst.home / ROSTER_FILE)
+    roster_file = write_roster(people, inst.file(ROSTER_FILE))
     records.import_roster(db, roster_file)
     for staff_id, reason in EXEMPT.items():
         records.exempt(db, staff_id, YEAR, reason)
@@ -323,7 +323,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
         records.sync(db, inst)
 
     say("其他来源：导入纸质考试成绩")
-    records.import_results(db, write_paper_results(inst.home / PAPER_RESULTS_FILE))
+    records.import_results(db, write_paper_results(inst.file(PAPER_RESULTS_FILE)))
 
     say("反馈：考试窗口已结束，生成并发放逐题反馈")
     pipeline.feedback(inst, EXAM_ID, force=True)  # the demo's clock is simulated: its make-up "has closed"
@@ -345,7 +345,7 @@ def demo_quizzes(inst: Instance) -> Path:
     from grader.bank import default_quizzes_dir
 
     source = default_quizzes_dir()
-    target = inst.home / "demo-quizzes"
+    target = inst.file("demo-quizzes")
     if target.exists():
         shutil.rmtree(target)
     (target / "exams").mkdir(parents=True)
@@ -376,7 +376,7 @@ def make_private(home: Path) -> None:
 
 def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
     """A staff member's JupyterLab folder: the lessons under 课程/, and nbgrader's exchange settings."""
-    desk = inst.home / "lab"
+    desk = inst.lab_desk
     desk.mkdir(parents=True, exist_ok=True)
     lessons = desk / "课程"
     if inst.lessons.is_dir() and not lessons.exists():  # keep the person's own work on later runs
@@ -386,7 +386,7 @@ def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
         "# Written by `lawstudy lab`: where staff fetch exams and submit them.\n"
         "c = get_config()  # noqa: F821\n"
         f"c.Exchange.root = {str(inst.exchange)!r}\n"
-        f"c.Exchange.cache = {str(inst.home / 'lab-cache')!r}\n" + student,
+        f"c.Exchange.cache = {str(inst.lab_cache)!r}\n" + student,
         encoding="utf-8",
     )
     return desk

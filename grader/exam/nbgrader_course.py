@@ -49,7 +49,7 @@ def write_config(instance: Instance) -> Path:
     course = instance.course_dir
     course.mkdir(parents=True, exist_ok=True)
     os.chmod(course, 0o700)
-    path = course / CONFIG_FILE
+    path = instance.nbgrader_config
     path.write_text(
         CONFIG.format(
             root=str(course),
@@ -77,7 +77,7 @@ def load_config(instance: Instance):
     from traitlets.config.loader import PyFileConfigLoader
 
     write_config(instance)  # always from the instance: a moved or copied home stays consistent
-    return PyFileConfigLoader(CONFIG_FILE, path=str(instance.course_dir)).load_config()
+    return PyFileConfigLoader(instance.nbgrader_config.name, path=str(instance.nbgrader_config.parent)).load_config()
 
 
 def api(instance: Instance):

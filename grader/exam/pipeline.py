@@ -59,7 +59,7 @@ def _records(instance: Instance):
 
 
 def set_aside_dir(instance: Instance, exam_id: str) -> Path:
-    return instance.home / "set-aside" / exam_id
+    return instance.set_aside(exam_id)
 
 
 # ------------------------------------------------------------------ build
@@ -107,7 +107,7 @@ def build(
     instance: Instance, exam_id: str, quizzes: Path | None = None, force: bool = False, progress: Progress = _quiet
 ) -> BuildResult:
     spec = load_spec(exam_id, quizzes)
-    outbound = instance.exchange / instance.course_id / "outbound" / spec.id
+    outbound = instance.outbound(spec.id)
     progress(0, 5, "组卷")
     paper = assemble(spec, quizzes)
     if outbound.exists() and not force:
@@ -115,8 +115,8 @@ def build(
             progress(5, 5, "试卷未变")
             return BuildResult(
                 load_paper(instance.papers, spec.id),
-                instance.course_dir / "source" / spec.id / NOTEBOOK,
-                instance.course_dir / "release" / spec.id,
+                instance.source(spec.id) / NOTEBOOK,
+                instance.release(spec.id),
                 paper_path(instance.papers, spec.id),
                 unchanged=True,
             )
@@ -127,7 +127,7 @@ def build(
     private_dir(instance.papers)
     nbg.write_config(instance)
     nbg.ensure_exchange(instance)
-    source = instance.course_dir / "source" / spec.id
+    source = instance.source(spec.id)
     source.mkdir(parents=True, exist_ok=True)
     for stale in (ANSWERS_FILE, "." + ANSWERS_FILE + ".lock"):
         (source / stale).unlink(missing_ok=True)
@@ -135,7 +135,7 @@ def build(
     nbformat.write(exam_notebook(paper), source / NOTEBOOK)
     progress(2, 5, "nbgrader generate_assignment")
     nbg.check(nbg.api(instance).generate_assignment(spec.id, force=True, create=True), "generate_assignment")
-    release = instance.course_dir / "release" / spec.id
+    release = instance.release(spec.id)
     paper.released = released_cells(release / NOTEBOOK)
     progress(3, 5, "检查泄露")
     LeakScanner(paper).ensure_clean(release)
@@ -186,9 +186,9 @@ def _same_paper(instance: Instance, paper: Paper) -> bool:
 def release(instance: Instance, exam_id: str) -> Path:
     paper = load_paper(instance.papers, exam_id)
     scanner = LeakScanner(paper)
-    release_dir = instance.course_dir / "release" / exam_id
+    release_dir = instance.release(exam_id)
     scanner.ensure_clean(release_dir)
-    outbound = instance.exchange / instance.course_id / "outbound" / exam_id
+    outbound = instance.outbound(exam_id)
     if _same_files(release_dir, outbound):  # released already, unchanged: releasing again is a no-op
         return outbound
     nbg.ensure_exchange(instance)
@@ -223,7 +223,7 @@ class CollectResult:
 
 def collect(instance: Instance, exam_id: str) -> CollectResult:
     paper = load_paper(instance.papers, exam_id)
-    inbound = instance.exchange / instance.course_id / "inbound"
+    inbound = instance.inbound
     report = InboundGuard(inbound, paper, set_aside_dir(instance, exam_id)).run()
     if report.set_aside:
         records, db = _records(instance)
@@ -240,7 +240,7 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
     if inbound.is_dir():
         nbg.check(nbg.api(instance).collect(exam_id, update=True), "collect")
     sanitize_collected(instance.course_dir, exam_id)
-    submitted = instance.course_dir / "submitted"
+    submitted = instance.submitted
     collected = (
         sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
     )
@@ -280,7 +280,7 @@ class GradeResult:
 
 
 def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path]]:
-    root = instance.course_dir / "submitted"
+    root = instance.submitted
     if not root.is_dir():
         return []
     return sorted((p.parent.name, p) for p in root.glob(f"*/{exam_id}") if p.is_dir())
@@ -353,7 +353,7 @@ def autograde(
     subs = result.submissions
     writer = Gradebook(instance.gradebook, exam_id)
     if fast:
-        autograded = instance.course_dir / "autograded"
+        autograded = instance.autograded
         for sub in subs:
             copy_submission(sub.folder, autograded / sub.student / exam_id)
         writer.write([(s.student, s.timestamp, grade_names(s)) for s in subs])
@@ -404,7 +404,7 @@ def _record_flags(instance: Instance, exam_id: str, subs: list[Submission]) -> N
 
 
 def _save_report(instance: Instance, paper: Paper, result: GradeResult) -> None:
-    folder = private_dir(instance.papers / paper.id)
+    folder = private_dir(instance.paper_dir(paper.id))
     data = {
         "exam": paper.id,
         "fast": result.fast,
@@ -453,7 +453,7 @@ def feedback(
     written = []
     for i, sub in enumerate(subs):
         progress(i, len(subs), f"反馈 {sub.student}")
-        written.append(writer.write(sub, scores[sub.student], instance.course_dir / "feedback"))
+        written.append(writer.write(sub, scores[sub.student], instance.feedback))
     progress(len(subs), len(subs), "发布反馈")
     if release_it and written:
         nbg.check(nbg.api(instance).release_feedback(exam_id), "release_feedback")
