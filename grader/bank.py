@@ -18,10 +18,9 @@ import yaml
 from grader.errors import LawstudyError
 from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
 from grader.scoring import TYPES, Key
-from grader.vocabulary import LETTERS
+from grader.vocabulary import LETTERS, TYPE_NAMES
 
 POOLS = ("practice", "exam")
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 POOL_NAMES = {"practice": "练习", "exam": "考试"}
 DIFFICULTY_NAMES = {1: "易", 2: "中", 3: "难"}
 FIELDS = (
@@ -813,6 +812,26 @@ def bank_id_problem(bank_id: str, source: str) -> str | None:
     return (
         f"题库编号 {bank_id!r} 取自{source}，只能用英文字母、数字、-、_、.（题号由它生成，如 burial-001）："
         f"请加 --bank 英文编号（如 --bank burial），或换一个英文文件名（如 -o quizzes/burial.yaml）"
+    )
+
+
+def import_sheet_as(source, output: Path, bank_id: str | None = None, title: str | None = None, as_of=None) -> Bank:
+    """Read a sheet as the bank that will be written to `output`.
+
+    Its id is `bank_id`, else the output file's name; its question ids are checked against the
+    other banks in the output's folder (the bank being replaced excepted).
+    """
+    output = Path(output)
+    others = (
+        [p for p in bank_paths([output.parent]) if p.resolve() != output.resolve()] if output.parent.is_dir() else []
+    )
+    return import_sheet(
+        source,
+        bank_id=bank_id or output.stem,
+        title=title,
+        others=others,
+        id_source="--bank" if bank_id else f"输出文件名 {output.name}",
+        as_of=as_of,
     )
 
 

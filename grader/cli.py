@@ -24,6 +24,7 @@ import click
 
 from grader import bank as bank_api
 from grader.instance import Instance
+from grader.vocabulary import TYPE_NAMES
 
 home_option = click.option(
     "--home",
@@ -145,9 +146,7 @@ def quiz_check(paths, as_json, as_of):
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         click.echo(f"题库 {summary['banks']} 个，题目 {summary['questions']} 道")
-        click.echo(
-            "按题型: " + "，".join(f"{bank_api.TYPE_NAMES.get(k, k)} {v}" for k, v in summary["by_type"].items())
-        )
+        click.echo("按题型: " + "，".join(f"{TYPE_NAMES.get(k, k)} {v}" for k, v in summary["by_type"].items()))
         click.echo(
             "按用途: " + "，".join(f"{bank_api.POOL_NAMES.get(k, k)} {v}" for k, v in summary["by_pool"].items())
         )
@@ -177,20 +176,8 @@ def quiz_import(source, output, title, bank_id, force, as_of):
     """
     if output.exists() and not force:
         fail(f"{output} 已存在；如需覆盖请加 --force")
-    others = (
-        [p for p in bank_api.bank_paths([output.parent]) if p.resolve() != output.resolve()]
-        if output.parent.is_dir()
-        else []
-    )
     try:
-        bank = bank_api.import_sheet(
-            source,
-            bank_id=bank_id or output.stem,
-            title=title,
-            others=others,
-            id_source="--bank" if bank_id else f"输出文件名 {output.name}",
-            as_of=_as_of(as_of),
-        )
+        bank = bank_api.import_sheet_as(source, output, bank_id=bank_id, title=title, as_of=_as_of(as_of))
     except bank_api.BankError as error:
         if getattr(error, "summary", ""):
             click.echo(f"{source}: {error.summary}", err=True)
@@ -729,19 +716,6 @@ def report_command(year, exam, outputs, home):
     click.secho(rep["todo"], fg="green" if not (rep["absent"] or rep["failed"]) else "yellow")
 
 
-def _course_hours_from_repo(course_id):
-    """(title, hours) of a course defined in courses/<id>/course.yaml, if the course module knows it."""
-    try:
-        from grader import course as course_api
-
-        for c in course_api.load_courses():
-            if c.id == course_id:
-                return c.title, c.hours
-    except Exception:  # the course module or files may be absent in a bare instance
-        return None
-    return None
-
-
 @course.command("complete")
 @click.argument("staff_id", required=False)
 @click.argument("course_id", required=False)
@@ -756,6 +730,7 @@ def course_complete(staff_id, course_id, year, hours, file, home):
 
     Example: lawstudy course complete MZ001 burial --year 2020 --hours 4 --home lawstudy-home
     """
+    from grader import course as course_api
     from grader import records as records_api
 
     _, db = _records(home)
@@ -765,10 +740,7 @@ def course_complete(staff_id, course_id, year, hours, file, home):
         return
     if not staff_id or not course_id:
         fail("请给出工号和课程编号（或用 --file 批量登记）")
-    known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
-    if hours is None and not known and (found := _course_hours_from_repo(course_id)):
-        records_api.register_course(db, course_id, found[0], found[1])
-    new = records_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
+    new = course_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
     click.echo(
         f"已登记 {staff_id} 完成课程 {course_id}" if new else f"{staff_id} 本年度已登记完成 {course_id}，未重复计学时"
     )
@@ -1071,14 +1043,7 @@ def exam_build(exam_id, quizzes, force, home):
     if result.unchanged:
         click.echo(f"《{paper.spec.title}》已发布，题库与考试设置未变，试卷无需重建（{result.paper_file}）")
         return
-    counts = {}
-    for q in paper.questions:
-        counts[q.type] = counts.get(q.type, 0) + 1
-    click.echo(
-        f"已组卷《{paper.spec.title}》："
-        + "，".join(f"{bank_api.TYPE_NAMES[t]} {n} 题" for t, n in counts.items())
-        + f"，满分 {paper.max_score:g} 分"
-    )
+    click.echo(f"已组卷《{paper.spec.title}》：{paper.describe()}")
     click.echo(
         f"源试卷: {result.source}\n发布版: {result.release}\n试卷与答案（仅培训管理员可读）: {result.paper_file}"
     )
@@ -1241,26 +1206,16 @@ def demo_command(home, fast):
     except demo_api.DemoError as error:
         fail(str(error))
     rep = result.report
+    headers, rows = report_api.screen_table(rep)
     table = Table(title=f"{rep['year']}年学法用法知识考试统计（{result.home.name}）")
-    for column in ("范围", "应考", "参考", "合格", "优秀", "参与率", "合格率", "总合格率"):  # fits 80 columns
-        if column == "范围":  # long department names wrap, figures never do
-            table.add_column(column, max_width=12, overflow="fold")
-        else:
-            table.add_column(column, justify="right", no_wrap=True)
-
-    def add(name, row):
-        table.add_row(
-            name,
-            *(str(row[k]) for k in ("required", "participants", "passed", "excellent")),
-            *(report_api.pct(row[k]) for k in ("participation_rate", "pass_rate", "overall_pass_rate")),
-        )
-
-    add("全局", rep["total"])
-    for row in rep["departments"]:
-        add(row["department"], row)
+    table.add_column(headers[0], max_width=12, overflow="fold")  # long department names wrap, figures never do
+    for header in headers[1:]:
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    console.print(f"缺考 {len(rep['absent'])} 人，不合格 {len(rep['failed'])} 人，免考 {len(rep['exempt'])} 人")
-    console.print("年度报告段落：" + report_api.paragraph(rep))
+    for line in report_api.screen_notes(rep):
+        console.print(line)
     console.print("报表文件：")
     for path in result.files:
         console.print(f"  {path}")

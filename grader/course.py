@@ -415,3 +415,23 @@ def collect_course(instance, course_id: str) -> CourseCollect:
         new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
         (result.credited if new else result.already).append(staff_id)
     return result
+
+
+def record_completion(db, staff_id: str, course_id: str, year: int | None = None, hours: float | None = None) -> bool:
+    """Credit a staff member a course's 学时 for the year; False when already credited.
+
+    A course the records do not know yet is registered first with the title and hours its
+    courses/ID/course.yaml gives (unless `hours` is given), so a completion recorded before the
+    course was built still counts its hours.
+    """
+    from grader import records
+
+    known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
+    if hours is None and not known:
+        try:
+            found = next((c for c in load_courses() if c.id == course_id), None)
+        except Exception:  # the courses/ folder may be absent from a bare instance
+            found = None
+        if found is not None:
+            records.register_course(db, course_id, found.title, found.hours)
+    return records.record_completion(db, staff_id, course_id, year=year, hours=hours)

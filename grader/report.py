@@ -367,6 +367,35 @@ def _value(row: dict, key: str):
     return value
 
 
+SCREEN_FIGURES = [
+    ("required", "应考"),
+    ("participants", "参考"),
+    ("passed", "合格"),
+    ("excellent", "优秀"),
+    ("participation_rate", "参与率"),
+    ("pass_rate", "合格率"),
+    ("overall_pass_rate", "总合格率"),
+]
+
+
+def screen_table(report: dict) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) of the summary a terminal shows (fits 80 columns): the bureau, then each department."""
+
+    def row(name: str, figures: dict) -> list[str]:
+        return [name, *(pct(figures[k]) if k in RATE_KEYS else str(figures[k]) for k, _ in SCREEN_FIGURES)]
+
+    rows = [row("全局", report["total"])] + [row(d["department"], d) for d in report["departments"]]
+    return ["范围", *(h for _, h in SCREEN_FIGURES)], rows
+
+
+def screen_notes(report: dict) -> list[str]:
+    """The lines under the terminal summary: who is missing, the report paragraph."""
+    return [
+        f"缺考 {len(report['absent'])} 人，不合格 {len(report['failed'])} 人，免考 {len(report['exempt'])} 人",
+        "年度报告段落：" + paragraph(report),
+    ]
+
+
 def summary_rows(report: dict) -> list[list]:
     """[范围, 名称, figures...] for the bureau, each department and each category."""
     rows = [["全局", "全局", *[report["total"][k] for k, _ in GROUP_HEADERS]]]

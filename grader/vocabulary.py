@@ -16,6 +16,7 @@ QUESTION_TYPES = ("single", "multiple", "judge")  # also the order of a paper's 
 LETTERS = "ABCDEF"  # option letters, at most six options
 TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "judge": "判断题"}
 SECTION_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "judge": "判断题"}
+TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}  # short, as the 题库 sheet writes them
 
 # ------------------------------------------------------------------ flags on a submission
 FLAG_NAMES = {

@@ -330,3 +330,13 @@ def test_roster_text_is_never_a_formula_or_markup(tmp_path):
     assert "'" + evil_name in people
     md = Path(str(out) + ".md").read_text(encoding="utf-8")
     assert "<b>" not in md and "\\<b\\>" in md
+
+
+def test_screen_table_is_the_bureau_then_each_department(rep):
+    headers, rows = report.screen_table(rep)
+    assert headers == ["范围", "应考", "参考", "合格", "优秀", "参与率", "合格率", "总合格率"]
+    assert rows[0][:5] == ["全局", "9", "5", "4", "2"]
+    assert [r[0] for r in rows[1:]] == [d["department"] for d in rep["departments"]]
+    assert all(len(r) == len(headers) for r in rows)
+    notes = report.screen_notes(rep)
+    assert notes[0].startswith("缺考 ") and notes[1].startswith("年度报告段落：")

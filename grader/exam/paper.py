@@ -11,10 +11,9 @@ from pathlib import Path
 
 from grader.exam.spec import ExamSpec, SpecError
 from grader.scoring import Key
-from grader.vocabulary import CHINA, QUESTION_TYPES
+from grader.vocabulary import CHINA, QUESTION_TYPES, TYPE_NAMES
 
 TYPE_ORDER = QUESTION_TYPES
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 PAPER_FILE = "paper.json"
 
 
@@ -75,6 +74,18 @@ class Paper:
     @property
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
+
+    def type_counts(self) -> dict[str, int]:
+        """Questions per type, in the paper's section order."""
+        counts: dict[str, int] = {}
+        for q in self.questions:
+            counts[q.type] = counts.get(q.type, 0) + 1
+        return counts
+
+    def describe(self) -> str:
+        """'单选 20 题，多选 10 题，判断 20 题，满分 100 分'."""
+        parts = [f"{TYPE_NAMES[t]} {n} 题" for t, n in self.type_counts().items()]
+        return "，".join(parts) + f"，满分 {self.max_score:g} 分"
 
     def by_id(self) -> dict[str, PaperQuestion]:
         return {q.id: q for q in self.questions}
