@@ -30,7 +30,7 @@ from pathlib import Path
 import sqlite_utils
 
 from grader.records import CATEGORIES, RecordsError
-from grader.vocabulary import FLAG_NAMES, NOT_COUNTED_FLAGS
+from grader.vocabulary import EXCELLENT, FAILED, FLAG_NAMES, NOT_COUNTED_FLAGS, PASSED
 
 # ------------------------------------------------------------------ the figures, in SQL
 
@@ -352,8 +352,8 @@ def status(person: dict) -> str:
     if not person["attempts"]:
         return "缺考"
     if not person["passed"]:
-        return "不合格"
-    return "优秀" if person["excellent"] else "合格"
+        return FAILED
+    return EXCELLENT if person["excellent"] else PASSED
 
 
 def _value(row: dict, key: str):
