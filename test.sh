@@ -3,4 +3,8 @@
 # Usage: ./test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")"
+# The checks that keep the code clean come first (rules in pyproject.toml); `pip install -e '.[test]'`.
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/mypy grader
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -6,6 +6,7 @@ checks the gradebooks agree, and prints the per-submission times and their ratio
 
 Usage: .venv/bin/python benchmarks/bench_grading.py [-n 20] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import exam
@@ -48,17 +49,24 @@ def file_submissions(inst: Instance, paper, n: int, seed: int = 1) -> None:
         student = f"b{i:03d}"
         folder = inst.course_dir / "submitted" / student / paper.id
         shutil.copytree(release, folder)
-        (folder / "timestamp.txt").write_text(datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-        data = {"exam": paper.id, "user": student, "started_at": datetime.now(timezone.utc).isoformat(),
-                "saved_at": datetime.now(timezone.utc).isoformat(), "answers": answers_for(paper, rng)}
+        (folder / "timestamp.txt").write_text(datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        data = {
+            "exam": paper.id,
+            "user": student,
+            "started_at": datetime.now(UTC).isoformat(),
+            "saved_at": datetime.now(UTC).isoformat(),
+            "answers": answers_for(paper, rng),
+        }
         (folder / "answers.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
 def grades(inst: Instance) -> dict:
     db = sqlite3.connect(inst.gradebook)
-    rows = db.execute("SELECT sa.student_id, b.name, g.auto_score FROM grade g JOIN submitted_notebook sn "
-                      "ON sn.id = g.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
-                      "JOIN base_cell b ON b.id = g.cell_id").fetchall()
+    rows = db.execute(
+        "SELECT sa.student_id, b.name, g.auto_score FROM grade g JOIN submitted_notebook sn "
+        "ON sn.id = g.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
+        "JOIN base_cell b ON b.id = g.cell_id"
+    ).fetchall()
     db.close()
     return {(s, c): v for s, c, v in rows}
 
@@ -87,6 +95,7 @@ def main() -> int:
     fast_s = time.perf_counter() - t0
     # the scoring alone (read + check + score each answers file and notebook), no gradebook write
     from grader.exam.pipeline import inspect_all
+
     t0 = time.perf_counter()
     inspect_all(fast_inst, paper)
     score_s = time.perf_counter() - t0
@@ -95,8 +104,10 @@ def main() -> int:
     if slow.mismatches:
         print("nbgrader disagreed with the answers-file scores:", slow.mismatches[:5])
     print(f"nbgrader autograde : {slow_s:8.3f} s total, {slow_s / args.n * 1000:10.3f} ms per submission")
-    print(f"lawstudy --fast    : {fast_s:8.3f} s total, {fast_s / args.n * 1000:10.3f} ms per submission"
-          f"  (scoring alone {score_s / args.n * 1000:.3f} ms)")
+    print(
+        f"lawstudy --fast    : {fast_s:8.3f} s total, {fast_s / args.n * 1000:10.3f} ms per submission"
+        f"  (scoring alone {score_s / args.n * 1000:.3f} ms)"
+    )
     print(f"ratio              : {slow_s / fast_s:8.0f}x  (scoring alone {slow_s / score_s:.0f}x)")
     print(f"identical gradebook grades: {same}")
     if not args.keep:

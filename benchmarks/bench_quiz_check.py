@@ -5,6 +5,7 @@ picked libyaml's CSafeLoader). Prints per-run times and the ratio.
 
     .venv/bin/python benchmarks/bench_quiz_check.py [--runs 10]
 """
+
 import argparse
 import statistics
 import time

@@ -7,6 +7,7 @@ with a plain pandas group-by on the same data to check them and compare speed.
 
 Usage: .venv/bin/python benchmarks/bench_report.py [--staff 200000] [--results 1000000] [--dir DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,7 +73,9 @@ def pandas_figures(db_path: Path, year: int) -> tuple[dict, float, float]:
     con = sqlite3.connect(db_path)
     staff = pd.read_sql("SELECT staff_id, department, category FROM staff WHERE active = 1", con)
     exempt = pd.read_sql("SELECT staff_id FROM exemptions WHERE year = ?", con, params=[year])
-    att = pd.read_sql("SELECT staff_id, exam_id, submitted_at, percent FROM attempts WHERE year = ?", con, params=[year])
+    att = pd.read_sql(
+        "SELECT staff_id, exam_id, submitted_at, percent FROM attempts WHERE year = ?", con, params=[year]
+    )
     exams = pd.read_sql("SELECT id AS exam_id, pass_mark, excellence_mark FROM exams", con)
     con.close()
     t1 = time.perf_counter()
@@ -82,8 +85,9 @@ def pandas_figures(db_path: Path, year: int) -> tuple[dict, float, float]:
     att["great"] = att["percent"] >= att["excellence_mark"]
     att = att.sort_values(["staff_id", "submitted_at", "exam_id"])
     g = att.groupby("staff_id")
-    person = pd.DataFrame({"attempts": g.size(), "passed": g["ok"].max(), "excellent": g["great"].max(),
-                           "first_ok": g["ok"].first()})
+    person = pd.DataFrame(
+        {"attempts": g.size(), "passed": g["ok"].max(), "excellent": g["great"].max(), "first_ok": g["ok"].first()}
+    )
     people = staff.merge(person, left_on="staff_id", right_index=True, how="left")
     people["required"] = ~people["staff_id"].isin(exempt["staff_id"])
     people["sat"] = people["required"] & people["attempts"].notna()
@@ -91,8 +95,13 @@ def pandas_figures(db_path: Path, year: int) -> tuple[dict, float, float]:
         people[col] = people["required"] & people[col].fillna(False).astype(bool)
 
     def summarise(frame):
-        return frame.agg(required=("required", "sum"), participants=("sat", "sum"), passed=("passed", "sum"),
-                         first_attempt_passed=("first_ok", "sum"), excellent=("excellent", "sum"))
+        return frame.agg(
+            required=("required", "sum"),
+            participants=("sat", "sum"),
+            passed=("passed", "sum"),
+            first_attempt_passed=("first_ok", "sum"),
+            excellent=("excellent", "sum"),
+        )
 
     people["all"] = "all"
     out = {}
@@ -105,9 +114,11 @@ def pandas_figures(db_path: Path, year: int) -> tuple[dict, float, float]:
 
 def ours(rep: dict) -> dict:
     keys = ("required", "participants", "passed", "first_attempt_passed", "excellent")
-    return {"all": {"all": {k: rep["total"][k] for k in keys}},
-            "department": {d["department"]: {k: d[k] for k in keys} for d in rep["departments"]},
-            "category": {c["category"]: {k: c[k] for k in keys} for c in rep["categories"]}}
+    return {
+        "all": {"all": {k: rep["total"][k] for k in keys}},
+        "department": {d["department"]: {k: d[k] for k in keys} for d in rep["departments"]},
+        "category": {c["category"]: {k: c[k] for k in keys} for c in rep["categories"]},
+    }
 
 
 def main(argv=None) -> int:
@@ -134,8 +145,10 @@ def main(argv=None) -> int:
     timed("import roster", lambda: records.import_roster(db, roster))
     timed("import exemptions", lambda: records.import_exemptions(db, exempt))
     imported, _ = timed("import results", lambda: records.import_results(db, scores))
-    print(f"  attempts added {imported.counts.added:,}, duplicates {imported.duplicates:,}, "
-          f"not on roster {len(imported.not_on_roster):,}")
+    print(
+        f"  attempts added {imported.counts.added:,}, duplicates {imported.duplicates:,}, "
+        f"not on roster {len(imported.not_on_roster):,}"
+    )
     again, _ = timed("import results again (idempotent)", lambda: records.import_results(db, scores))
     assert again.counts.added == 0 and again.counts.updated == 0
     rep, build_seconds = timed(f"report figures {YEAR} (SQL)", lambda: report.build(db, YEAR))
@@ -156,10 +169,14 @@ def main(argv=None) -> int:
         return 1
     print("figures agree with pandas")
     t = rep["total"]
-    print(f"  required {t['required']:,}, participants {t['participants']:,}, passed {t['passed']:,}, "
-          f"first-attempt {t['first_attempt_passed']:,}, excellent {t['excellent']:,}")
-    print(f"ratio ours/pandas: figures {build_seconds / (load + compute):.2f}x of pandas load+group-by, "
-          f"{build_seconds / compute:.2f}x of pandas group-by alone")
+    print(
+        f"  required {t['required']:,}, participants {t['participants']:,}, passed {t['passed']:,}, "
+        f"first-attempt {t['first_attempt_passed']:,}, excellent {t['excellent']:,}"
+    )
+    print(
+        f"ratio ours/pandas: figures {build_seconds / (load + compute):.2f}x of pandas load+group-by, "
+        f"{build_seconds / compute:.2f}x of pandas group-by alone"
+    )
     return 0
 
 

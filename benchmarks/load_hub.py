@@ -12,6 +12,7 @@ memory (RSS, summed over each staff server's process tree: server + kernel) per 
 Steps run concurrently for all N people (one thread each; a step starts when the person's previous
 step is done). Nothing here is run by the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import conftest_hub as ch  # noqa: E402  (the e2e helpers: login, tokens, kernels)
+
 from grader import hub  # noqa: E402
 from grader.instance import Instance, username  # noqa: E402
 
@@ -50,6 +52,7 @@ def pct(values, q):
 
 def rss_tree(pid: int) -> int:
     import psutil
+
     try:
         p = psutil.Process(pid)
         return sum(x.memory_info().rss for x in [p, *p.children(recursive=True)])
@@ -60,6 +63,7 @@ def rss_tree(pid: int) -> int:
 def build(n: int):
     """An instance with n staff (system users lsload-NNN), the lessons, one exam, a running hub."""
     from grader.exam import pipeline
+
     for entry in __import__("pwd").getpwall():
         if entry.pw_name.startswith(PREFIX + "-") and hub.USER_COMMENT in entry.pw_gecos.split(","):
             hub.remove_system_user(entry.pw_name)
@@ -82,21 +86,24 @@ def build(n: int):
     (quizzes / "exams").mkdir(parents=True)
     for bank in (ROOT / "quizzes").glob("*.yaml"):
         shutil.copy(bank, quizzes / bank.name)
-    (quizzes / "exams" / f"{exam_id}.yaml").write_text(ch.EXAM_SPEC.format(exam_id=exam_id, year=year),
-                                                       encoding="utf-8")
+    (quizzes / "exams" / f"{exam_id}.yaml").write_text(
+        ch.EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8"
+    )
     built = pipeline.build(inst, exam_id, quizzes=quizzes)
     pipeline.release(inst, exam_id)
-    ports = {"hub_port": hub.free_port(), "proxy_api_port": hub.free_port(),
-             "formgrader_port": hub.free_port(), "reports_port": hub.free_port()}
-    settings = hub.setup(inst, port=hub.free_port(), ports=ports, grader_user=f"{PREFIX}-grader",
-                         log=lambda *_: None)
+    ports = {
+        "hub_port": hub.free_port(),
+        "proxy_api_port": hub.free_port(),
+        "formgrader_port": hub.free_port(),
+        "reports_port": hub.free_port(),
+    }
+    settings = hub.setup(inst, port=hub.free_port(), ports=ports, grader_user=f"{PREFIX}-grader", log=lambda *_: None)
     passwords = {}
     with (home / "hub" / "initial-passwords.csv").open(encoding="utf-8") as f:
         for row in list(csv.reader(f))[1:]:
             passwords[row[0]] = row[2]
     proc = hub.start(inst, wait=120)
-    env = ch.HubEnv(home=home, url=settings.url, passwords=passwords, exam_id=exam_id, year=year, proc=proc,
-                    inst=inst)
+    env = ch.HubEnv(home=home, url=settings.url, passwords=passwords, exam_id=exam_id, year=year, proc=proc, inst=inst)
     env.notes["paper"] = built.paper
     return env, [username(s) for s in ids], private
 
@@ -112,8 +119,9 @@ def teardown(env, private):
         shutil.rmtree(private, ignore_errors=True)
 
 
-def person(env, user: str, barrier: threading.Barrier, times: dict, errors: dict, lock: threading.Lock,
-           reconnects: list):
+def person(
+    env, user: str, barrier: threading.Barrier, times: dict, errors: dict, lock: threading.Lock, reconnects: list
+):
     keys = {q.id: q.answer for q in env.notes["paper"].questions}
     base = f"{env.url}/user/{user}"
 
@@ -129,24 +137,32 @@ def person(env, user: str, barrier: threading.Barrier, times: dict, errors: dict
         def login():
             _, r = env.login(user)
             assert r.status_code == 302, r.status_code
+
         step("login", login)
         step("spawn", lambda: env.start_server(user, timeout=600))
         me = env.session(user)
 
         def fetch():
-            r = me.post(f"{base}/assignments/fetch", data={"course_id": "lawstudy", "assignment_id": env.exam_id},
-                        timeout=300)
+            r = me.post(
+                f"{base}/assignments/fetch", data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=300
+            )
             assert r.status_code == 200 and r.json()["success"], r.text[:300]
+
         step("fetch", fetch)
 
         def answer():
             nb = Path(f"/home/{user}/{env.exam_id}/exam.ipynb")
-            cells = ["".join(c["source"]) for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]
-                     if c["cell_type"] == "code"]
+            cells = [
+                "".join(c["source"])
+                for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+                if c["cell_type"] == "code"
+            ]
             kernel = env.kernel(user, f"{env.exam_id}/exam.ipynb")
+
             def run(code):
                 # a dropped websocket is reconnected once and the cell re-run, as JupyterLab would
                 import websocket
+
                 try:
                     return kernel.run(code, timeout=300)
                 except websocket.WebSocketConnectionClosedException:
@@ -154,21 +170,27 @@ def person(env, user: str, barrier: threading.Barrier, times: dict, errors: dict
                         reconnects.append(user)
                     kernel.connect()
                     return kernel.run(code, timeout=300)
+
             try:
                 for code in cells:
                     r = run(code)
                     assert r["error"] is None, r
-                r = run(f"keys = {keys!r}\nfor n in range(1, len(paper.questions) + 1):\n"
-                        "    w = paper.ask(n); w.choice.value = keys[w.question['id']]\n")
+                r = run(
+                    f"keys = {keys!r}\nfor n in range(1, len(paper.questions) + 1):\n"
+                    "    w = paper.ask(n); w.choice.value = keys[w.question['id']]\n"
+                )
                 assert r["error"] is None, r
             finally:
-                kernel.ws.close()   # the kernel stays up, as it does while a person sits the exam
+                kernel.ws.close()  # the kernel stays up, as it does while a person sits the exam
+
         step("answer", answer)
 
         def submit():
-            r = me.post(f"{base}/assignments/submit", data={"course_id": "lawstudy", "assignment_id": env.exam_id},
-                        timeout=300)
+            r = me.post(
+                f"{base}/assignments/submit", data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=300
+            )
             assert r.status_code == 200 and r.json()["success"], r.text[:300]
+
         step("submit", submit)
     except Exception as error:  # noqa: BLE001
         with lock:
@@ -180,6 +202,7 @@ def person(env, user: str, barrier: threading.Barrier, times: dict, errors: dict
 def hub_and_proxy_rss(pid: int) -> int:
     """The hub process and its proxy (not the servers and services it spawned)."""
     import psutil
+
     try:
         hubp = psutil.Process(pid)
         total = hubp.memory_info().rss
@@ -194,6 +217,7 @@ def hub_and_proxy_rss(pid: int) -> int:
 def server_memory(env, users) -> list[int]:
     """RSS of each running staff server's process tree (server + its kernels)."""
     import psutil
+
     out = []
     for proc in psutil.process_iter(["username", "cmdline"]):
         try:
@@ -206,6 +230,7 @@ def server_memory(env, users) -> list[int]:
 
 def run(n: int) -> dict:
     import psutil
+
     print(f"== N = {n}: building instance and hub ...", flush=True)
     env, users, private = build(n)
     try:
@@ -223,14 +248,29 @@ def run(n: int) -> dict:
         mems = server_memory(env, set(users))
         hub_rss = hub_and_proxy_rss(env.proc.pid)
         result = {
-            "n": n, "wall_s": round(wall, 1), "failures": len(errors), "ws_reconnects": len(reconnects), "errors": dict(list(errors.items())[:5]),
-            "steps": {s: {"n": len(v), "p50_s": round(pct(v, 0.5), 2), "p95_s": round(pct(v, 0.95), 2),
-                          "max_s": round(max(v), 2) if v else None} for s, v in times.items()},
-            "server_rss_mib": {"n": len(mems), "mean": round(statistics.mean(mems) / 2**20, 1) if mems else None,
-                               "max": round(max(mems) / 2**20, 1) if mems else None},
+            "n": n,
+            "wall_s": round(wall, 1),
+            "failures": len(errors),
+            "ws_reconnects": len(reconnects),
+            "errors": dict(list(errors.items())[:5]),
+            "steps": {
+                s: {
+                    "n": len(v),
+                    "p50_s": round(pct(v, 0.5), 2),
+                    "p95_s": round(pct(v, 0.95), 2),
+                    "max_s": round(max(v), 2) if v else None,
+                }
+                for s, v in times.items()
+            },
+            "server_rss_mib": {
+                "n": len(mems),
+                "mean": round(statistics.mean(mems) / 2**20, 1) if mems else None,
+                "max": round(max(mems) / 2**20, 1) if mems else None,
+            },
             "hub_and_proxy_rss_mib": round(hub_rss / 2**20, 1),
             "system_used_delta_gib": round((psutil.virtual_memory().used - mem_before) / 2**30, 2),
-            "cpus": os.cpu_count(), "mem_total_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "cpus": os.cpu_count(),
+            "mem_total_gib": round(psutil.virtual_memory().total / 2**30, 1),
         }
     finally:
         print(f"== N = {n}: stopping hub and removing users ...", flush=True)
@@ -239,14 +279,18 @@ def run(n: int) -> dict:
 
 
 def show(r: dict) -> None:
-    print(f"\nN={r['n']}  failures={r['failures']}  websocket reconnects={r.get('ws_reconnects', 0)}  wall={r['wall_s']}s  cpus={r['cpus']}  mem={r['mem_total_gib']} GiB")
+    print(
+        f"\nN={r['n']}  failures={r['failures']}  websocket reconnects={r.get('ws_reconnects', 0)}  wall={r['wall_s']}s  cpus={r['cpus']}  mem={r['mem_total_gib']} GiB"
+    )
     print(f"{'step':<8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}{'done':>6}")
     for s, v in r["steps"].items():
         print(f"{s:<8}{v['p50_s']:>8}{v['p95_s']:>8}{v['max_s'] if v['max_s'] is not None else '-':>8}{v['n']:>6}")
     m = r["server_rss_mib"]
-    print(f"staff server RSS (server + its exam kernel): mean {m['mean']} MiB, max {m['max']} MiB "
-          f"over {m['n']} servers; hub+proxy {r['hub_and_proxy_rss_mib']} MiB; "
-          f"system memory used +{r['system_used_delta_gib']} GiB")
+    print(
+        f"staff server RSS (server + its exam kernel): mean {m['mean']} MiB, max {m['max']} MiB "
+        f"over {m['n']} servers; hub+proxy {r['hub_and_proxy_rss_mib']} MiB; "
+        f"system memory used +{r['system_used_delta_gib']} GiB"
+    )
     for user, error in r["errors"].items():
         print(f"  {user}: {error}")
 

@@ -3,11 +3,11 @@
 A bank is data a trainer edits; everything here exists so that a wrong question (a bad
 answer key, a quote the law does not contain) is caught before any staff member sees it.
 """
+
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,25 +18,42 @@ import yaml
 from grader.errors import LawstudyError
 from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
 from grader.scoring import TYPES, Key
+from grader.vocabulary import LETTERS, TYPE_NAMES
 
-LETTERS = "ABCDEF"
 POOLS = ("practice", "exam")
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 POOL_NAMES = {"practice": "练习", "exam": "考试"}
 DIFFICULTY_NAMES = {1: "易", 2: "中", 3: "难"}
-FIELDS = ("id", "type", "stem", "options", "answer", "explanation", "basis", "points",
-          "difficulty", "tags", "pool", "partial", "shuffle")
+FIELDS = (
+    "id",
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "basis",
+    "points",
+    "difficulty",
+    "tags",
+    "pool",
+    "partial",
+    "shuffle",
+)
 REQUIRED = ("id", "type", "stem", "answer", "explanation", "basis", "pool")
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: banks load 5x faster
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-SHEET_HEADERS = (["题号", "题型", "题干"] + [f"选项{c}" for c in LETTERS]
-                 + ["答案", "解析", "法律依据", "依据原文", "分值", "难度", "标签", "题库用途", "选项顺序"])
+SHEET_HEADERS = (
+    ["题号", "题型", "题干"]
+    + [f"选项{c}" for c in LETTERS]
+    + ["答案", "解析", "法律依据", "依据原文", "分值", "难度", "标签", "题库用途", "选项顺序"]
+)
 
 
 class BankError(LawstudyError, ValueError):
     """A bank or sheet that cannot be used; the message lists every problem found."""
 
-    def __init__(self, problems: list["Problem"]):
+    summary = ""  # what was read of a sheet, when the bank came from one
+
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
@@ -54,6 +71,7 @@ class Problem:
 @dataclass
 class Citation:
     """One basis entry: 《law》第article条 of `version` (its date, 'YYYY-MM-DD'), quoted."""
+
     law: str
     article: int
     quote: str
@@ -75,7 +93,7 @@ class Citation:
         return f"{self.label}（{name}）"
 
     def to_dict(self) -> dict:
-        data = {"law": self.law}
+        data: dict = {"law": self.law}
         if self.version:
             data["version"] = self.version
         data.update(article=self.article, quote=self.quote)
@@ -96,7 +114,7 @@ class Question:
     difficulty: int = 2
     tags: list[str] = field(default_factory=list)
     partial: float = 0
-    shuffle: bool | None = None       # None: shuffled per person unless an option depends on position
+    shuffle: bool | None = None  # None: shuffled per person unless an option depends on position
     bank: str = ""
     line: int = 0
     valid_from: dt.date | None = None
@@ -106,8 +124,9 @@ class Question:
         """Whether every version this question cites is in force on `day` (validity is computed:
         from the latest in-force date of the cited versions until the earliest date one stops)."""
         day = to_date(day)
-        return ((self.valid_from is None or self.valid_from <= day)
-                and (self.valid_until is None or day < self.valid_until))
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day < self.valid_until
+        )
 
     @property
     def validity(self) -> str:
@@ -122,20 +141,20 @@ class Question:
 
     @property
     def key(self) -> Key:
-        answer = frozenset(self.answer) if self.type == "multiple" else self.answer
+        answer = frozenset(self.answer) if isinstance(self.answer, list) else self.answer
         return Key(self.type, answer, float(self.points), float(self.partial or 0), frozenset(self.options))
 
     def answer_text(self) -> str:
         """The answer as staff read it: 'B', 'ACD', '正确'."""
         if self.type == "judge":
             return "正确" if self.answer else "错误"
-        return "".join(sorted(self.answer)) if self.type == "multiple" else str(self.answer)
+        return "".join(sorted(self.answer)) if isinstance(self.answer, list) else str(self.answer)
 
     def to_dict(self) -> dict:
-        data = {"id": self.id, "type": self.type, "stem": self.stem}
+        data: dict = {"id": self.id, "type": self.type, "stem": self.stem}
         if self.options:
             data["options"] = dict(self.options)
-        data["answer"] = sorted(self.answer) if self.type == "multiple" else self.answer
+        data["answer"] = sorted(self.answer) if isinstance(self.answer, list) else self.answer
         data["explanation"] = self.explanation
         data["basis"] = [c.to_dict() for c in self.basis]
         data["points"] = int(self.points) if float(self.points).is_integer() else self.points
@@ -156,11 +175,11 @@ class Bank:
     questions: list[Question]
     path: Path | None = None
     versions: dict[str, str] = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)     # shown, never fatal
-    summary: str = ""                                          # which sheets gave how many rows
+    warnings: list[Problem] = field(default_factory=list)  # shown, never fatal
+    summary: str = ""  # which sheets gave how many rows
 
     def to_dict(self) -> dict:
-        data = {"bank": self.id, "title": self.title}
+        data: dict = {"bank": self.id, "title": self.title}
         if self.versions:
             data["versions"] = dict(self.versions)
         data["questions"] = [q.to_dict() for q in self.questions]
@@ -169,8 +188,10 @@ class Bank:
 
 # ---------------------------------------------------------------- validation
 
-def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=None,
-                      defaults: dict[str, str] | None = None) -> tuple[Question | None, list[Problem]]:
+
+def validate_question(
+    raw: dict, where: str, file: str, laws: Library, as_of=None, defaults: dict[str, str] | None = None
+) -> tuple[Question | None, list[Problem]]:
     """Check one question given as a mapping; return the question (if usable) and every problem.
 
     Each basis quote is checked against the version it names (`version:`), else the bank's default
@@ -215,8 +236,8 @@ def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=Non
         keys = list(options)
         if len(keys) < 2:
             bad("选择题至少需要两个选项")
-        elif keys != list(LETTERS[:len(keys)]):
-            bad(f"选项应依次为 {'、'.join(LETTERS[:len(keys)])}（最多 A–F），实际为 {'、'.join(keys)}")
+        elif keys != list(LETTERS[: len(keys)]):
+            bad(f"选项应依次为 {'、'.join(LETTERS[: len(keys)])}（最多 A–F），实际为 {'、'.join(keys)}")
         for k, v in options.items():
             if not isinstance(v, (str, int, float)) or not str(v).strip():
                 bad(f"选项{k} 为空")
@@ -258,7 +279,9 @@ def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=Non
         if extra:
             bad(f"法律依据第{i}项有未知字段: {', '.join(sorted(extra))}")
         try:
-            number = item["article"] if isinstance(item["article"], int) else cn_to_int(str(item["article"]).strip("第条"))
+            number = (
+                item["article"] if isinstance(item["article"], int) else cn_to_int(str(item["article"]).strip("第条"))
+            )
         except ValueError:
             bad(f"法律依据第{i}项的条号 {item['article']!r} 无效")
             continue
@@ -276,8 +299,11 @@ def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=Non
         elif not article.contains(quote):
             elsewhere = laws.elsewhere_message(statute.title, quote, version)
             which = f"{version.citation}{article.label}"
-            bad(f"依据原文不在{which}中：{elsewhere}" if elsewhere
-                else f"依据原文与{which}不符：“{quote}”不在该条原文中")
+            bad(
+                f"依据原文不在{which}中：{elsewhere}"
+                if elsewhere
+                else f"依据原文与{which}不符：“{quote}”不在该条原文中"
+            )
         basis.append(Citation(statute.title, number, quote, version.name))
         cited_versions.append(version)
 
@@ -306,12 +332,25 @@ def validate_question(raw: dict, where: str, file: str, laws: Library, as_of=Non
 
     if problems:
         return None, problems
+    assert isinstance(qid, str) and isinstance(qtype, str) and isinstance(pool, str) and answer is not None
     ends = [v.in_force_until for v in cited_versions if v.in_force_until]
-    return Question(id=qid, type=qtype, stem=raw["stem"], answer=answer, explanation=raw["explanation"],
-                    basis=basis, pool=pool, options=options, points=points, difficulty=difficulty,
-                    tags=tags, partial=partial, shuffle=shuffle,
-                    valid_from=max((v.in_force_from for v in cited_versions), default=None),
-                    valid_until=min(ends, default=None)), problems
+    return Question(
+        id=qid,
+        type=qtype,
+        stem=raw["stem"],
+        answer=answer,
+        explanation=raw["explanation"],
+        basis=basis,
+        pool=pool,
+        options=options,
+        points=points,
+        difficulty=difficulty,
+        tags=tags,
+        partial=partial,
+        shuffle=shuffle,
+        valid_from=max((v.in_force_from for v in cited_versions), default=None),
+        valid_until=min(ends, default=None),
+    ), problems
 
 
 def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
@@ -334,6 +373,7 @@ def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
 
 # ---------------------------------------------------------------- YAML
 
+
 def _question_lines(text: str) -> list[int]:
     """Line numbers of each question in a bank file, for messages."""
     try:
@@ -350,7 +390,8 @@ def _question_lines(text: str) -> list[int]:
 
 def bank_versions(raw, laws: Library, file: str) -> tuple[dict[str, str], list[Problem]]:
     """A bank's top-level `versions: {title: YYYY-MM-DD}` as full title -> version name, checked."""
-    out, problems = {}, []
+    out: dict = {}
+    problems: list = []
     if raw in (None, {}):
         return out, problems
     if not isinstance(raw, dict):
@@ -364,7 +405,9 @@ def bank_versions(raw, laws: Library, file: str) -> tuple[dict[str, str], list[P
     return out, problems
 
 
-def parse_bank(path: Path, laws: Library, as_of=None) -> tuple[Bank | None, list[tuple[Question, str, str]], list[Problem]]:
+def parse_bank(
+    path: Path, laws: Library, as_of=None
+) -> tuple[Bank | None, list[tuple[Question, str, str]], list[Problem]]:
     """Read and check one bank file; see `validate_question` for how quotes and versions are checked."""
     file = str(path)
     try:
@@ -517,39 +560,84 @@ def save_bank(bank: Bank, path: Path) -> None:
 
 JUDGE_TRUE = {"对", "正确", "√", "✓", "✔", "A", "T", "TRUE", "是", "Y", "YES", "1", "V"}
 JUDGE_FALSE = {"错", "错误", "×", "✗", "✘", "X", "B", "F", "FALSE", "否", "N", "NO", "0"}
-JUDGE_OPTION_WORDS = {"正确": True, "对": True, "√": True, "是": True,
-                      "错误": False, "错": False, "×": False, "否": False}
-TYPE_WORDS = {"单选": "single", "单选题": "single", "单项选择": "single", "单项选择题": "single",
-              "多选": "multiple", "多选题": "multiple", "多项选择": "multiple", "多项选择题": "multiple",
-              "判断": "judge", "判断题": "judge", "是非题": "judge",
-              "single": "single", "multiple": "multiple", "judge": "judge"}
+JUDGE_OPTION_WORDS = {
+    "正确": True,
+    "对": True,
+    "√": True,
+    "是": True,
+    "错误": False,
+    "错": False,
+    "×": False,
+    "否": False,
+}
+TYPE_WORDS = {
+    "单选": "single",
+    "单选题": "single",
+    "单项选择": "single",
+    "单项选择题": "single",
+    "多选": "multiple",
+    "多选题": "multiple",
+    "多项选择": "multiple",
+    "多项选择题": "multiple",
+    "判断": "judge",
+    "判断题": "judge",
+    "是非题": "judge",
+    "single": "single",
+    "multiple": "multiple",
+    "judge": "judge",
+}
 POOL_WORDS = {"练习": "practice", "考试": "exam", "practice": "practice", "exam": "exam"}
-DIFFICULTY_WORDS = {"易": 1, "简单": 1, "容易": 1, "中": 2, "中等": 2, "一般": 2, "难": 3, "困难": 3, "较难": 3,
-                    "1": 1, "2": 2, "3": 3}
-SHUFFLE_WORDS = {"固定": False, "不打乱": False, "保持": False, "否": False, "false": False, "no": False,
-                 "打乱": True, "是": True, "true": True, "yes": True}
+DIFFICULTY_WORDS = {
+    "易": 1,
+    "简单": 1,
+    "容易": 1,
+    "中": 2,
+    "中等": 2,
+    "一般": 2,
+    "难": 3,
+    "困难": 3,
+    "较难": 3,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+}
+SHUFFLE_WORDS = {
+    "固定": False,
+    "不打乱": False,
+    "保持": False,
+    "否": False,
+    "false": False,
+    "no": False,
+    "打乱": True,
+    "是": True,
+    "true": True,
+    "yes": True,
+}
 SPLIT_LIST = re.compile(r"[,，、;；\s/|]+")
 _ANSWER_WRAP = re.compile(r"^[\s(（\[【［]+|[\s)）\]】］]+$")
 _ANSWER_TAIL = re.compile(r"[\s。，,.．;；:：!！、]+$")
 # An option that points at other options or at positions: wrong once options are shuffled.
 POSITIONAL = re.compile(
-    r"^(以上|上述|前述|前面|前三|前两|其余)|"              # 以上都是, 以上都不对, 以上均…, 上述选项…
+    r"^(以上|上述|前述|前面|前三|前两|其余)|"  # 以上都是, 以上都不对, 以上均…, 上述选项…
     r"(以上|上述)(都|均|皆|全|各)|"
     r"^(都|均|全)(不)?(是|对|正确|错误|不对)$|"
     r"(?<![A-Za-z])(选项)?[A-F]\s*项?\s*(和|与|及|、|,|，|或|加|\+|/)\s*(选项)?[A-F](?![A-Za-z])|"  # A和B…
-    r"^[A-F]{2,6}$|(?<![A-Za-z])[A-F]{2,6}\s*(都|均|皆|项|两项|三项|选项|正确|错误)")          # AB都…
+    r"^[A-F]{2,6}$|(?<![A-Za-z])[A-F]{2,6}\s*(都|均|皆|项|两项|三项|选项|正确|错误)"
+)  # AB都…
 _PASTED_LABEL = re.compile(r"^\s*[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]\s*")
 
 
 def positional_options(options: dict[str, str]) -> list[str]:
     """Options whose meaning depends on where they stand or on other options ('B: 以上都是')."""
     from grader.sheets import nfkc
+
     return [f"选项{k}“{v}”" for k, v in options.items() if POSITIONAL.search(nfkc(str(v)))]
 
 
 def pasted_labels(options: dict[str, str]) -> list[str]:
     """Options that begin with a label of their own, pasted from a paper ('A．全国的…')."""
     from grader.sheets import nfkc
+
     return [f"选项{k}“{v}”" for k, v in options.items() if _PASTED_LABEL.match(nfkc(str(v)))]
 
 
@@ -558,8 +646,10 @@ def question_warnings(q: Question) -> list[str]:
     out = []
     positional = positional_options(q.options)
     if positional and q.shuffle is None:
-        out.append(f"选项依赖位置或其他选项（{'；'.join(positional)}）：考试中保持原顺序，不打乱；"
-                   "最好改写为不依赖位置的选项（写 shuffle: false 表示确认保持顺序）")
+        out.append(
+            f"选项依赖位置或其他选项（{'；'.join(positional)}）：考试中保持原顺序，不打乱；"
+            "最好改写为不依赖位置的选项（写 shuffle: false 表示确认保持顺序）"
+        )
     labels = pasted_labels(q.options)
     if labels:
         out.append(f"选项文字以字母编号开头（{'；'.join(labels)}）：考试会重新编排字母，请删去编号")
@@ -569,6 +659,7 @@ def question_warnings(q: Question) -> list[str]:
 def _answer_text(text: str) -> str:
     """NFKC, upper case, without brackets around it or punctuation after it: '（Ａ）。' -> 'A'."""
     from grader.sheets import nfkc
+
     text = nfkc(text).upper()
     previous = None
     while previous != text:
@@ -610,6 +701,7 @@ def parse_answer(qtype: str, text: str, options: dict[str, str] | None = None):
 def _judge_options(options: dict[str, str]) -> dict[str, bool]:
     """A 判断 row's option letters -> truth, from texts 正确/错误, 对/错 (either order)."""
     from grader.sheets import nfkc
+
     meaning = {}
     for letter, text in options.items():
         word = _ANSWER_TAIL.sub("", nfkc(_PASTED_LABEL.sub("", nfkc(text))))
@@ -623,6 +715,7 @@ def _judge_options(options: dict[str, str]) -> dict[str, bool]:
 
 def _number(text: str, what: str):
     from grader.sheets import nfkc
+
     cleaned = re.sub(r"\s*分$", "", nfkc(text))
     try:
         value = float(cleaned)
@@ -646,14 +739,14 @@ def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
     for letter, text in list(options.items()):
         label = _PASTED_LABEL.match(text)
         if label and qtype != "judge":
-            stripped = text[label.end():].strip()      # the rest of the text exactly as written
+            stripped = text[label.end() :].strip()  # the rest of the text exactly as written
             if stripped:
                 options[letter] = stripped
                 if warn:
                     warn(f"选项{letter} “{text}” 开头的编号已去掉（考试会重新编排字母）")
     answer = parse_answer(qtype, row.get("answer", ""), options if qtype == "judge" else None)
     if qtype == "judge":
-        options = {}                         # read through; a judge question has no options of its own
+        options = {}  # read through; a judge question has no options of its own
     cites = [c for c in re.split(r"[\n；;]+", row.get("basis", "")) if c.strip()]
     quotes = [q for q in re.split(r"\n+|｜", row.get("quote", "")) if q.strip()]
     if not cites:
@@ -666,15 +759,21 @@ def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
         if not match:
             raise ValueError(f"法律依据 {cite.strip()!r} 应写作《法规名称》第X条")
         entry = {"law": match.group(1), "article": cn_to_int(match.group(2)), "quote": quote.strip()}
-        year = re.match(r"\s*[，,（(]?\s*(\d{4})年版", cite[match.end():])
+        year = re.match(r"\s*[，,（(]?\s*(\d{4})年版", cite[match.end() :])
         if year:
             try:
                 entry["version"] = library().statute(match.group(1)).by_year(int(year.group(1))).name
             except LawError as error:
                 raise ValueError(str(error)) from None
         basis.append(entry)
-    raw = {"id": qid, "type": qtype, "stem": row.get("stem", ""), "answer": answer,
-           "explanation": row.get("explanation", ""), "basis": basis}
+    raw = {
+        "id": qid,
+        "type": qtype,
+        "stem": row.get("stem", ""),
+        "answer": answer,
+        "explanation": row.get("explanation", ""),
+        "basis": basis,
+    }
     if options:
         raw["options"] = options
     if row.get("points"):
@@ -699,6 +798,7 @@ def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
 def read_csv_rows(path: Path) -> tuple[list[list[str]], str]:
     """Read a CSV in UTF-8, UTF-8 with BOM, or GBK (the one reader is grader.sheets)."""
     from grader import sheets
+
     try:
         return sheets.read_csv_rows(path)
     except sheets.SheetError as error:
@@ -709,13 +809,41 @@ def bank_id_problem(bank_id: str, source: str) -> str | None:
     """Why a bank id cannot be used (None if it can): ids are ASCII, they name question ids."""
     if ID_PATTERN.match(bank_id or ""):
         return None
-    return (f"题库编号 {bank_id!r} 取自{source}，只能用英文字母、数字、-、_、.（题号由它生成，如 burial-001）："
-            f"请加 --bank 英文编号（如 --bank burial），或换一个英文文件名（如 -o quizzes/burial.yaml）")
+    return (
+        f"题库编号 {bank_id!r} 取自{source}，只能用英文字母、数字、-、_、.（题号由它生成，如 burial-001）："
+        f"请加 --bank 英文编号（如 --bank burial），或换一个英文文件名（如 -o quizzes/burial.yaml）"
+    )
 
 
-def import_sheet(path: Path, bank_id: str | None = None, title: str | None = None,
-                 laws: Library | None = None, others: list[Path] | None = None, as_of=None,
-                 id_source: str = "") -> Bank:
+def import_sheet_as(source, output: Path, bank_id: str | None = None, title: str | None = None, as_of=None) -> Bank:
+    """Read a sheet as the bank that will be written to `output`.
+
+    Its id is `bank_id`, else the output file's name; its question ids are checked against the
+    other banks in the output's folder (the bank being replaced excepted).
+    """
+    output = Path(output)
+    others = (
+        [p for p in bank_paths([output.parent]) if p.resolve() != output.resolve()] if output.parent.is_dir() else []
+    )
+    return import_sheet(
+        source,
+        bank_id=bank_id or output.stem,
+        title=title,
+        others=others,
+        id_source="--bank" if bank_id else f"输出文件名 {output.name}",
+        as_of=as_of,
+    )
+
+
+def import_sheet(
+    path: Path,
+    bank_id: str | None = None,
+    title: str | None = None,
+    laws: Library | None = None,
+    others: list[Path] | None = None,
+    as_of=None,
+    id_source: str = "",
+) -> Bank:
     """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all.
 
     Every worksheet with the 题库 header is read (`Bank.summary` says which gave how many rows);
@@ -725,6 +853,7 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
     the version in force on `as_of` (default today), and that version is written into the bank.
     """
     from grader import sheets
+
     laws = laws or library()
     path = Path(path)
     file = str(path)
@@ -735,18 +864,26 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
     meta = table.meta
     source = id_source or ("参数" if bank_id else "")
     if not bank_id:
-        bank_id, source = (meta.get("题库编号"), "说明表的题库编号") if meta.get("题库编号") else (path.stem, f"文件名 {path.name}")
-    title = title or meta.get("题库名称") or bank_id
+        bank_id, source = (
+            (meta.get("题库编号"), "说明表的题库编号") if meta.get("题库编号") else (path.stem, f"文件名 {path.name}")
+        )
+    bank_id = str(bank_id)
+    title = str(title or meta.get("题库名称") or bank_id)
     why = bank_id_problem(bank_id, source or "题库编号")
     if why:
         raise BankError([Problem(file, "", why)])
     if not table.rows:
         raise BankError([Problem(file, "", "表格中没有题目" + (f"（{table.summary()}）" if table.summary() else ""))])
-    problems, located, questions, warnings = [], [], [], []
+    problems: list[Problem] = []
+    located: list = []
+    questions: list[Question] = []
+    warnings: list[Problem] = []
     for row in table.rows:
         where = row.where + (f" 题号 {row.get('id')}" if row.get("id") else "")
         try:
-            raw = row_to_raw(row.values, bank_id, warn=lambda text, w=where: warnings.append(Problem(file, w, text)))
+            raw = row_to_raw(
+                row.values, bank_id, warn=lambda text, w=where, out=warnings: out.append(Problem(file, w, text))
+            )
         except ValueError as error:
             problems.append(Problem(file, where, str(error)))
             continue
@@ -759,27 +896,39 @@ def import_sheet(path: Path, bank_id: str | None = None, title: str | None = Non
             warnings += [Problem(file, where, text) for text in question_warnings(question)]
     others_checked = check(others, laws, as_of) if others else None
     if others_checked:
-        located = [(q, str(b.path), f"题目 {q.id}") for b in others_checked.banks
-                   if b.id != bank_id for q in b.questions] + located
+        located = [
+            (q, str(b.path), f"题目 {q.id}") for b in others_checked.banks if b.id != bank_id for q in b.questions
+        ] + located
     problems += [p for p in check_unique(located) if p.file == file]
     if problems:
-        error = BankError(problems)
-        error.summary = table.summary()
-        raise error
+        failure = BankError(problems)
+        failure.summary = table.summary()
+        raise failure
     return Bank(bank_id, title, questions, warnings=warnings, summary=table.summary())
 
 
 def question_to_row(q: Question) -> list:
     options = [q.options.get(c, "") for c in LETTERS]
-    return ([q.id, TYPE_NAMES[q.type], q.stem] + options
-            + [q.answer_text(), q.explanation,
-               "\n".join(c.label + (f"，{c.version[:4]}年版" if c.version else "") for c in q.basis),
-               "\n".join(c.quote for c in q.basis), q.points, DIFFICULTY_NAMES[q.difficulty],
-               "、".join(q.tags), POOL_NAMES[q.pool], {None: "", False: "固定", True: "打乱"}[q.shuffle]])
+    return (
+        [q.id, TYPE_NAMES[q.type], q.stem]
+        + options
+        + [
+            q.answer_text(),
+            q.explanation,
+            "\n".join(c.label + (f"，{c.version[:4]}年版" if c.version else "") for c in q.basis),
+            "\n".join(c.quote for c in q.basis),
+            q.points,
+            DIFFICULTY_NAMES[q.difficulty],
+            "、".join(q.tags),
+            POOL_NAMES[q.pool],
+            {None: "", False: "固定", True: "打乱"}[q.shuffle],
+        ]
+    )
 
 
 def _style_sheet(ws, widths: dict[str, int]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
+
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -796,6 +945,7 @@ def write_sheet(bank: Bank, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+
     path = Path(path)
     if path.suffix.lower() == ".csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as fh:
@@ -810,8 +960,9 @@ def write_sheet(bank: Bank, path: Path) -> None:
     ws.append(SHEET_HEADERS)
     for q in bank.questions:
         ws.append(question_to_row(q))
-    widths = {get_column_letter(i + 1): w for i, w in enumerate(
-        [12, 6, 40] + [20] * 6 + [8, 40, 24, 40, 6, 6, 16, 8, 8])}
+    widths = {
+        get_column_letter(i + 1): w for i, w in enumerate([12, 6, 40] + [20] * 6 + [8, 40, 24, 40, 6, 6, 16, 8, 8])
+    }
     _style_sheet(ws, widths)
     for column, choices in (("B", "单选,多选,判断"), ("O", "易,中,难"), ("Q", "练习,考试"), ("R", "固定,打乱")):
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
@@ -820,9 +971,14 @@ def write_sheet(bank: Bank, path: Path) -> None:
     info = wb.create_sheet("说明")
     info.append(["题库编号", bank.id])
     info.append(["题库名称", bank.title])
-    info.append(["填写说明", "题型填 单选/多选/判断；多选答案写 ACD 或 A、C、D；判断答案写 正确/错误；"
-                          "法律依据写《法规名称》第X条，多条依据分行填写，依据原文逐行对应且须与条文原文一致；"
-                          "题库用途填 练习 或 考试；选项顺序留空（自动）、填 固定（考试中不打乱）或 打乱。"])
+    info.append(
+        [
+            "填写说明",
+            "题型填 单选/多选/判断；多选答案写 ACD 或 A、C、D；判断答案写 正确/错误；"
+            "法律依据写《法规名称》第X条，多条依据分行填写，依据原文逐行对应且须与条文原文一致；"
+            "题库用途填 练习 或 考试；选项顺序留空（自动）、填 固定（考试中不打乱）或 打乱。",
+        ]
+    )
     info.column_dimensions["A"].width = 12
     info.column_dimensions["B"].width = 100
     tmp = path.with_name(path.name + ".tmp.xlsx")
@@ -833,11 +989,22 @@ def write_sheet(bank: Bank, path: Path) -> None:
 def template_bank() -> Bank:
     """One real, checked example row for the empty template."""
     example = Question(
-        id="burial-001", type="single", stem="依照《殡葬管理条例》（2025年修订），在实行火葬的地区，遗体应当在哪里火化？",
-        options={"A": "就地、就近在殡仪馆火化", "B": "由丧属自行选择任何地区的殡仪馆火化",
-                 "C": "在死者户籍所在地的殡仪馆火化", "D": "在丧属居住地的殡仪馆火化"},
-        answer="A", explanation="殡葬管理条例（2025年修订）第二十九条规定，在实行火葬的地区，遗体应当就地、就近在殡仪馆火化；"
-                                "确需跨区域运输遗体的，要凭运输目的地民政部门出具的遗体接收证明。",
+        id="burial-001",
+        type="single",
+        stem="依照《殡葬管理条例》（2025年修订），在实行火葬的地区，遗体应当在哪里火化？",
+        options={
+            "A": "就地、就近在殡仪馆火化",
+            "B": "由丧属自行选择任何地区的殡仪馆火化",
+            "C": "在死者户籍所在地的殡仪馆火化",
+            "D": "在丧属居住地的殡仪馆火化",
+        },
+        answer="A",
+        explanation="殡葬管理条例（2025年修订）第二十九条规定，在实行火葬的地区，遗体应当就地、就近在殡仪馆火化；"
+        "确需跨区域运输遗体的，要凭运输目的地民政部门出具的遗体接收证明。",
         basis=[Citation("殡葬管理条例", 29, "在实行火葬的地区，遗体应当就地、就近在殡仪馆火化", "2025-12-12")],
-        pool="practice", points=2, difficulty=1, tags=["火葬区"])
+        pool="practice",
+        points=2,
+        difficulty=1,
+        tags=["火葬区"],
+    )
     return Bank("burial", "殡葬管理（示例）", [example])

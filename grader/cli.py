@@ -12,6 +12,7 @@ Examples (each one is run by tests/test_readme.py):
     lawstudy laws impact
     lawstudy quiz migrate --law 社会团体登记管理条例
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,15 @@ import click
 
 from grader import bank as bank_api
 from grader.instance import Instance
+from grader.vocabulary import TYPE_NAMES
 
 home_option = click.option(
-    "--home", "home", type=click.Path(file_okay=False), envvar="LAWSTUDY_HOME",
-    help="实例目录 (instance directory); default $LAWSTUDY_HOME or ./lawstudy-home")
+    "--home",
+    "home",
+    type=click.Path(file_okay=False),
+    envvar="LAWSTUDY_HOME",
+    help="实例目录 (instance directory); default $LAWSTUDY_HOME or ./lawstudy-home",
+)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -44,10 +50,13 @@ def user_error_message(error: BaseException) -> str | None:
 
     from grader.errors import DatabaseBusy, LawstudyError
     from grader.records import NeedsConfirmation, RecordsError
+
     if isinstance(error, NeedsConfirmation):
-        return "\n".join(["可能与名册中已有人员重复，请核对 (may duplicate people on the roster):"]
-                         + [f"  {w}" for w in error.warnings]
-                         + ["未写入任何数据；核对无误后加 --yes 重新运行 (nothing written; re-run with --yes to accept)"])
+        return "\n".join(
+            ["可能与名册中已有人员重复，请核对 (may duplicate people on the roster):"]
+            + [f"  {w}" for w in error.warnings]
+            + ["未写入任何数据；核对无误后加 --yes 重新运行 (nothing written; re-run with --yes to accept)"]
+        )
     if isinstance(error, (RecordsError, bank_api.BankError)) and error.problems:
         lines = [str(p).lstrip(": ") for p in error.problems]
         if isinstance(error, RecordsError) and len(lines) == 1 and not error.problems[0].file:
@@ -84,11 +93,13 @@ class LawstudyGroup(click.Group):
 def cli():
     """lawstudy：民政局学法用法课程与考试 (courses, exams and study-the-law statistics)."""
     import warnings
+
     # nbgrader's gradebook trips SQLAlchemy's autoflush warnings on every read; they mean nothing to users
     warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
 # ------------------------------------------------------------------ quiz
+
 
 @cli.group()
 def quiz():
@@ -98,6 +109,7 @@ def quiz():
 def _as_of(value):
     """--as-of DATE (YYYY-MM-DD), default today."""
     from grader.laws import to_date, today
+
     try:
         return to_date(value) if value else today()
     except ValueError as error:
@@ -127,14 +139,17 @@ def quiz_check(paths, as_json, as_of):
         click.secho(f"提示 {warning}", fg="yellow")
     summary = result.summary()
     summary["as_of"] = day.isoformat()
-    summary["valid_exam_questions"] = {law: {"valid": v, "total": n}
-                                       for law, (v, n) in result.valid_exam_questions(day).items()}
+    summary["valid_exam_questions"] = {
+        law: {"valid": v, "total": n} for law, (v, n) in result.valid_exam_questions(day).items()
+    }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         click.echo(f"题库 {summary['banks']} 个，题目 {summary['questions']} 道")
-        click.echo("按题型: " + "，".join(f"{bank_api.TYPE_NAMES.get(k, k)} {v}" for k, v in summary["by_type"].items()))
-        click.echo("按用途: " + "，".join(f"{bank_api.POOL_NAMES.get(k, k)} {v}" for k, v in summary["by_pool"].items()))
+        click.echo("按题型: " + "，".join(f"{TYPE_NAMES.get(k, k)} {v}" for k, v in summary["by_type"].items()))
+        click.echo(
+            "按用途: " + "，".join(f"{bank_api.POOL_NAMES.get(k, k)} {v}" for k, v in summary["by_pool"].items())
+        )
         click.echo("按法规: " + "，".join(f"《{k}》{v}" for k, v in summary["by_law"].items()))
         click.echo(f"{day.isoformat()} 有效的考试题（所引版本均在施行）:")
         for law, row in summary["valid_exam_questions"].items():
@@ -161,11 +176,8 @@ def quiz_import(source, output, title, bank_id, force, as_of):
     """
     if output.exists() and not force:
         fail(f"{output} 已存在；如需覆盖请加 --force")
-    others = [p for p in bank_api.bank_paths([output.parent]) if p.resolve() != output.resolve()] if output.parent.is_dir() else []
     try:
-        bank = bank_api.import_sheet(source, bank_id=bank_id or output.stem, title=title, others=others,
-                                     id_source="--bank" if bank_id else f"输出文件名 {output.name}",
-                                     as_of=_as_of(as_of))
+        bank = bank_api.import_sheet_as(source, output, bank_id=bank_id, title=title, as_of=_as_of(as_of))
     except bank_api.BankError as error:
         if getattr(error, "summary", ""):
             click.echo(f"{source}: {error.summary}", err=True)
@@ -194,7 +206,7 @@ def quiz_export(source, output):
 
 
 @quiz.command("template")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="FILE.xlsx 或 FILE.csv")
 def quiz_template(output):
     """Write an empty 题库 template with one example row.
 
@@ -222,6 +234,7 @@ def quiz_migrate(law, to, quizzes, as_of):
     from grader import law_impact
     from grader.laws import LawError
     from grader.laws import int_to_cn as cn
+
     try:
         result = law_impact.migrate(law, to, [quizzes] if quizzes else None, _as_of(as_of))
     except LawError as error:
@@ -229,16 +242,21 @@ def quiz_migrate(law, to, quizzes, as_of):
     except bank_api.BankError as error:
         fail(f"题库有问题，未作改动：\n{error}")
     for r in result.moved:
-        click.echo(f"已迁移 {r.bank} {r.question}: 《{r.law}》（{r.version}）第{cn(r.article)}条 → "
-                   f"《{r.new_law}》（{r.new_version}）第{cn(r.new_article)}条")
+        click.echo(
+            f"已迁移 {r.bank} {r.question}: 《{r.law}》（{r.version}）第{cn(r.article)}条 → "
+            f"《{r.new_law}》（{r.new_version}）第{cn(r.new_article)}条"
+        )
     for r in result.left:
-        click.secho(f"需培训人员改写 {r.bank} {r.question}: 《{r.law}》（{r.version}）第{cn(r.article)}条 "
-                    f"引文在 {r.successor or '现行文本'} 中已不存在：“{r.quote}”", fg="yellow")
-    click.echo(f"迁移 {len(result.moved)} 处引用（{len(result.files)} 个文件），"
-               f"{len(result.left)} 处需人工改写")
+        click.secho(
+            f"需培训人员改写 {r.bank} {r.question}: 《{r.law}》（{r.version}）第{cn(r.article)}条 "
+            f"引文在 {r.successor or '现行文本'} 中已不存在：“{r.quote}”",
+            fg="yellow",
+        )
+    click.echo(f"迁移 {len(result.moved)} 处引用（{len(result.files)} 个文件），{len(result.left)} 处需人工改写")
 
 
 # ------------------------------------------------------------------ laws
+
 
 @cli.group()
 def laws():
@@ -247,6 +265,7 @@ def laws():
 
 def _library():
     from grader.laws import library
+
     return library()
 
 
@@ -263,11 +282,26 @@ def laws_list(as_of, as_json):
     data = []
     for statute in lib.statutes.values():
         current = statute.in_force(day)
-        data.append({"title": statute.title, "short_names": statute.short_names, "versions": [
-            {"version": v.name, "label": v.year_label, "files": v.files, "in_force_from": v.in_force_from.isoformat(),
-             "in_force_until": v.in_force_until.isoformat() if v.in_force_until else None,
-             "superseded_by": list(v.superseded_by) if v.superseded_by else None, "reason": v.reason,
-             "source": v.source, "in_force": v is current} for v in statute.versions]})
+        data.append(
+            {
+                "title": statute.title,
+                "short_names": statute.short_names,
+                "versions": [
+                    {
+                        "version": v.name,
+                        "label": v.year_label,
+                        "files": v.files,
+                        "in_force_from": v.in_force_from.isoformat(),
+                        "in_force_until": v.in_force_until.isoformat() if v.in_force_until else None,
+                        "superseded_by": list(v.superseded_by) if v.superseded_by else None,
+                        "reason": v.reason,
+                        "source": v.source,
+                        "in_force": v is current,
+                    }
+                    for v in statute.versions
+                ],
+            }
+        )
     if as_json:
         click.echo(json.dumps({"as_of": day.isoformat(), "statutes": data}, ensure_ascii=False, indent=2))
         return
@@ -295,6 +329,7 @@ def laws_show(citation, as_of, version):
     Example: lawstudy laws show 《殡葬管理条例》第二十七条 --as-of 2026-01-01
     """
     from grader.laws import LawError
+
     lib = _library()
     day = _as_of(as_of)
     try:
@@ -304,9 +339,11 @@ def laws_show(citation, as_of, version):
     except LawError as error:
         fail(str(error))
     state = "现行" if v.in_force(day) else ("尚未施行" if day < v.in_force_from else lib.superseded_message(v))
-    click.secho(f"{art.citation}（{v.year_label}，{v.name} 版，施行 {v.in_force_from.isoformat()}"
-                f"{' 至 ' + v.in_force_until.isoformat() if v.in_force_until else ' 起'}；{day.isoformat()}：{state}）",
-                bold=True)
+    click.secho(
+        f"{art.citation}（{v.year_label}，{v.name} 版，施行 {v.in_force_from.isoformat()}"
+        f"{' 至 ' + v.in_force_until.isoformat() if v.in_force_until else ' 起'}；{day.isoformat()}：{state}）",
+        bold=True,
+    )
     click.echo(art.text)
 
 
@@ -325,6 +362,7 @@ def laws_diff(title, old, new, as_json, show_all):
     """
     from grader import law_diff
     from grader.laws import LawError
+
     lib = _library()
     try:
         statute = lib.statute(title)
@@ -341,23 +379,48 @@ def laws_diff(title, old, new, as_json, show_all):
         fail(str(error))
     counts = law_diff.summary(changes)
     if as_json:
-        click.echo(json.dumps({"law": statute.title, "old": a.name, "new": b.name, "counts": counts,
-                               "articles": [c.to_dict() for c in changes]}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "law": statute.title,
+                    "old": a.name,
+                    "new": b.name,
+                    "counts": counts,
+                    "articles": [c.to_dict() for c in changes],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     names = {"same": "未变", "renumbered": "仅条号变动", "changed": "修改", "added": "新增", "removed": "删除"}
-    click.secho(f"《{statute.title}》{a.year_label}（{a.name}，{len(a.text.articles)}条）→ "
-                f"{b.year_label}（{b.name}，{len(b.text.articles)}条）", bold=True)
+    click.secho(
+        f"《{statute.title}》{a.year_label}（{a.name}，{len(a.text.articles)}条）→ "
+        f"{b.year_label}（{b.name}，{len(b.text.articles)}条）",
+        bold=True,
+    )
     click.echo("，".join(f"{names[k]} {v}" for k, v in counts.items()) + "（条文按内容对应，不按条号）")
     for c in changes:
         if c.kind == "same" and not show_all:
             continue
         click.echo("")
         color = {"added": "green", "removed": "red", "changed": "yellow", "renumbered": "cyan"}.get(c.kind)
-        click.secho(f"【{names[c.kind]}】{c.heading}" + (f"（相似度 {c.similarity:.0%}）" if c.kind == "changed" else ""),
-                    fg=color, bold=True)
+        click.secho(
+            f"【{names[c.kind]}】{c.heading}" + (f"（相似度 {c.similarity:.0%}）" if c.kind == "changed" else ""),
+            fg=color,
+            bold=True,
+        )
         if c.kind == "changed":
-            click.echo("".join(click.style(f"[-{t}-]", fg="red") if op == "-" else
-                               click.style(f"{{+{t}+}}", fg="green") if op == "+" else t for op, t in c.segments))
+            click.echo(
+                "".join(
+                    click.style(f"[-{t}-]", fg="red")
+                    if op == "-"
+                    else click.style(f"{{+{t}+}}", fg="green")
+                    if op == "+"
+                    else t
+                    for op, t in c.segments
+                )
+            )
         elif c.kind in ("added", "removed"):
             click.echo((c.new or c.old).body)
     click.echo("\n（标记：[-删去的文字-] {+新增的文字+}）")
@@ -379,6 +442,7 @@ def laws_impact(law, quizzes, as_of, as_json):
     from grader import law_impact
     from grader.laws import LawError
     from grader.laws import int_to_cn as cn
+
     day = _as_of(as_of)
     try:
         rows = law_impact.impact([quizzes] if quizzes else None, law=law, as_of=day)
@@ -390,15 +454,21 @@ def laws_impact(law, quizzes, as_of, as_json):
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return
     counts = law_impact.counts(rows)
-    click.secho(f"{day.isoformat()} 已不施行的版本被引用的情况（题目按引用计；(a) 可自动迁移，(b) 需人工改写）", bold=True)
+    click.secho(
+        f"{day.isoformat()} 已不施行的版本被引用的情况（题目按引用计；(a) 可自动迁移，(b) 需人工改写）", bold=True
+    )
     if not counts:
         click.secho("没有引用已不施行版本的题目或课程", fg="green")
         return
     for title, c in counts.items():
-        click.echo(f"《{title}》: 题目 {c['questions']} 道（引用 (a) {c['question_moved']} 处，(b) {c['question_changed']} 处）；"
-                   f"课程引用 (a) {c['lesson_moved']} 处，(b) {c['lesson_changed']} 处")
-    for outcome, heading in (("moved", "(a) 引文在新版本中原样保留，可用 lawstudy quiz migrate 迁移："),
-                             ("changed", "(b) 引文在新版本中已删除或改动，需培训人员改写：")):
+        click.echo(
+            f"《{title}》: 题目 {c['questions']} 道（引用 (a) {c['question_moved']} 处，(b) {c['question_changed']} 处）；"
+            f"课程引用 (a) {c['lesson_moved']} 处，(b) {c['lesson_changed']} 处"
+        )
+    for outcome, heading in (
+        ("moved", "(a) 引文在新版本中原样保留，可用 lawstudy quiz migrate 迁移："),
+        ("changed", "(b) 引文在新版本中已删除或改动，需培训人员改写："),
+    ):
         part = [r for r in rows if r.outcome == outcome]
         if not part:
             continue
@@ -410,6 +480,7 @@ def laws_impact(law, quizzes, as_of, as_json):
 
 
 # ------------------------------------------------------------------ course
+
 
 @cli.group()
 def course():
@@ -425,6 +496,7 @@ def course_check(as_of):
     Example: lawstudy course check --as-of 2026-01-01
     """
     from grader import course as course_api
+
     day = _as_of(as_of)
     questions = bank_api.questions_by_id(bank_api.check(as_of=day).banks)
     problems = []
@@ -446,6 +518,7 @@ def course_build(home):
     Example: lawstudy course build --home lawstudy-home
     """
     from grader import course as course_api
+
     inst = Instance.from_env(home).ensure()
     written = course_api.build_courses(inst.lessons)
     click.echo(f"已生成 {len(written) - 1} 个课程笔记本到 {inst.lessons}")
@@ -460,13 +533,16 @@ def course_release(course_id, home):
     Example: lawstudy course release burial --home lawstudy-home
     """
     from grader import course as course_api
+
     try:
         inst = Instance.from_env(home).ensure()
         outbound = _exam_call(course_api.release_course, inst, course_id)
     except ValueError as error:
         fail(str(error))
     _give_back_to_grader(inst)
-    click.secho(f"已发布课程 {course_id}（{outbound}）；职工在 Nbgrader → Assignments 中领取，学完后点 Submit", fg="green")
+    click.secho(
+        f"已发布课程 {course_id}（{outbound}）；职工在 Nbgrader → Assignments 中领取，学完后点 Submit", fg="green"
+    )
 
 
 @course.command("collect")
@@ -479,6 +555,7 @@ def course_collect(course_id, home):
     """
     _as_grader_on_hub(home)
     from grader import course as course_api
+
     result = _exam_call(course_api.collect_course, Instance.from_env(home), course_id)
     for student in result.unknown:
         click.secho(f"{student}: 不在名册中，未计学时", fg="yellow")
@@ -487,8 +564,10 @@ def course_collect(course_id, home):
 
 # ------------------------------------------------------------------ records and report (roster, exempt, sync, results, report)
 
+
 def _records(home):
     from grader import records as records_api
+
     inst = Instance.from_env(home).ensure()
     return inst, records_api.open_db(inst.records)
 
@@ -509,14 +588,17 @@ def roster_import(source, retire_missing, yes, home):
     Example: lawstudy roster import 名册.xlsx --home lawstudy-home
     """
     from grader import records as records_api
+
     _, db = _records(home)
     r = records_api.import_roster(db, source, retire_missing=retire_missing, show_progress=True, yes=yes)
     for warning in r.warnings:
         click.secho(f"已确认：{warning}", fg="yellow")
     if r.summary:
         click.echo(r.summary)
-    click.echo(f"名册已导入：新增 {r.added} 人，更新 {r.updated} 人，未变 {r.unchanged} 人"
-               + (f"，调离 {r.retired} 人" if retire_missing else ""))
+    click.echo(
+        f"名册已导入：新增 {r.added} 人，更新 {r.updated} 人，未变 {r.unchanged} 人"
+        + (f"，调离 {r.retired} 人" if retire_missing else "")
+    )
 
 
 @cli.command("exempt")
@@ -532,6 +614,7 @@ def exempt_command(staff_id, year, reason, file, remove, home):
     Example: lawstudy exempt MZ007 --year 2020 --reason 病假 --home lawstudy-home
     """
     from grader import records as records_api
+
     _, db = _records(home)
     if file:
         n = records_api.import_exemptions(db, file, year, summary=click.echo)
@@ -554,11 +637,14 @@ def sync_command(home):
     Example: lawstudy sync --home lawstudy-home
     """
     from grader import records as records_api
+
     inst, db = _records(home)
     r = records_api.sync(db, inst, show_progress=True)
     c = r.counts
-    click.echo(f"已同步考试 {len(r.exams)} 场：新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次；"
-               f"课程完成 {r.completions} 条")
+    click.echo(
+        f"已同步考试 {len(r.exams)} 场：新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次；"
+        f"课程完成 {r.completions} 条"
+    )
     for assignment, student in r.unknown_students:
         click.secho(f"名册中没有此人，未计入：{assignment} / {student}", fg="yellow")
     for assignment, student in r.pending:
@@ -581,16 +667,22 @@ def results_import(source, pass_mark, excellence_mark, home):
     Example: lawstudy results import 纸质考试成绩.csv --pass-mark 60 --home lawstudy-home
     """
     from grader import records as records_api
+
     _, db = _records(home)
-    r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark,
-                                   show_progress=True)
+    r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark, show_progress=True)
     c = r.counts
     if r.summary:
         click.echo(r.summary)
-    click.echo(f"成绩已导入：{r.rows} 行，新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次"
-               + (f"，文件内重复 {r.duplicates} 行" if r.duplicates else ""))
+    click.echo(
+        f"成绩已导入：{r.rows} 行，新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次"
+        + (f"，文件内重复 {r.duplicates} 行" if r.duplicates else "")
+    )
     for row, staff_id in r.not_on_roster:
-        near = f"（名册中有 {'、'.join(r.near[staff_id])}，只差前导零：工号按原样匹配，请核对）" if staff_id in r.near else ""
+        near = (
+            f"（名册中有 {'、'.join(r.near[staff_id])}，只差前导零：工号按原样匹配，请核对）"
+            if staff_id in r.near
+            else ""
+        )
         where = f"第{row}行" if isinstance(row, int) else row
         click.secho(f"{source}: {where}: 工号 {staff_id} 不在名册中{near}，未计入 (not on the roster)", fg="yellow")
 
@@ -598,8 +690,15 @@ def results_import(source, pass_mark, excellence_mark, home):
 @cli.command("report")
 @click.option("--year", type=int, required=True, help="年度（按北京时间的提交时间）")
 @click.option("--exam", help="只统计这一场考试")
-@click.option("-o", "--output", "outputs", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="报表文件，后缀决定格式：.json .csv .xlsx .html .md（可多次给出）")
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="报表文件，后缀决定格式：.json .csv .xlsx .html .md（可多次给出）",
+)
 @home_option
 def report_command(year, exam, outputs, home):
     """Write the year's study-the-law report (per department and category, lists, ready paragraph).
@@ -607,6 +706,7 @@ def report_command(year, exam, outputs, home):
     Example: lawstudy report --year 2020 -o 学法考试统计.xlsx --home lawstudy-home
     """
     from grader import report as report_api
+
     _, db = _records(home)
     rep = report_api.build(db, year, exam)
     for output in outputs:
@@ -616,31 +716,23 @@ def report_command(year, exam, outputs, home):
     click.secho(rep["todo"], fg="green" if not (rep["absent"] or rep["failed"]) else "yellow")
 
 
-def _course_hours_from_repo(course_id):
-    """(title, hours) of a course defined in courses/<id>/course.yaml, if the course module knows it."""
-    try:
-        from grader import course as course_api
-        for c in course_api.load_courses():
-            if c.id == course_id:
-                return c.title, c.hours
-    except Exception:  # the course module or files may be absent in a bare instance
-        return None
-    return None
-
-
 @course.command("complete")
 @click.argument("staff_id", required=False)
 @click.argument("course_id", required=False)
 @click.option("--year", type=int, help="年度（默认按完成时间或今年）")
 @click.option("--hours", type=float, help="学时（默认取课程登记的学时）")
-@click.option("--file", "file", type=click.Path(path_type=Path), help="批量：工号, 课程[, 完成时间, 学时] 的 .csv/.xlsx")
+@click.option(
+    "--file", "file", type=click.Path(path_type=Path), help="批量：工号, 课程[, 完成时间, 学时] 的 .csv/.xlsx"
+)
 @home_option
 def course_complete(staff_id, course_id, year, hours, file, home):
     """Record that a staff member completed a course, crediting its 学时 for the year.
 
     Example: lawstudy course complete MZ001 burial --year 2020 --hours 4 --home lawstudy-home
     """
+    from grader import course as course_api
     from grader import records as records_api
+
     _, db = _records(home)
     if file:
         n = records_api.import_completions(db, file, year, summary=click.echo)
@@ -648,14 +740,14 @@ def course_complete(staff_id, course_id, year, hours, file, home):
         return
     if not staff_id or not course_id:
         fail("请给出工号和课程编号（或用 --file 批量登记）")
-    known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
-    if hours is None and not known and (found := _course_hours_from_repo(course_id)):
-        records_api.register_course(db, course_id, found[0], found[1])
-    new = records_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
-    click.echo(f"已登记 {staff_id} 完成课程 {course_id}" if new else f"{staff_id} 本年度已登记完成 {course_id}，未重复计学时")
+    new = course_api.record_completion(db, staff_id, course_id, year=year, hours=hours)
+    click.echo(
+        f"已登记 {staff_id} 完成课程 {course_id}" if new else f"{staff_id} 本年度已登记完成 {course_id}，未重复计学时"
+    )
 
 
 # ------------------------------------------------------------------ hub
+
 
 @cli.group(invoke_without_command=True)
 @home_option
@@ -671,16 +763,20 @@ def hub(ctx, home):
 
 def _hub_api():
     from grader import hub as hub_api
+
     return hub_api
 
 
 @hub.command("setup")
-@click.option("--runtime", type=click.Path(file_okay=False, path_type=Path),
-              help="员工运行环境 (staff venv), default /opt/lawstudy/venv")
+@click.option(
+    "--runtime",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="员工运行环境 (staff venv), default /opt/lawstudy/venv",
+)
 @click.option("--trainer", "trainers", multiple=True, help="培训师工号 (formgrader access); repeatable")
 @click.option("--admin", "admins", multiple=True, help="管理员工号 (reports access); repeatable")
 @click.option("--ip", default="127.0.0.1", show_default=True, help="对外监听地址 (0.0.0.0 for the LAN)")
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="对外监听端口 (hub port)")
 @click.option("--no-runtime", is_flag=True, help="不建立/更新运行环境 (skip the runtime venv)")
 @home_option
 def hub_setup(runtime, trainers, admins, ip, port, no_runtime, home):
@@ -691,8 +787,16 @@ def hub_setup(runtime, trainers, admins, ip, port, no_runtime, home):
     hub_api = _hub_api()
     inst = Instance.from_env(home)
     try:
-        settings = hub_api.setup(inst, runtime=runtime, trainers=list(trainers), admins=list(admins),
-                                 ip=ip, port=port, build_runtime=not no_runtime, log=click.echo)
+        settings = hub_api.setup(
+            inst,
+            runtime=runtime,
+            trainers=list(trainers),
+            admins=list(admins),
+            ip=ip,
+            port=port,
+            build_runtime=not no_runtime,
+            log=click.echo,
+        )
     except hub_api.HubError as error:
         fail(str(error))
     folks = hub_api.people(inst)
@@ -704,7 +808,7 @@ def hub_setup(runtime, trainers, admins, ip, port, no_runtime, home):
 
 @hub.command("users")
 @click.option("--reset-passwords", is_flag=True, help="给所有人重新生成初始密码")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 列出登录名、姓名、组及本次新建的账号 (print as JSON)")
 @home_option
 def hub_users(reset_passwords, as_json, home):
     """Create system users for new roster people and trainers/admins; list everyone with their groups.
@@ -719,15 +823,23 @@ def hub_users(reset_passwords, as_json, home):
     except hub_api.HubError as error:
         fail(str(error))
     folks = hub_api.people(inst)
-    rows = [{"user": u, "name": folks.names.get(u, ""),
-             "groups": [g for g, members in folks.groups().items() if u in members]} for u in folks.everyone]
+    rows = [
+        {
+            "user": u,
+            "name": folks.names.get(u, ""),
+            "groups": [g for g, members in folks.groups().items() if u in members],
+        }
+        for u in folks.everyone
+    ]
     if as_json:
         click.echo(json.dumps({"users": rows, "created": result["created"]}, ensure_ascii=False, indent=2))
         return
     for row in rows:
         click.echo(f"{row['user']:<16}{row['name']:<10}{' '.join(row['groups'])}")
-    click.echo(f"共 {len(rows)} 人；新建 {len(result['created'])} 个系统用户"
-               + (f"，新密码见 {hub_api.hub_dir(inst) / 'initial-passwords.csv'}" if result["passwords"] else ""))
+    click.echo(
+        f"共 {len(rows)} 人；新建 {len(result['created'])} 个系统用户"
+        + (f"，新密码见 {hub_api.hub_dir(inst) / 'initial-passwords.csv'}" if result["passwords"] else "")
+    )
     click.echo("（hub 运行中时，新用户和分组在重启 hub 后生效：lawstudy hub stop && lawstudy hub start --background）")
 
 
@@ -740,6 +852,7 @@ def hub_start(background, home):
     Example: lawstudy hub start --background --home /srv/lawstudy
     """
     import os as _os
+
     hub_api = _hub_api()
     inst = Instance.from_env(home)
     try:
@@ -793,8 +906,11 @@ def hub_status(home):
 
 
 @hub.command("runtime")
-@click.option("--runtime", type=click.Path(file_okay=False, path_type=Path),
-              help="员工运行环境位置 (default /opt/lawstudy/venv or $LAWSTUDY_RUNTIME)")
+@click.option(
+    "--runtime",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="员工运行环境位置 (default /opt/lawstudy/venv or $LAWSTUDY_RUNTIME)",
+)
 def hub_runtime(runtime):
     """Build or refresh the staff runtime venv (from /usr/bin/python3, non-editable install of this project).
 
@@ -826,6 +942,7 @@ def hub_perms(home):
 
 # ------------------------------------------------------------------ exam
 
+
 @cli.group()
 def exam():
     """考试：组卷、发布、收卷、评分、反馈 (exams through nbgrader)."""
@@ -839,10 +956,17 @@ def _exam_progress(label: str):
 
     @contextmanager
     def bar():
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[step]}"), TimeElapsedColumn(), transient=False) as progress:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[step]}"),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as progress:
             task = progress.add_task(label, total=None, step="")
             yield lambda done, total, step: progress.update(task, completed=done, total=total, step=step)
+
     return bar()
 
 
@@ -853,6 +977,7 @@ def _as_grader_on_hub(home) -> None:
     if os.geteuid() != 0:
         return
     from grader import hub
+
     if not hub.is_hub_instance(inst):
         return
     args, skip = [], False
@@ -872,20 +997,23 @@ def _give_back_to_grader(inst) -> None:
     """After root wrote the course (a build from the root-only banks), the grader owns it again."""
     if os.geteuid() == 0:
         from grader import hub
+
         if hub.is_hub_instance(inst):
             hub.apply_permissions(inst)
 
 
 def _exam_call(function, *args, **kwargs):
     from grader.exam import ExamError, SpecError
-    from grader.exam.course import NbgraderFailed
     from grader.exam.guard import LeakError
+    from grader.exam.nbgrader_course import NbgraderFailed
+
     try:
         return function(*args, **kwargs)
     except (ExamError, SpecError, LeakError, NbgraderFailed) as error:
         fail(str(error))
     except Exception as error:  # records / bank errors carry Chinese messages too
         from grader.bank import BankError
+
         if isinstance(error, BankError):
             fail(f"题库有问题，请先运行 lawstudy quiz check：\n{error}")
         raise
@@ -893,8 +1021,11 @@ def _exam_call(function, *args, **kwargs):
 
 @exam.command("build")
 @click.argument("exam_id")
-@click.option("--quizzes", type=click.Path(file_okay=False, path_type=Path),
-              help="题库目录 (default: the repository's quizzes/); the spec is quizzes/exams/ID.yaml")
+@click.option(
+    "--quizzes",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="题库目录 (default: the repository's quizzes/); the spec is quizzes/exams/ID.yaml",
+)
 @click.option("--force", is_flag=True, help="rebuild even if already released (replaces the paper)")
 @home_option
 def exam_build(exam_id, quizzes, force, home):
@@ -903,6 +1034,7 @@ def exam_build(exam_id, quizzes, force, home):
     Example: lawstudy exam build 2020-annual --home lawstudy-home
     """
     from grader import exam as exam_api
+
     inst = Instance.from_env(home)
     with _exam_progress(f"组卷 {exam_id}") as progress:
         result = _exam_call(exam_api.build, inst, exam_id, quizzes=quizzes, force=force, progress=progress)
@@ -911,12 +1043,10 @@ def exam_build(exam_id, quizzes, force, home):
     if result.unchanged:
         click.echo(f"《{paper.spec.title}》已发布，题库与考试设置未变，试卷无需重建（{result.paper_file}）")
         return
-    counts = {}
-    for q in paper.questions:
-        counts[q.type] = counts.get(q.type, 0) + 1
-    click.echo(f"已组卷《{paper.spec.title}》：" + "，".join(
-        f"{bank_api.TYPE_NAMES[t]} {n} 题" for t, n in counts.items()) + f"，满分 {paper.max_score:g} 分")
-    click.echo(f"源试卷: {result.source}\n发布版: {result.release}\n试卷与答案（仅培训管理员可读）: {result.paper_file}")
+    click.echo(f"已组卷《{paper.spec.title}》：{paper.describe()}")
+    click.echo(
+        f"源试卷: {result.source}\n发布版: {result.release}\n试卷与答案（仅培训管理员可读）: {result.paper_file}"
+    )
     click.echo(f"下一步: lawstudy exam release {paper.id}")
 
 
@@ -930,6 +1060,7 @@ def exam_release(exam_id, home):
     """
     _as_grader_on_hub(home)
     from grader import exam as exam_api
+
     outbound = _exam_call(exam_api.release, Instance.from_env(home), exam_id)
     click.secho(f"已发布 {exam_id}（{outbound}）；职工在 JupyterLab 菜单 Nbgrader → Assignments 中领取", fg="green")
 
@@ -944,6 +1075,7 @@ def exam_collect(exam_id, home):
     """
     _as_grader_on_hub(home)
     from grader import exam as exam_api
+
     result = _exam_call(exam_api.collect, Instance.from_env(home), exam_id)
     for item in result.inbound.set_aside:
         what = "冒名提交" if item.reason == "impersonation" else "超过考试次数"
@@ -953,9 +1085,12 @@ def exam_collect(exam_id, home):
 
 @exam.command("autograde")
 @click.argument("exam_id")
-@click.option("--fast/--nbgrader", default=True,
-              help="--fast (default): score the saved answers, no kernels; --nbgrader: nbgrader autograde "
-                   "runs each (released) notebook in a kernel (same grades, ~3 s a paper)")
+@click.option(
+    "--fast/--nbgrader",
+    default=True,
+    help="--fast (default): score the saved answers, no kernels; --nbgrader: nbgrader autograde "
+    "runs each (released) notebook in a kernel (same grades, ~3 s a paper)",
+)
 @click.option("--force", is_flag=True, help="run nbgrader on every submission again, not only new ones")
 @click.option("--json", "as_json", is_flag=True, help="print every submission's score and flags as JSON")
 @home_option
@@ -968,7 +1103,8 @@ def exam_autograde(exam_id, fast, force, as_json, home):
     import warnings
 
     from grader import exam as exam_api
-    from grader.records import FLAG_NAMES
+    from grader.vocabulary import FLAG_NAMES
+
     inst = Instance.from_env(home)
     with warnings.catch_warnings(), _exam_progress(f"评分 {exam_id}") as progress:
         warnings.simplefilter("ignore")
@@ -981,10 +1117,14 @@ def exam_autograde(exam_id, fast, force, as_json, home):
     for sub in result.set_aside:
         click.secho(f"{sub.student}: 未评分（已搁置）", fg="yellow")
     n = len(result.submissions)
-    click.echo(f"已评分 {n} 份，用时 {result.seconds:.3f} 秒" + (f"（每份 {result.seconds / n * 1000:.2f} 毫秒）" if n else ""))
+    click.echo(
+        f"已评分 {n} 份，用时 {result.seconds:.3f} 秒" + (f"（每份 {result.seconds / n * 1000:.2f} 毫秒）" if n else "")
+    )
     if result.mismatches:
-        click.secho(f"nbgrader 与答案文件得分不一致 {len(result.mismatches)} 处，已按答案文件计分（见 papers/{exam_id}/grading.json）",
-                    fg="yellow")
+        click.secho(
+            f"nbgrader 与答案文件得分不一致 {len(result.mismatches)} 处，已按答案文件计分（见 papers/{exam_id}/grading.json）",
+            fg="yellow",
+        )
 
 
 @exam.command("feedback")
@@ -1001,19 +1141,28 @@ def exam_feedback(exam_id, force, no_release, home):
     """
     _as_grader_on_hub(home)
     from grader import exam as exam_api
+
     inst = Instance.from_env(home)
     with _exam_progress(f"反馈 {exam_id}") as progress:
-        result = _exam_call(exam_api.feedback, inst, exam_id, force=force, release_it=not no_release,
-                            progress=progress)
-    click.echo(f"已生成 {len(result.written)} 份反馈" + ("并发布；职工在 Nbgrader → Assignments 中点 Fetch Feedback 查看"
-                                                     if result.released else ""))
+        result = _exam_call(exam_api.feedback, inst, exam_id, force=force, release_it=not no_release, progress=progress)
+    click.echo(
+        f"已生成 {len(result.written)} 份反馈"
+        + ("并发布；职工在 Nbgrader → Assignments 中点 Fetch Feedback 查看" if result.released else "")
+    )
 
 
 # ------------------------------------------------------------------ demo and lab
 
+
 @cli.command("demo")
-@click.option("--home", "home", type=click.Path(file_okay=False), default="lawstudy-demo", show_default=True,
-              help="演示实例目录（已有的演示实例会被重建）")
+@click.option(
+    "--home",
+    "home",
+    type=click.Path(file_okay=False),
+    default="lawstudy-demo",
+    show_default=True,
+    help="演示实例目录（已有的演示实例会被重建）",
+)
 @click.option("--fast", is_flag=True, help="用 --fast 阅卷（不启动内核）")
 def demo_command(home, fast):
     """Run a whole year of a fictional bureau: roster, courses, the 2026 exam, grading, the report.
@@ -1023,21 +1172,27 @@ def demo_command(home, fast):
     import time
 
     from rich.console import Console
-    from rich.table import Table
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
 
     from grader import demo as demo_api
     from grader import report as report_api
+
     console = Console()
     started = time.perf_counter()
     current = {"task": None}
-    columns = (TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
-               TextColumn("[dim]{task.fields[detail]}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
+        TextColumn("[dim]{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
     try:
         with Progress(*columns, console=console) as bar:
+
             def say(text):
-                if current["task"] is not None:           # the step before is done: fill its bar
+                if current["task"] is not None:  # the step before is done: fill its bar
                     done = bar.tasks[-1]
                     bar.update(current["task"], total=done.total or 1, completed=done.total or 1, detail="")
                 current["task"] = bar.add_task(f"▶ {text}", total=None, detail="")
@@ -1051,23 +1206,16 @@ def demo_command(home, fast):
     except demo_api.DemoError as error:
         fail(str(error))
     rep = result.report
+    headers, rows = report_api.screen_table(rep)
     table = Table(title=f"{rep['year']}年学法用法知识考试统计（{result.home.name}）")
-    for column in ("范围", "应考", "参考", "合格", "优秀", "参与率", "合格率", "总合格率"):  # fits 80 columns
-        if column == "范围":                         # long department names wrap, figures never do
-            table.add_column(column, max_width=12, overflow="fold")
-        else:
-            table.add_column(column, justify="right", no_wrap=True)
-
-    def add(name, row):
-        table.add_row(name, *(str(row[k]) for k in ("required", "participants", "passed", "excellent")),
-                      *(report_api.pct(row[k]) for k in ("participation_rate", "pass_rate", "overall_pass_rate")))
-
-    add("全局", rep["total"])
-    for row in rep["departments"]:
-        add(row["department"], row)
+    table.add_column(headers[0], max_width=12, overflow="fold")  # long department names wrap, figures never do
+    for header in headers[1:]:
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
-    console.print(f"缺考 {len(rep['absent'])} 人，不合格 {len(rep['failed'])} 人，免考 {len(rep['exempt'])} 人")
-    console.print("年度报告段落：" + report_api.paragraph(rep))
+    for line in report_api.screen_notes(rep):
+        console.print(line)
     console.print("报表文件：")
     for path in result.files:
         console.print(f"  {path}")
@@ -1076,11 +1224,14 @@ def demo_command(home, fast):
 
 @cli.command("lab")
 @home_option
-@click.option("--port", default=8888, show_default=True)
+@click.option("--port", default=8888, show_default=True, help="JupyterLab 端口")
 @click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
 @click.option("--as", "as_staff", help="以该工号的身份考试（单机体验时用）")
-@click.option("--allow-root", is_flag=True,
-              help="允许以 root 运行（不建议：内核将拥有 root 权限；仅用于只有 root 账号的试用机器）")
+@click.option(
+    "--allow-root",
+    is_flag=True,
+    help="允许以 root 运行（不建议：内核将拥有 root 权限；仅用于只有 root 账号的试用机器）",
+)
 def lab_command(home, port, no_browser, as_staff, allow_root):
     """Open JupyterLab on the instance: lessons under 课程/, exams in the Assignments tab.
 
@@ -1090,9 +1241,12 @@ def lab_command(home, port, no_browser, as_staff, allow_root):
     Example: lawstudy lab --home lawstudy-demo --port 8888
     """
     from grader import demo as demo_api
+
     if os.geteuid() == 0 and not allow_root:
-        fail("不要以 root 运行 JupyterLab（其中的代码都将以 root 身份执行）：请用普通账号运行；"
-             "多人使用请部署 JupyterHub（lawstudy hub）。只有 root 账号的试用机器上可加 --allow-root")
+        fail(
+            "不要以 root 运行 JupyterLab（其中的代码都将以 root 身份执行）：请用普通账号运行；"
+            "多人使用请部署 JupyterHub（lawstudy hub）。只有 root 账号的试用机器上可加 --allow-root"
+        )
     inst = Instance.from_env(home or "lawstudy-demo")
     if not inst.home.is_dir():
         fail(f"{inst.home} 不存在：请先运行 lawstudy demo 或 lawstudy course build --home {inst.home}")

@@ -3,6 +3,7 @@
 Lessons are reviewed as plain text in git and opened by staff as notebooks. Building a
 course writes the notebooks and a practice file holding practice-pool questions only.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,15 @@ from grader.laws import CITATION, LawError, Library, Version, cn_date, library, 
 
 QUOTED_CITATION = re.compile(r"“([^”]+)”\s*（\s*(《[^》]+》\s*第[零〇一二三四五六七八九十百千两0-9]+条)([^）]*)）")
 PRACTICE_CALL = re.compile(r"practice\(\s*['\"]([^'\"]+)['\"]\s*\)")
-ARTICLE_CALL = re.compile(r"article\(\s*['\"]([^'\"]+)['\"]\s*,\s*(\d+)\s*"
-                          r"(?:,\s*version\s*=\s*['\"]([0-9-]+)['\"]\s*)?\)")
+ARTICLE_CALL = re.compile(
+    r"article\(\s*['\"]([^'\"]+)['\"]\s*,\s*(\d+)\s*"
+    r"(?:,\s*version\s*=\s*['\"]([0-9-]+)['\"]\s*)?\)"
+)
 YEAR_SUFFIX = re.compile(r"^\s*[，,]?\s*(\d{4})年版")
-HOW_TO = ("> **使用方法**：打开菜单“运行”，点“运行全部单元格”（英文界面为 Run → Run All Cells），"
-          "然后阅读讲解、点选练习题的答案并点“提交”，即可看到对错、解析和法律依据。无需输入任何代码。")
+HOW_TO = (
+    "> **使用方法**：打开菜单“运行”，点“运行全部单元格”（英文界面为 Run → Run All Cells），"
+    "然后阅读讲解、点选练习题的答案并点“提交”，即可看到对错、解析和法律依据。无需输入任何代码。"
+)
 
 
 def courses_dir() -> Path:
@@ -64,7 +69,7 @@ class Course:
     hours: float
     folder: Path
     lessons: list[Lesson]
-    laws: dict[str, str] = field(default_factory=dict)   # pinned versions: title as written -> YYYY-MM-DD
+    laws: dict[str, str] = field(default_factory=dict)  # pinned versions: title as written -> YYYY-MM-DD
 
 
 def load_course(folder: Path) -> Course:
@@ -73,8 +78,9 @@ def load_course(folder: Path) -> Course:
     meta = yaml.safe_load((folder / "course.yaml").read_text(encoding="utf-8"))
     lessons = [Lesson(folder / name, jupytext.read(folder / name)) for name in meta["lessons"]]
     pins = {str(k): version_name(v) for k, v in (meta.get("laws") or {}).items()}
-    return Course(meta["id"], meta["title"], meta.get("summary", ""), float(meta.get("hours", 0)),
-                  folder, lessons, pins)
+    return Course(
+        meta["id"], meta["title"], meta.get("summary", ""), float(meta.get("hours", 0)), folder, lessons, pins
+    )
 
 
 @dataclass
@@ -84,6 +90,7 @@ class LessonCitation:
     `explicit` is True for a deliberate citation of a version (`，2012年版` in prose, `version=` in
     code): staff see it labelled as that text, and it is not a failure when that version is old.
     """
+
     file: str
     line: int
     text: str
@@ -134,6 +141,7 @@ def lesson_citations(lesson: Lesson, pins: dict[str, Version], laws: Library, as
             cite, suffix = m.group(2), m.group(3)
             year = YEAR_SUFFIX.match(suffix)
             c = CITATION.search(cite)
+            assert c is not None, cite  # QUOTED_CITATION holds a CITATION
             try:
                 statute, version, explicit = resolve(c.group(1), None, year=year.group(1) if year else None)
                 number = int(_cn_to_int(c.group(2)))
@@ -143,11 +151,12 @@ def lesson_citations(lesson: Lesson, pins: dict[str, Version], laws: Library, as
         for m in CITATION.finditer(line):
             if any(a <= m.start() < b for a, b in quoted_spans):
                 continue
-            year = YEAR_SUFFIX.match(line[m.end():])
+            year = YEAR_SUFFIX.match(line[m.end() :])
             try:
                 statute, version, explicit = resolve(m.group(1), None, year=year.group(1) if year else None)
-                out.append(LessonCitation(file, n, m.group(0), statute.title, int(_cn_to_int(m.group(2))),
-                                          version, explicit))
+                out.append(
+                    LessonCitation(file, n, m.group(0), statute.title, int(_cn_to_int(m.group(2))), version, explicit)
+                )
             except (LawError, ValueError) as error:
                 out.append(LessonCitation(file, n, m.group(0), m.group(1), 0, None, False, "", str(error)))
         for m in ARTICLE_CALL.finditer(line):
@@ -155,12 +164,15 @@ def lesson_citations(lesson: Lesson, pins: dict[str, Version], laws: Library, as
                 statute, version, explicit = resolve(m.group(1), None, explicit_name=m.group(3))
                 out.append(LessonCitation(file, n, m.group(0), statute.title, int(m.group(2)), version, explicit))
             except (LawError, ValueError) as error:
-                out.append(LessonCitation(file, n, m.group(0), m.group(1), int(m.group(2)), None, False, "", str(error)))
+                out.append(
+                    LessonCitation(file, n, m.group(0), m.group(1), int(m.group(2)), None, False, "", str(error))
+                )
     return out
 
 
 def _cn_to_int(text: str) -> int:
     from grader.laws import cn_to_int
+
     return cn_to_int(text)
 
 
@@ -175,14 +187,19 @@ def superseded_notice(versions: list[Version], laws: Library, as_of=None) -> str
         if v.in_force(as_of) or v.in_force_until is None or as_of < v.in_force_from:
             continue
         if v.superseded_by and v.superseded_by[0] != v.title:
-            lines.append(f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}"
-                         f"被《{v.superseded_by[0]}》取代。")
+            lines.append(
+                f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}"
+                f"被《{v.superseded_by[0]}》取代。"
+            )
         else:
             lines.append(f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}修订。")
     if not lines:
         return ""
-    return ("> **注意：本课依据的法规已经修改**\n>\n" + "\n>\n".join(f"> {line}" for line in lines)
-            + "\n>\n> 本课内容按旧文本讲解，学习和办事请以现行文本为准（可问培训人员本课何时更新）。")
+    return (
+        "> **注意：本课依据的法规已经修改**\n>\n"
+        + "\n>\n".join(f"> {line}" for line in lines)
+        + "\n>\n> 本课内容按旧文本讲解，学习和办事请以现行文本为准（可问培训人员本课何时更新）。"
+    )
 
 
 def load_courses(root: Path | None = None) -> list[Course]:
@@ -190,8 +207,9 @@ def load_courses(root: Path | None = None) -> list[Course]:
     return [load_course(p.parent) for p in sorted(root.glob("*/course.yaml"))]
 
 
-def check_course(course: Course, questions: dict[str, Question], laws: Library | None = None,
-                 as_of=None) -> list[Problem]:
+def check_course(
+    course: Course, questions: dict[str, Question], laws: Library | None = None, as_of=None
+) -> list[Problem]:
     """Every cited article exists, every quote is verbatim, practice ids exist in the practice pool,
     and every version cited without an explicit year (the course's pin, or else the version in force)
     is in force on `as_of` (default today). Explicitly dated old citations are allowed."""
@@ -203,8 +221,8 @@ def check_course(course: Course, questions: dict[str, Question], laws: Library |
         stale: dict[str, list[int]] = {}
         for c in lesson_citations(lesson, pins, laws, as_of):
             where = f"第{c.line}行 {c.text if len(c.text) < 40 else c.text[:40] + '…'}"
-            if c.error:
-                problems.append(Problem(file, where, c.error))
+            if c.error or c.version is None:
+                problems.append(Problem(file, where, c.error or "未找到版本"))
                 continue
             try:
                 art = c.version.article(c.article)
@@ -213,16 +231,28 @@ def check_course(course: Course, questions: dict[str, Question], laws: Library |
                 continue
             if c.quote and not art.contains(c.quote):
                 elsewhere = laws.elsewhere_message(c.law, c.quote, c.version)
-                problems.append(Problem(file, where, f"引文不在{c.version.citation}{art.label}中：{elsewhere}"
-                                        if elsewhere else f"引文“{c.quote}”不在{c.version.citation}{art.label}原文中"))
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"引文不在{c.version.citation}{art.label}中：{elsewhere}"
+                        if elsewhere
+                        else f"引文“{c.quote}”不在{c.version.citation}{art.label}原文中",
+                    )
+                )
             if not c.explicit and not c.version.in_force(as_of):
                 stale.setdefault(c.law, []).append(c.line)
         for title, lines in stale.items():
             v = pins.get(title) or laws.statute(title).latest
-            problems.append(Problem(file, f"第{lines[0]}行等 {len(lines)} 处",
-                                    f"所引{v.citation}在{as_of.isoformat()}不施行："
-                                    f"{laws.superseded_message(v) if as_of >= v.in_force_from else '尚未施行'}"
-                                    "（运行 lawstudy laws impact 查看需改写之处；有意引用旧文本请写明“，YYYY年版”或 version=）"))
+            problems.append(
+                Problem(
+                    file,
+                    f"第{lines[0]}行等 {len(lines)} 处",
+                    f"所引{v.citation}在{as_of.isoformat()}不施行："
+                    f"{laws.superseded_message(v) if as_of >= v.in_force_from else '尚未施行'}"
+                    "（运行 lawstudy laws impact 查看需改写之处；有意引用旧文本请写明“，YYYY年版”或 version=）",
+                )
+            )
         ids = lesson.practice_ids()
         if not ids:
             problems.append(Problem(file, "", "本课没有练习题（practice(...)）"))
@@ -241,13 +271,17 @@ def practice_data(banks: list[Bank]) -> dict:
     for q in (q for b in banks for q in b.questions if q.pool == "practice"):
         data = q.to_dict()
         data["basis"] = [dict(c, citation=cited.cited) for c, cited in zip(data["basis"], q.basis)]
-        out[q.id] = {k: data[k] for k in ("id", "type", "stem", "options", "answer", "explanation", "basis",
-                                          "points", "partial") if k in data}
+        out[q.id] = {
+            k: data[k]
+            for k in ("id", "type", "stem", "options", "answer", "explanation", "basis", "points", "partial")
+            if k in data
+        }
     return {"questions": out}
 
 
-def lesson_notebook(lesson: Lesson, pins: dict[str, str] | None = None, as_of=None,
-                    laws: Library | None = None) -> nbformat.NotebookNode:
+def lesson_notebook(
+    lesson: Lesson, pins: dict[str, str] | None = None, as_of=None, laws: Library | None = None
+) -> nbformat.NotebookNode:
     """The notebook staff open: a how-to line first, code cells collapsed.
 
     When a version the lesson cites through the course's pins (`pins`, title -> YYYY-MM-DD) is no
@@ -263,8 +297,11 @@ def lesson_notebook(lesson: Lesson, pins: dict[str, str] | None = None, as_of=No
     if pins:
         laws = laws or library()
         pinned, _ = pinned_versions(Course("", "", "", 0, lesson.path.parent, [], dict(pins)), laws)
-        cited = {c.law: c.version for c in lesson_citations(lesson, pinned, laws, as_of)
-                 if not c.error and not c.explicit and c.law in pinned}
+        cited = {
+            c.law: c.version
+            for c in lesson_citations(lesson, pinned, laws, as_of)
+            if not c.error and not c.explicit and c.law in pinned and c.version is not None
+        }
         notice = superseded_notice(list(cited.values()), laws, as_of)
         if notice:
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(notice))
@@ -284,10 +321,21 @@ def build_courses(target: Path, courses: list[Course] | None = None, banks: list
             path = folder / (lesson.path.stem + ".ipynb")
             nbformat.write(lesson_notebook(lesson, course.laws), path)
             written.append(path)
-        (folder / "course.json").write_text(json.dumps(
-            {"id": course.id, "title": course.title, "summary": course.summary, "hours": course.hours,
-             "lessons": [lesson.path.stem + ".ipynb" for lesson in course.lessons], "laws": course.laws},
-            ensure_ascii=False, indent=2), encoding="utf-8")
+        (folder / "course.json").write_text(
+            json.dumps(
+                {
+                    "id": course.id,
+                    "title": course.title,
+                    "summary": course.summary,
+                    "hours": course.hours,
+                    "lessons": [lesson.path.stem + ".ipynb" for lesson in course.lessons],
+                    "laws": course.laws,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     practice = target / "practice.json"
     practice.write_text(json.dumps(practice_data(banks), ensure_ascii=False, indent=1), encoding="utf-8")
     written.append(practice)
@@ -295,6 +343,7 @@ def build_courses(target: Path, courses: list[Course] | None = None, banks: list
 
 
 # ------------------------------------------------------------------ courses as nbgrader assignments
+
 
 def release_course(instance, course_id: str, banks: list[Bank] | None = None) -> Path:
     """Release a course's lessons as an nbgrader assignment named by the course id.
@@ -308,12 +357,13 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     import tempfile
 
     from grader import records
-    from grader.exam import course as nbg
+    from grader.exam import nbgrader_course as nbg
+
     found = {c.id: c for c in load_courses()}
     if course_id not in found:
         raise ValueError(f"没有课程 {course_id}（已有: {', '.join(sorted(found))}）")
     course = found[course_id]
-    source = instance.course_dir / "source" / course.id
+    source = instance.source(course.id)
     with tempfile.TemporaryDirectory() as scratch:
         build_courses(Path(scratch), [course], banks)
         if source.exists():
@@ -324,7 +374,7 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     nbg.ensure_exchange(instance)
     api = nbg.api(instance)
     nbg.check(api.generate_assignment(course.id, force=True, create=True), "generate_assignment")
-    outbound = instance.exchange / instance.course_id / "outbound" / course.id
+    outbound = instance.outbound(course.id)
     if outbound.exists():
         shutil.rmtree(outbound)
     nbg.check(api.release_assignment(course.id), "release_assignment")
@@ -334,9 +384,9 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
 
 @dataclass
 class CourseCollect:
-    credited: list[str]            # staff ids newly credited with the course's 学时
-    already: list[str]             # submitted, credited before
-    unknown: list[str]             # nbgrader student ids not on the roster (reported, not counted)
+    credited: list[str]  # staff ids newly credited with the course's 学时
+    already: list[str]  # submitted, credited before
+    unknown: list[str]  # nbgrader student ids not on the roster (reported, not counted)
 
 
 def collect_course(instance, course_id: str) -> CourseCollect:
@@ -344,13 +394,14 @@ def collect_course(instance, course_id: str) -> CourseCollect:
     学时 for the year of the submission (China time). No kernels run: lessons hold no graded cells,
     a submission is the proof of completion. Collecting twice credits nobody twice."""
     from grader import records
-    from grader.exam import course as nbg
+    from grader.exam import nbgrader_course as nbg
     from grader.exam.submissions import UnknownZone, parse_stamp
+
     db = records.open_db(instance.records)
     nbg.check(nbg.api(instance).collect(course_id, update=True), "collect")
     logins = records.staff_by_login(db)
     result = CourseCollect([], [], [])
-    for folder in sorted((instance.course_dir / "submitted").glob(f"*/{course_id}")):
+    for folder in sorted(instance.submitted.glob(f"*/{course_id}")):
         student = folder.parent.name
         staff_id = logins.get(student)
         if staff_id is None:
@@ -359,8 +410,28 @@ def collect_course(instance, course_id: str) -> CourseCollect:
         stamp = folder / "timestamp.txt"
         try:
             when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
-        except UnknownZone:   # credited for this year rather than at a guessed time
+        except UnknownZone:  # credited for this year rather than at a guessed time
             when = None
         new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
         (result.credited if new else result.already).append(staff_id)
     return result
+
+
+def record_completion(db, staff_id: str, course_id: str, year: int | None = None, hours: float | None = None) -> bool:
+    """Credit a staff member a course's 学时 for the year; False when already credited.
+
+    A course the records do not know yet is registered first with the title and hours its
+    courses/ID/course.yaml gives (unless `hours` is given), so a completion recorded before the
+    course was built still counts its hours.
+    """
+    from grader import records
+
+    known = db.execute("SELECT 1 FROM courses WHERE id = ?", [course_id]).fetchone()
+    if hours is None and not known:
+        try:
+            found = next((c for c in load_courses() if c.id == course_id), None)
+        except Exception:  # the courses/ folder may be absent from a bare instance
+            found = None
+        if found is not None:
+            records.register_course(db, course_id, found.title, found.hours)
+    return records.record_completion(db, staff_id, course_id, year=year, hours=hours)

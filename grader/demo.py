@@ -8,6 +8,7 @@ clock is simulated: submissions are stamped with times inside the exam's 2026 wi
 2026), so the figures land in 2026 as they will, and feedback is released as if the make-up had
 closed.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,22 +19,22 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from grader.errors import LawstudyError
 from grader import course as course_api
 from grader import records
 from grader import report as report_api
+from grader.answers import ANSWERS_FILE
 from grader.demo_bureau import Person, fictional_bureau
+from grader.errors import LawstudyError
 from grader.exam import pipeline
 from grader.exam.paper import Paper, load_paper
-from grader.exam.spec import CST
 from grader.instance import COURSE_ID, Instance, username
-from grader.widgets import ANSWERS_FILE
+from grader.vocabulary import CHINA
 
-SOURCE_EXAM = "2026-annual"          # the demo sits a copy of this spec ...
-EXAM_ID = "demo-2026-annual"          # ... under its own id and seed, so no real exam shares its paper
+SOURCE_EXAM = "2026-annual"  # the demo sits a copy of this spec ...
+EXAM_ID = "demo-2026-annual"  # ... under its own id and seed, so no real exam shares its paper
 DEMO_SEED = 20261201
 YEAR = 2026
 MARKER = ".lawstudy-demo"
@@ -42,10 +43,10 @@ ROSTER_FILE = "名册.xlsx"
 PAPER_RESULTS_FILE = "纸质考试成绩.csv"
 REPORT_NAME = f"{YEAR}年学法用法考试统计"
 EXEMPT = {"MZ060": "借调外单位", "MZ031": "长期病假"}
-ABSENT = ("MZ012", "MZ027", "MZ044", "MZ053")            # never sit
-PAPER_EXAM = ("MZ057", "MZ058")                          # sat the paper exam at the rescue station
-WEAK = ("MZ005", "MZ018", "MZ022", "MZ036", "MZ041", "MZ049")   # fail the first attempt
-MAKEUP_PASS = ("MZ005", "MZ018", "MZ036")                 # pass the make-up
+ABSENT = ("MZ012", "MZ027", "MZ044", "MZ053")  # never sit
+PAPER_EXAM = ("MZ057", "MZ058")  # sat the paper exam at the rescue station
+WEAK = ("MZ005", "MZ018", "MZ022", "MZ036", "MZ041", "MZ049")  # fail the first attempt
+MAKEUP_PASS = ("MZ005", "MZ018", "MZ036")  # pass the make-up
 
 
 class DemoError(LawstudyError, RuntimeError):
@@ -59,6 +60,61 @@ class DemoResult:
     files: list[Path] = field(default_factory=list)
     graded: int = 0
     makeup: int = 0
+
+
+# ------------------------------------------------------------------ what the demo needs, checked first
+def _missing_font() -> str | None:
+    try:
+        report_api.cjk_font()
+    except LawstudyError:
+        return "中文字体（pip install noto-cjk-sans-otc，或 apt-get install fonts-noto-cjk）"
+    return None
+
+
+def _missing_kernel() -> str | None:
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+        KernelSpecManager().get_kernel_spec("python3")
+    except (ImportError, NoSuchKernel):
+        return "Python 内核 python3（pip install ipykernel）"
+    return None
+
+
+def _missing_nbgrader() -> str | None:
+    try:
+        import nbgrader.apps  # noqa: F401
+    except ImportError:
+        return "nbgrader（pip install -e . 安装 lawstudy 的依赖）"
+    return None
+
+
+def _missing_home(home: Path) -> str | None:
+    """The demo folder, or the nearest folder above it that exists, must be writable."""
+    place = Path(home).resolve()
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir() or not os.access(place, os.W_OK | os.X_OK):
+        return f"可写的实例目录（{place} 不可写；请用 --home 指定其他目录）"
+    return None
+
+
+REQUIREMENTS = {"font": _missing_font, "kernel": _missing_kernel, "nbgrader": _missing_nbgrader}
+
+
+def missing_requirements(home: Path) -> dict[str, str]:
+    """What the demo would fail on later, found now: {name: what to install or change}."""
+    missing = {name: why for name, check in REQUIREMENTS.items() if (why := check())}
+    if why := _missing_home(home):
+        missing["home"] = why
+    return missing
+
+
+def preflight(home: Path) -> None:
+    """Raise DemoError naming, in one line, everything the demo needs and does not have."""
+    missing = missing_requirements(home)
+    if missing:
+        raise DemoError("演示无法开始，缺少：" + "；".join(missing.values()) + f" (missing: {', '.join(missing)})")
 
 
 def prepare_home(home: Path) -> Instance:
@@ -77,6 +133,7 @@ def prepare_home(home: Path) -> Instance:
 
 def write_roster(people: list[Person], path: Path) -> Path:
     from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = "名册"
@@ -101,7 +158,7 @@ def simulated_answers(paper: Paper, rng: random.Random, ability: float) -> dict:
     out = {}
     for q in paper.questions:
         if rng.random() < 0.03:
-            continue                                   # left blank
+            continue  # left blank
         ids = [o[0] for o in q.options]
         right = rng.random() < ability
         if q.type == "judge":
@@ -109,16 +166,18 @@ def simulated_answers(paper: Paper, rng: random.Random, ability: float) -> dict:
         elif q.type == "single":
             out[q.id] = q.answer if right else rng.choice([i for i in ids if i != q.answer])
         else:
-            wrong = sorted(set(q.answer) ^ {rng.choice(ids)}) or [ids[0]]
-            out[q.id] = sorted(q.answer) if right else wrong
+            key = q.answer if isinstance(q.answer, list) else [str(q.answer)]
+            wrong = sorted(set(key) ^ {rng.choice(ids)}) or [ids[0]]
+            out[q.id] = sorted(key) if right else wrong
     return out
 
 
 def _config(inst: Instance, workdir: Path, student: str, assignment_id: str):
     from traitlets.config import Config
+
     cfg = Config()
     cfg.Exchange.root = str(inst.exchange)
-    cfg.Exchange.cache = str(inst.home / "desks" / ".nbgrader-cache")
+    cfg.Exchange.cache = str(inst.desks / ".nbgrader-cache")
     cfg.CourseDirectory.course_id = COURSE_ID
     cfg.CourseDirectory.root = str(workdir)
     cfg.CourseDirectory.assignment_id = assignment_id
@@ -132,19 +191,21 @@ def fetch_and_submit(inst: Instance, assignment_id: str, student: str, work=None
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeSubmit
 
-    workdir = inst.home / "desks" / student
+    workdir = inst.desks / student
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = _config(inst, workdir, student, assignment_id)
     here = os.getcwd()
     os.chdir(workdir)
     try:
         if not (workdir / assignment_id).exists():
-            ExchangeFetchAssignment(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
-                                    config=cfg).start()
+            ExchangeFetchAssignment(
+                coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg), config=cfg
+            ).start()
         if work is not None:
             work(workdir / assignment_id)
-        ExchangeSubmit(coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg),
-                       config=cfg).start()
+        ExchangeSubmit(
+            coursedir=CourseDirectory(config=cfg), authenticator=Authenticator(config=cfg), config=cfg
+        ).start()
     finally:
         os.chdir(here)
     return workdir / assignment_id
@@ -153,23 +214,29 @@ def fetch_and_submit(inst: Instance, assignment_id: str, student: str, work=None
 def sit_exam(inst: Instance, paper: Paper, student: str, answers: dict, submitted: datetime) -> None:
     """One staff member: fetch, answer (the answers file the widget writes), submit, at a simulated time."""
     started = submitted - timedelta(minutes=random.Random(student).randint(18, 50))
-    data = {"exam": EXAM_ID, "user": student, "started_at": started.isoformat(timespec="seconds"),
-            "saved_at": submitted.isoformat(timespec="seconds"), "answers": answers}
+    data = {
+        "exam": EXAM_ID,
+        "user": student,
+        "started_at": started.isoformat(timespec="seconds"),
+        "saved_at": submitted.isoformat(timespec="seconds"),
+        "answers": answers,
+    }
 
     def answer(folder: Path) -> None:
         (folder / ANSWERS_FILE).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
     fetch_and_submit(inst, EXAM_ID, student, answer)
     _stamp_inbound(inst, student, submitted)
 
 
 def _stamp_inbound(inst: Instance, student: str, when: datetime, assignment_id: str = EXAM_ID) -> None:
     """Move the newest inbound submission of `student` to the simulated time."""
-    inbound = inst.exchange / COURSE_ID / "inbound"
+    inbound = inst.inbound
     mine = sorted(inbound.glob(f"{student}+{assignment_id}+*"), key=lambda p: p.stat().st_mtime)
     if not mine:
         raise DemoError(f"{student} 的提交没有出现在交换目录中")
     folder = mine[-1]
-    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
     (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
     parts = folder.name.split("+")
     folder.rename(folder.with_name("+".join([parts[0], parts[1], stamp, *parts[3:]])))
@@ -188,12 +255,13 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     say = progress or (lambda text: None)
     tick = tick or (lambda done, total, detail: None)
     rng = random.Random(YEAR)
+    preflight(Path(home))  # nothing after five minutes of work may fail for a reason seen now
     inst = prepare_home(Path(home))
     db = records.open_db(inst.records)
 
     say("名册：虚构的区民政局（60 人，8 个科室）")
     people = fictional_bureau()
-    roster_file = write_roster(people, inst.home / ROSTER_FILE)
+    roster_file = write_roster(people, inst.file(ROSTER_FILE))
     records.import_roster(db, roster_file)
     for staff_id, reason in EXEMPT.items():
         records.exempt(db, staff_id, YEAR, reason)
@@ -207,8 +275,12 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
         done = [p for p in learners if rng.random() < 0.8]
         for i, p in enumerate(done):
             fetch_and_submit(inst, c.id, username(p.staff_id))
-            _stamp_inbound(inst, username(p.staff_id), datetime(YEAR, 9, 1, 9, tzinfo=CST) + timedelta(
-                days=rng.randint(0, 60), minutes=rng.randint(0, 480)), c.id)
+            _stamp_inbound(
+                inst,
+                username(p.staff_id),
+                datetime(YEAR, 9, 1, 9, tzinfo=CHINA) + timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 480)),
+                c.id,
+            )
             tick(i + 1, len(done), f"{c.title} {p.name}")
         course_api.collect_course(inst, c.id)
 
@@ -218,13 +290,15 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     paper = load_paper(inst.papers, EXAM_ID)
     spec = paper.spec
 
-    sitters = [p for p in people if p.staff_id not in EXEMPT and p.staff_id not in ABSENT
-               and p.staff_id not in PAPER_EXAM]
+    sitters = [
+        p for p in people if p.staff_id not in EXEMPT and p.staff_id not in ABSENT and p.staff_id not in PAPER_EXAM
+    ]
     say(f"作答：{len(sitters)} 人在 JupyterLab 中取卷、点选作答、交卷（nbgrader exchange）")
     for i, p in enumerate(sitters):
         ability = 0.4 if p.staff_id in WEAK else rng.uniform(0.72, 0.98)
-        sit_exam(inst, paper, username(p.staff_id), simulated_answers(paper, rng, ability),
-                 _time_in(spec.windows[0], rng))
+        sit_exam(
+            inst, paper, username(p.staff_id), simulated_answers(paper, rng, ability), _time_in(spec.windows[0], rng)
+        )
         tick(i + 1, len(sitters), p.name)
 
     say("阅卷：nbgrader collect + autograde" + ("（--fast）" if fast else "（nbgrader 逐份运行试卷）"))
@@ -237,17 +311,22 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
         say(f"补考：{len(makeup)} 人在补考窗口重新作答")
         for p in makeup:
             ability = 0.9 if p.staff_id in MAKEUP_PASS else 0.45
-            sit_exam(inst, paper, username(p.staff_id), simulated_answers(paper, rng, ability),
-                     _time_in(spec.windows[-1], rng))
+            sit_exam(
+                inst,
+                paper,
+                username(p.staff_id),
+                simulated_answers(paper, rng, ability),
+                _time_in(spec.windows[-1], rng),
+            )
         pipeline.collect(inst, EXAM_ID)
         pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
         records.sync(db, inst)
 
     say("其他来源：导入纸质考试成绩")
-    records.import_results(db, write_paper_results(inst.home / PAPER_RESULTS_FILE))
+    records.import_results(db, write_paper_results(inst.file(PAPER_RESULTS_FILE)))
 
     say("反馈：考试窗口已结束，生成并发放逐题反馈")
-    pipeline.feedback(inst, EXAM_ID, force=True)    # the demo's clock is simulated: its make-up "has closed"
+    pipeline.feedback(inst, EXAM_ID, force=True)  # the demo's clock is simulated: its make-up "has closed"
 
     say("报表：Excel、HTML、Markdown")
     report = report_api.build(db, YEAR)
@@ -264,8 +343,9 @@ def demo_quizzes(inst: Instance) -> Path:
     import yaml
 
     from grader.bank import default_quizzes_dir
+
     source = default_quizzes_dir()
-    target = inst.home / "demo-quizzes"
+    target = inst.file("demo-quizzes")
     if target.exists():
         shutil.rmtree(target)
     (target / "exams").mkdir(parents=True)
@@ -274,8 +354,9 @@ def demo_quizzes(inst: Instance) -> Path:
         shutil.copyfile(bank, target / bank.name)
     spec = yaml.safe_load((source / "exams" / f"{SOURCE_EXAM}.yaml").read_text(encoding="utf-8"))
     spec.update(id=EXAM_ID, seed=DEMO_SEED, title=spec.get("title", SOURCE_EXAM) + "（演示）")
-    (target / "exams" / f"{EXAM_ID}.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False),
-                                                      encoding="utf-8")
+    (target / "exams" / f"{EXAM_ID}.yaml").write_text(
+        yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return target
 
 
@@ -292,28 +373,37 @@ def make_private(home: Path) -> None:
 
 # ------------------------------------------------------------------ lab
 
+
 def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
     """A staff member's JupyterLab folder: the lessons under 课程/, and nbgrader's exchange settings."""
-    desk = inst.home / "lab"
+    desk = inst.lab_desk
     desk.mkdir(parents=True, exist_ok=True)
     lessons = desk / "课程"
-    if inst.lessons.is_dir() and not lessons.exists():      # keep the person's own work on later runs
+    if inst.lessons.is_dir() and not lessons.exists():  # keep the person's own work on later runs
         shutil.copytree(inst.lessons, lessons)
     student = f"c.CourseDirectory.student_id = {username(as_staff)!r}\n" if as_staff else ""
     (desk / "nbgrader_config.py").write_text(
         "# Written by `lawstudy lab`: where staff fetch exams and submit them.\n"
         "c = get_config()  # noqa: F821\n"
         f"c.Exchange.root = {str(inst.exchange)!r}\n"
-        f"c.Exchange.cache = {str(inst.home / 'lab-cache')!r}\n" + student, encoding="utf-8")
+        f"c.Exchange.cache = {str(inst.lab_cache)!r}\n" + student,
+        encoding="utf-8",
+    )
     return desk
 
 
 def lab_command(desk: Path, port: int, open_browser: bool) -> list[str]:
     """The JupyterLab command line. It never carries the token (any user on the machine can read a
     command line in /proc): the token goes in the environment, JUPYTER_TOKEN."""
-    cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--ServerApp.root_dir={desk}",
-           f"--port={port}", "--ip=127.0.0.1",
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter")),
+        "lab",
+        f"--ServerApp.root_dir={desk}",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if not open_browser:
         cmd.append("--no-browser")
     if os.geteuid() == 0:
@@ -329,6 +419,7 @@ def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: s
     """
     import secrets
     import signal
+
     desk = lab_desk(inst, as_staff)
     env = dict(os.environ)
     env["JUPYTER_TOKEN"] = env.get("JUPYTER_TOKEN") or secrets.token_hex(24)
@@ -338,6 +429,7 @@ def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: s
 
     def end(*_):
         raise KeyboardInterrupt
+
     previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         return proc.wait()

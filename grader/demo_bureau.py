@@ -3,6 +3,7 @@
 Names are made up from common characters with a fixed seed, so every run shows the same
 bureau; nothing here is real personal data.
 """
+
 from __future__ import annotations
 
 import random
@@ -11,8 +12,14 @@ from dataclasses import dataclass
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐韩冯邓曹彭曾肖田董潘袁蔡蒋余叶程苏吕魏"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红建国志文斌慧琳晨婷宇浩凯雪梅海燕"
 DEPARTMENTS = [
-    ("办公室", 7), ("社会救助科", 9), ("社会事务科", 8), ("社会组织管理科", 8),
-    ("养老服务科", 7), ("基层政权和社区建设科", 7), ("婚姻登记处", 6), ("救助管理站", 8),
+    ("办公室", 7),
+    ("社会救助科", 9),
+    ("社会事务科", 8),
+    ("社会组织管理科", 8),
+    ("养老服务科", 7),
+    ("基层政权和社区建设科", 7),
+    ("婚姻登记处", 6),
+    ("救助管理站", 8),
 ]
 CATEGORY_WEIGHTS = [("领导干部", 1), ("公务员", 4), ("事业人员", 3), ("执法人员", 2), ("其他", 1)]
 

@@ -4,6 +4,7 @@ The command line turns any `LawstudyError` into its message and a non-zero exit,
 (grader/cli.py); library code raises these and never prints. The message is what staff read:
 Chinese first, the English gist in brackets where it helps an administrator.
 """
+
 from __future__ import annotations
 
 
@@ -19,5 +20,7 @@ class DatabaseBusy(LawstudyError):
     """Another lawstudy command held the records database's write lock past the busy timeout."""
 
     def __init__(self, path: object = ""):
-        super().__init__(f"另一个 lawstudy 命令正在写入记录库{f' {path}' if path else ''}，请稍后再试 "
-                         "(another lawstudy command is writing the records database)")
+        super().__init__(
+            f"另一个 lawstudy 命令正在写入记录库{f' {path}' if path else ''}，请稍后再试 "
+            "(another lawstudy command is writing the records database)"
+        )

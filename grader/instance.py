@@ -3,6 +3,7 @@
 Every command takes `--home DIR` (or $LAWSTUDY_HOME); this module is the one place that
 knows the layout inside it, so the exam, records and hub code agree on paths.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ class Instance:
     home: Path
 
     @classmethod
-    def from_env(cls, home: str | os.PathLike | None = None) -> "Instance":
+    def from_env(cls, home: str | os.PathLike | None = None) -> Instance:
         return cls(Path(home or os.environ.get("LAWSTUDY_HOME") or DEFAULT_HOME).resolve())
 
     @property
@@ -33,6 +34,11 @@ class Instance:
     @property
     def gradebook(self) -> Path:
         return self.course_dir / "gradebook.db"
+
+    @property
+    def nbgrader_config(self) -> Path:
+        """The course's nbgrader_config.py (written by grader/exam/nbgrader_course.py)."""
+        return self.course_dir / "nbgrader_config.py"
 
     @property
     def gradebook_url(self) -> str:
@@ -61,7 +67,72 @@ class Instance:
     def reports(self) -> Path:
         return self.home / "reports"
 
-    def ensure(self) -> "Instance":
+    # ---------------------------------------------------------------- inside the nbgrader course
+    def source(self, assignment: str) -> Path:
+        """The nbgrader source folder of an exam or course (what `nbgrader generate_assignment` reads)."""
+        return self.course_dir / "source" / assignment
+
+    def release(self, assignment: str) -> Path:
+        """The student version nbgrader generated (what the exchange hands out)."""
+        return self.course_dir / "release" / assignment
+
+    @property
+    def submitted(self) -> Path:
+        """Collected submissions: submitted/STUDENT/ASSIGNMENT/."""
+        return self.course_dir / "submitted"
+
+    def submission(self, student: str, assignment: str) -> Path:
+        return self.submitted / student / assignment
+
+    @property
+    def autograded(self) -> Path:
+        """Graded copies: autograded/STUDENT/ASSIGNMENT/."""
+        return self.course_dir / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        """Feedback files: feedback/STUDENT/ASSIGNMENT/."""
+        return self.course_dir / "feedback"
+
+    # ---------------------------------------------------------------- the exchange
+    def outbound(self, assignment: str) -> Path:
+        """Where a released assignment waits for staff to fetch it."""
+        return self.exchange / self.course_id / "outbound" / assignment
+
+    @property
+    def inbound(self) -> Path:
+        """Where staff submissions arrive: inbound/STUDENT+ASSIGNMENT+TIMESTAMP+RANDOM/."""
+        return self.exchange / self.course_id / "inbound"
+
+    # ---------------------------------------------------------------- lawstudy's own folders
+    def paper_dir(self, exam_id: str) -> Path:
+        """One built exam's private files (the paper with its keys, grading results)."""
+        return self.papers / exam_id
+
+    def set_aside(self, exam_id: str) -> Path:
+        """Submissions kept out of grading (impersonation, broken), for a person to look at."""
+        return self.home / "set-aside" / exam_id
+
+    @property
+    def desks(self) -> Path:
+        """The demo's simulated staff folders (one per person) and their nbgrader cache."""
+        return self.home / "desks"
+
+    @property
+    def lab_desk(self) -> Path:
+        """The folder `lawstudy lab` opens JupyterLab in."""
+        return self.home / "lab"
+
+    @property
+    def lab_cache(self) -> Path:
+        """nbgrader's exchange cache for `lawstudy lab`."""
+        return self.home / "lab-cache"
+
+    def file(self, name: str) -> Path:
+        """A file at the top of the instance (the demo's roster and paper results, its bank copy)."""
+        return self.home / name
+
+    def ensure(self) -> Instance:
         self.home.mkdir(parents=True, exist_ok=True)
         return self
 
@@ -73,5 +144,6 @@ def username(staff_id: str) -> str:
     '0042' -> 'u0042'. Records map gradebook student ids back through this same function.
     """
     import re
+
     name = re.sub(r"[^a-z0-9_-]", "_", str(staff_id).strip().lower())
     return name if name[:1].isalpha() else "u" + name

@@ -4,6 +4,7 @@ Articles are matched across versions by their text, not their number: an article
 stand unchanged under a new number is `renumbered`; the closest remaining pairs (by character
 similarity) are `changed`, with the changed words marked; what is left is `removed` or `added`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from grader.laws import Article, Version, normalize
 
-SIMILAR = 0.5      # least similarity (0..1) for two articles to count as one article changed
+SIMILAR = 0.5  # least similarity (0..1) for two articles to count as one article changed
 
 
 @dataclass
@@ -21,6 +22,7 @@ class ArticleChange:
 
     `segments` (for changed) are (op, text) with op in ' ' (kept), '-' (old words), '+' (new words).
     """
+
     kind: str
     old: Article | None = None
     new: Article | None = None
@@ -36,21 +38,25 @@ class ArticleChange:
         """'第四条 → 第五条' / '第四条' / '（新增）第七十条'."""
         if self.old and self.new:
             return self.old.label if not self.renumbered else f"{self.old.label} → {self.new.label}"
-        return (self.new or self.old).label
+        article = self.new or self.old
+        assert article is not None
+        return article.label
 
     def marked(self) -> str:
         """The changed text with deletions as [-…-] and insertions as {+…+} (plain terminals, logs)."""
         return "".join(t if op == " " else (f"[-{t}-]" if op == "-" else f"{{+{t}+}}") for op, t in self.segments)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind,
-                "old_article": self.old.number if self.old else None,
-                "new_article": self.new.number if self.new else None,
-                "renumbered": self.renumbered,
-                "similarity": round(self.similarity, 3),
-                "old_text": self.old.text if self.old else None,
-                "new_text": self.new.text if self.new else None,
-                "segments": [list(s) for s in self.segments]}
+        return {
+            "kind": self.kind,
+            "old_article": self.old.number if self.old else None,
+            "new_article": self.new.number if self.new else None,
+            "renumbered": self.renumbered,
+            "similarity": round(self.similarity, 3),
+            "old_text": self.old.text if self.old else None,
+            "new_text": self.new.text if self.new else None,
+            "segments": [list(s) for s in self.segments],
+        }
 
 
 def mark_words(old: str, new: str) -> list[tuple[str, str]]:
@@ -78,18 +84,18 @@ def diff_versions(old: Version, new: Version, threshold: float = SIMILAR) -> lis
     """
     olds = list(old.text.articles.values())
     news = list(new.text.articles.values())
-    pairs: dict[int, tuple[int, float]] = {}      # old index -> (new index, similarity)
+    pairs: dict[int, tuple[int, float]] = {}  # old index -> (new index, similarity)
     used: set[int] = set()
     by_body: dict[str, list[int]] = {}
     for j, a in enumerate(news):
         by_body.setdefault(normalize(a.body), []).append(j)
-    for i, a in enumerate(olds):                  # 1. words unchanged (same or renumbered)
+    for i, a in enumerate(olds):  # 1. words unchanged (same or renumbered)
         for j in by_body.get(normalize(a.body), []):
             if j not in used:
                 pairs[i] = (j, 1.0)
                 used.add(j)
                 break
-    candidates = []                               # 2. the most similar remaining pairs
+    candidates = []  # 2. the most similar remaining pairs
     for i, a in enumerate(olds):
         if i in pairs:
             continue
@@ -119,7 +125,7 @@ def diff_versions(old: Version, new: Version, threshold: float = SIMILAR) -> lis
     removed = [i for i in range(len(olds)) if i not in pairs]
     for j, b in enumerate(news):
         out.append(changes_by_new.get(j) or ArticleChange("added", None, b, 0.0))
-    for i in removed:                             # after the change holding its old predecessor
+    for i in removed:  # after the change holding its old predecessor
         before = [k for k in range(i) if k in pairs]
         anchor = next((n for n, c in enumerate(out) if before and c.old is olds[before[-1]]), -1)
         out.insert(anchor + 1, ArticleChange("removed", olds[i], None, 0.0))

@@ -8,6 +8,7 @@ cites a version no longer in force on a date, split into
 `migrate` rewrites the moved citations of one law in the bank files in place, touching only the
 `law`, `version` and `article` values of those basis entries (never a key, stem or comment).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ class ImpactRow:
     For a question: bank, question (id), basis (1-based index in its basis list). For a lesson:
     file and line. outcome: 'moved' (new_law/new_version/new_article set) or 'changed'.
     """
+
     law: str
     version: str
     article: int
@@ -39,7 +41,7 @@ class ImpactRow:
     new_law: str = ""
     new_version: str = ""
     new_article: int = 0
-    successor: str = ""          # the version in force that the citation was compared with
+    successor: str = ""  # the version in force that the citation was compared with
 
     @property
     def where(self) -> str:
@@ -90,8 +92,9 @@ def _target(laws: Library, old: Version, as_of, to: str | None) -> Version | Non
     return laws.successor(old, as_of)
 
 
-def question_impact(banks: list, laws: Library, as_of, law: str | None = None,
-                    to: str | None = None) -> list[ImpactRow]:
+def question_impact(
+    banks: list, laws: Library, as_of, law: str | None = None, to: str | None = None
+) -> list[ImpactRow]:
     """Rows for every basis entry citing a version no longer in force on `as_of` (only `law`'s if
     given); with `to`, every entry of `law` not already on that version."""
     only = laws.statute(law).title if law else None
@@ -104,16 +107,29 @@ def question_impact(banks: list, laws: Library, as_of, law: str | None = None,
                     continue
                 old = laws.statute(c.law).version(c.version)
                 if (old.in_force(as_of) or as_of < old.in_force_from) and not to:
-                    continue                      # in force, or not yet: nothing superseded it
+                    continue  # in force, or not yet: nothing superseded it
                 target = _target(laws, old, as_of, to)
                 if target is not None and target.name == old.name and target.title == old.title:
                     continue
                 outcome, number = locate(laws, old, c.article, c.quote, target)
-                rows.append(ImpactRow(c.law, c.version, c.article, outcome, c.quote, b.id, q.id, i,
-                                      str(b.path or ""), q.line,
-                                      target.title if outcome == "moved" else "",
-                                      target.name if outcome == "moved" else "", number,
-                                      f"{target.title} {target.name}" if target else ""))
+                rows.append(
+                    ImpactRow(
+                        c.law,
+                        c.version,
+                        c.article,
+                        outcome,
+                        c.quote,
+                        b.id,
+                        q.id,
+                        i,
+                        str(b.path or ""),
+                        q.line,
+                        target.title if outcome == "moved" and target else "",
+                        target.name if outcome == "moved" and target else "",
+                        number,
+                        f"{target.title} {target.name}" if target else "",
+                    )
+                )
     return rows
 
 
@@ -121,6 +137,7 @@ def lesson_impact(courses: list, laws: Library, as_of, law: str | None = None) -
     """Rows for every lesson citation (pinned or unpinned, not explicitly dated) of a version not in
     force on `as_of`. Explicitly dated citations (`，2012年版`, version=) are deliberate: not listed."""
     from grader.course import lesson_citations, pinned_versions
+
     only = laws.statute(law).title if law else None
     as_of = to_date(as_of)
     rows = []
@@ -128,20 +145,43 @@ def lesson_impact(courses: list, laws: Library, as_of, law: str | None = None) -
         pins, _ = pinned_versions(course, laws)
         for lesson in course.lessons:
             for c in lesson_citations(lesson, pins, laws, as_of):
-                if (c.error or c.explicit or c.version.in_force(as_of) or as_of < c.version.in_force_from
-                        or (only and c.law != only)):
+                if (
+                    c.error
+                    or c.explicit
+                    or c.version is None
+                    or c.version.in_force(as_of)
+                    or as_of < c.version.in_force_from
+                    or (only and c.law != only)
+                ):
                     continue
                 target = laws.successor(c.version, as_of)
                 outcome, number = locate(laws, c.version, c.article, c.quote, target)
-                rows.append(ImpactRow(c.law, c.version.name, c.article, outcome, c.quote, file=c.file, line=c.line,
-                                      new_law=target.title if outcome == "moved" else "",
-                                      new_version=target.name if outcome == "moved" else "", new_article=number,
-                                      successor=f"{target.title} {target.name}" if target else ""))
+                rows.append(
+                    ImpactRow(
+                        c.law,
+                        c.version.name,
+                        c.article,
+                        outcome,
+                        c.quote,
+                        file=c.file,
+                        line=c.line,
+                        new_law=target.title if outcome == "moved" and target else "",
+                        new_version=target.name if outcome == "moved" and target else "",
+                        new_article=number,
+                        successor=f"{target.title} {target.name}" if target else "",
+                    )
+                )
     return rows
 
 
-def impact(quizzes: list[Path] | None = None, courses_root: Path | None = None, law: str | None = None,
-           as_of=None, laws: Library | None = None, include_lessons: bool = True) -> list[ImpactRow]:
+def impact(
+    quizzes: list[Path] | None = None,
+    courses_root: Path | None = None,
+    law: str | None = None,
+    as_of=None,
+    laws: Library | None = None,
+    include_lessons: bool = True,
+) -> list[ImpactRow]:
     """Everything that cites a version not in force on `as_of` (default today): questions in the
     banks under `quizzes` (default quizzes/), then lessons under `courses_root` (default courses/).
 
@@ -155,6 +195,7 @@ def impact(quizzes: list[Path] | None = None, courses_root: Path | None = None, 
     rows = question_impact(result.banks, laws, as_of, law)
     if include_lessons:
         from grader.course import load_courses
+
         rows += lesson_impact(load_courses(courses_root), laws, as_of, law)
     return rows
 
@@ -165,8 +206,9 @@ def counts(rows: list[ImpactRow]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     touched: dict[str, set] = {}
     for r in rows:
-        c = out.setdefault(r.law, {"question_moved": 0, "question_changed": 0, "lesson_moved": 0,
-                                   "lesson_changed": 0, "questions": 0})
+        c = out.setdefault(
+            r.law, {"question_moved": 0, "question_changed": 0, "lesson_moved": 0, "lesson_changed": 0, "questions": 0}
+        )
         c[("question_" if r.question else "lesson_") + r.outcome] += 1
         if r.question:
             touched.setdefault(r.law, set()).add(r.question)
@@ -177,17 +219,18 @@ def counts(rows: list[ImpactRow]) -> dict[str, dict[str, int]]:
 
 # ------------------------------------------------------------------ migrate
 
+
 @dataclass
 class MigrateResult:
-    moved: list[ImpactRow]       # rewritten in the bank files
-    left: list[ImpactRow]        # changed: for a trainer
-    files: list[Path]            # bank files written
+    moved: list[ImpactRow]  # rewritten in the bank files
+    left: list[ImpactRow]  # changed: for a trainer
+    files: list[Path]  # bank files written
 
 
 def _basis_nodes(text: str) -> dict[tuple[str, int], yaml.MappingNode]:
     """(question id, 1-based basis index) -> the basis entry's YAML node, with its marks."""
     root = yaml.compose(text, Loader=bank_api.LOADER)
-    out = {}
+    out: dict = {}
     if not isinstance(root, yaml.MappingNode):
         return out
     for key, value in root.value:
@@ -227,8 +270,9 @@ def _edits_for(entry: yaml.MappingNode, row: ImpactRow, text: str) -> list[tuple
     return edits
 
 
-def migrate(law: str, to: str | None = None, quizzes: list[Path] | None = None, as_of=None,
-            laws: Library | None = None) -> MigrateResult:
+def migrate(
+    law: str, to: str | None = None, quizzes: list[Path] | None = None, as_of=None, laws: Library | None = None
+) -> MigrateResult:
     """Move `law`'s citations whose quotes still stand to the newer version (`to`, else the one in
     force on `as_of`), in place in the bank files. Only the basis entry's law, version and article
     values change; keys, stems, answers and comments are left as they are. The rewritten banks are

@@ -8,6 +8,7 @@ The texts and their versions are data: `courses/laws/index.yaml` (see the commen
 lists per statute its title, short names and versions (file(s), date, in force from / until,
 superseded by, source). Nothing about a particular law is written here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,7 @@ import yaml
 
 from grader.errors import LawstudyError
 
-DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-          "六": 6, "七": 7, "八": 8, "九": 9}
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMERAL = "零〇一二三四五六七八九十百千两"
 ARTICLE_START = re.compile(rf"^第([{CN_NUMERAL}]+)条[\s\u3000]*(.*)$")
@@ -151,6 +151,7 @@ class Article:
 @dataclass
 class Law:
     """The text of one version of a statute: its articles by number (all parts of a code merged)."""
+
     title: str
     path: Path
     preamble: list[str] = field(default_factory=list)
@@ -163,8 +164,10 @@ class Law:
         try:
             return self.articles[n]
         except KeyError:
-            raise LawError(f"《{self.title}》{f'（{self.version}）' if self.version else ''}没有第{int_to_cn(n)}条"
-                           f"（共{len(self.articles)}条）") from None
+            raise LawError(
+                f"《{self.title}》{f'（{self.version}）' if self.version else ''}没有第{int_to_cn(n)}条"
+                f"（共{len(self.articles)}条）"
+            ) from None
 
 
 def parse_law(path: Path, title: str | None = None, version: str = "", into: Law | None = None) -> Law:
@@ -211,6 +214,7 @@ class Version:
     `in_force_until` is the first day the version is no longer in force (None: still in force).
     `superseded_by` is (title, version) of what replaces it, possibly another statute.
     """
+
     title: str
     name: str
     files: list[str]
@@ -251,6 +255,7 @@ class Version:
             for name in self.files:
                 law = parse_law(self.folder / name, self.title, self.name, into=law)
             self._law = law
+        assert self._law is not None, self.files
         return self._law
 
     def article(self, number: int | str) -> Article:
@@ -261,6 +266,7 @@ class Version:
 @dataclass
 class Statute:
     """A statute with every version we ship, oldest first."""
+
     title: str
     short_names: list[str]
     versions: list[Version]
@@ -287,7 +293,9 @@ class Statute:
         """The version of a year (prose citations write `，2012年版`). Raises LawError if none or several."""
         found = [v for v in self.versions if v.date.year == year]
         if len(found) != 1:
-            raise LawError(f"《{self.title}》没有唯一的{year}年版本；收录的版本: {'、'.join(v.name for v in self.versions)}")
+            raise LawError(
+                f"《{self.title}》没有唯一的{year}年版本；收录的版本: {'、'.join(v.name for v in self.versions)}"
+            )
         return found[0]
 
     @property
@@ -345,7 +353,7 @@ class Library:
             for name in (statute.title, *statute.short_names):
                 self._names.setdefault(name, statute.title)
                 if name.startswith(PREFIX):
-                    self._names.setdefault(name[len(PREFIX):], statute.title)
+                    self._names.setdefault(name[len(PREFIX) :], statute.title)
 
     def _statute_from_index(self, entry: dict) -> Statute:
         title = entry["title"]
@@ -357,11 +365,21 @@ class Library:
             elif sup:
                 sup = (title, version_name(sup))
             files = raw.get("files") or [raw["file"]]
-            versions.append(Version(
-                title, version_name(raw["version"]), list(files), to_date(raw["in_force_from"]),
-                to_date(raw["in_force_until"]) if raw.get("in_force_until") else None, sup,
-                str(raw.get("reason") or "").strip(), str(raw.get("source") or ""),
-                str(raw.get("note") or "").strip(), str(raw.get("label") or ""), self.folder))
+            versions.append(
+                Version(
+                    title,
+                    version_name(raw["version"]),
+                    list(files),
+                    to_date(raw["in_force_from"]),
+                    to_date(raw["in_force_until"]) if raw.get("in_force_until") else None,
+                    sup,
+                    str(raw.get("reason") or "").strip(),
+                    str(raw.get("source") or ""),
+                    str(raw.get("note") or "").strip(),
+                    str(raw.get("label") or ""),
+                    self.folder,
+                )
+            )
         versions.sort(key=lambda v: v.name)
         return Statute(title, list(entry.get("short_names") or []), versions)
 
@@ -407,7 +425,11 @@ class Library:
             law, name = v.superseded_by
             try:
                 new = self.statute(law).version(name)
-                by = new.year_label + ("版" if not new.year_label.endswith("版") else "") if law == v.title else new.citation
+                by = (
+                    new.year_label + ("版" if not new.year_label.endswith("版") else "")
+                    if law == v.title
+                    else new.citation
+                )
             except LawError:
                 by = f"《{law}》（{name}）"
             return f"该版本已于{cn_date(v.in_force_until)}被{by}取代"
@@ -432,7 +454,7 @@ class Library:
         if not match:
             raise LawError(f"无法识别的法律依据: {citation!r}（应写作《法规名称》第X条）")
         statute = self.statute(match.group(1))
-        year = VERSION_SUFFIX.match(citation[match.end():])
+        year = VERSION_SUFFIX.match(citation[match.end() :])
         return statute, cn_to_int(match.group(2)), statute.by_year(int(year.group(1))) if year else None
 
     def cite(self, citation: str, as_of=None, version=None) -> Article:

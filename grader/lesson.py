@@ -6,6 +6,7 @@ or `version="YYYY-MM-DD"` when the lesson names one; the citation shows the vers
 Practice questions come from the lesson folder's practice file (practice pool only, written
 by `lawstudy course build`), never from quizzes/, so a staff kernel cannot reach exam keys.
 """
+
 from __future__ import annotations
 
 import functools
@@ -73,8 +74,7 @@ class ArticleView:
 
     def _repr_html_(self) -> str:
         paragraphs = "".join(f"<p style='margin:4px 0'>{html.escape(p)}</p>" for p in self.article.paragraphs)
-        return (f"{CSS}<div class='lawstudy-law lawstudy-article'><b>{html.escape(self.heading)}</b>"
-                f"{paragraphs}</div>")
+        return f"{CSS}<div class='lawstudy-law lawstudy-article'><b>{html.escape(self.heading)}</b>{paragraphs}</div>"
 
     def _repr_markdown_(self) -> str:
         return f"**{self.heading}**\n\n" + "\n\n".join(f"> {p}" for p in self.article.paragraphs)

@@ -8,6 +8,7 @@ Times: every attempt's `submitted_at` is stored as UTC ISO 8601; its `year` is t
 of that moment in China Standard Time (UTC+8). Times without an offset in imported files are read
 as China time; nbgrader's naive timestamps are UTC. The figures themselves live in grader/report.py.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -24,14 +25,10 @@ from sqlite_utils.migrations import Migrations
 from grader import sheets
 from grader.errors import DatabaseBusy, LawstudyError
 from grader.instance import Instance, username
+from grader.vocabulary import CHINA, FLAGS, china_year, parse_datetime
 
-CST = timezone(timedelta(hours=8), "CST")
 DEFAULT_PASS_MARK = 60.0
 DEFAULT_EXCELLENCE_MARK = 90.0
-FLAGS = ("late", "overtime", "impersonation", "tampered", "broken")
-NOT_COUNTED_FLAGS = ("impersonation",)
-FLAG_NAMES = {"late": "迟交", "overtime": "超时", "impersonation": "冒名提交",
-              "tampered": "文件被篡改", "broken": "提交损坏"}
 DEFAULT_DEPARTMENT = "未分配科室"
 DEFAULT_CATEGORY = "其他"
 CATEGORIES = ("领导干部", "公务员", "事业人员", "执法人员", "其他")
@@ -50,7 +47,7 @@ BUSY_TIMEOUT_MS = int(float(os.environ.get("LAWSTUDY_DB_TIMEOUT", "10")) * 1000)
 @dataclass(frozen=True)
 class Problem:
     file: str
-    row: int | str | None          # a row number, or "工作表 X 第5行" in a workbook of several sheets
+    row: int | str | None  # a row number, or "工作表 X 第5行" in a workbook of several sheets
     message: str
 
     def __str__(self) -> str:
@@ -198,7 +195,7 @@ def open_db(home_or_path: str | os.PathLike | sqlite_utils.Database | None = Non
     try:
         if not db.memory:
             db.enable_wal()
-        if MIGRATIONS.pending(db):          # read-only check: readers never wait for a writer
+        if MIGRATIONS.pending(db):  # read-only check: readers never wait for a writer
             with db.atomic():
                 MIGRATIONS.apply(db)
     except sqlite3.OperationalError as error:
@@ -258,7 +255,7 @@ class RecordsDatabase(sqlite_utils.Database):
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # ------------------------------------------------------------------ reading sheets
@@ -283,19 +280,14 @@ def _table(path, kind: sheets.Kind) -> Rows:
     return rows
 
 
-def parse_time(value, naive: timezone = CST) -> datetime:
+def parse_time(value, naive: timezone = CHINA) -> datetime:
     """An aware datetime from a datetime or text as spreadsheets write it (2020/11/5 9:30,
     2020-11-05 09:30, 2020年11月5日 9:30, ISO 8601); naive values are taken in `naive`."""
-    return sheets.parse_datetime(value, naive)
+    return parse_datetime(value, naive)
 
 
 def utc_text(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat()
-
-
-def cst_year(dt: datetime) -> int:
-    """The year an attempt belongs to: its calendar year in China Standard Time."""
-    return dt.astimezone(CST).year
+    return dt.astimezone(UTC).isoformat()
 
 
 def _number(text: str) -> float:
@@ -314,6 +306,7 @@ def _progress(items, total: int | None, description: str, show: bool):
     if not show:
         return items
     from rich.progress import track
+
     return track(items, total=total, description=description, transient=True)
 
 
@@ -326,8 +319,8 @@ class RosterResult:
     updated: int = 0
     unchanged: int = 0
     retired: int = 0
-    warnings: list[str] = field(default_factory=list)     # accepted with yes=True
-    summary: str = ""                                      # which worksheets gave how many rows
+    warnings: list[str] = field(default_factory=list)  # accepted with yes=True
+    summary: str = ""  # which worksheets gave how many rows
 
 
 class NeedsConfirmation(RecordsError):
@@ -377,12 +370,16 @@ def roster_warnings(db: sqlite_utils.Database, people: list[dict]) -> list[str]:
             continue
         zeros = [s for s in by_digits.get(_digits_key(staff_id), []) if s != staff_id]
         if zeros:
-            out.append(f"新工号 {staff_id} 与已有工号 {'、'.join(zeros)} 只差前导零，是否同一人？"
-                       "(staff ids differ only by leading zeros)")
+            out.append(
+                f"新工号 {staff_id} 与已有工号 {'、'.join(zeros)} 只差前导零，是否同一人？"
+                "(staff ids differ only by leading zeros)"
+            )
         same = [s for s in by_person.get((p["name"], p["department"]), []) if s != staff_id and s not in zeros]
         if same:
-            out.append(f"新工号 {staff_id} 的 {p['name']}（{p['department']}）与已有工号 {'、'.join(same)} "
-                       "同名同科室，是否同一人？(same name and department as someone on the roster)")
+            out.append(
+                f"新工号 {staff_id} 的 {p['name']}（{p['department']}）与已有工号 {'、'.join(same)} "
+                "同名同科室，是否同一人？(same name and department as someone on the roster)"
+            )
         by_digits.setdefault(_digits_key(staff_id), []).append(staff_id)
         by_person.setdefault((p["name"], p["department"]), []).append(staff_id)
     return out
@@ -415,14 +412,25 @@ def parse_roster(path) -> list[dict]:
         login = username(staff_id)
         if login in logins:
             other, other_row = logins[login]
-            problems.append(Problem(name, number, f"工号 {staff_id} 与第{other_row}行的 {other} 对应同一登录名 {login} (staff ids collide as user names)"))
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"工号 {staff_id} 与第{other_row}行的 {other} 对应同一登录名 {login} (staff ids collide as user names)",
+                )
+            )
         logins[login] = (staff_id, number)
         if not person:
             problems.append(Problem(name, number, f"工号 {staff_id} 缺少姓名 (empty name)"))
             continue
-        people.append({"staff_id": staff_id, "name": person,
-                       "department": row.get("department") or DEFAULT_DEPARTMENT,
-                       "category": row.get("category") or DEFAULT_CATEGORY})
+        people.append(
+            {
+                "staff_id": staff_id,
+                "name": person,
+                "department": row.get("department") or DEFAULT_DEPARTMENT,
+                "category": row.get("category") or DEFAULT_CATEGORY,
+            }
+        )
     if problems:
         raise RecordsError(problems)
     if not people:
@@ -430,8 +438,9 @@ def parse_roster(path) -> list[dict]:
     return people
 
 
-def import_roster(db: sqlite_utils.Database, path, retire_missing: bool = False,
-                  show_progress: bool = False, yes: bool = False) -> RosterResult:
+def import_roster(
+    db: sqlite_utils.Database, path, retire_missing: bool = False, show_progress: bool = False, yes: bool = False
+) -> RosterResult:
     """Import the bureau's roster sheet; re-importing updates people by staff_id (as written).
 
     With `retire_missing`, people on record but not in this file are marked as left (not counted
@@ -451,20 +460,27 @@ def import_roster(db: sqlite_utils.Database, path, retire_missing: bool = False,
         old = existing.get(p["staff_id"])
         if old is None:
             result.added += 1
-        elif (old["name"], old["department"], old["category"], old["active"]) == (p["name"], p["department"], p["category"], 1):
+        elif (old["name"], old["department"], old["category"], old["active"]) == (
+            p["name"],
+            p["department"],
+            p["category"],
+            1,
+        ):
             result.unchanged += 1
             continue
         else:
             result.updated += 1
         changed.append({**p, "active": 1, "updated_at": now})
     with db.atomic():
-        db["staff"].upsert_all(_progress(changed, len(changed), "导入名册", show_progress),
-                               pk="staff_id", batch_size=2000)
+        db.table("staff").upsert_all(
+            _progress(changed, len(changed), "导入名册", show_progress), pk="staff_id", batch_size=2000
+        )
         if retire_missing:
             in_file = {p["staff_id"] for p in people}
             gone = [s for s, r in existing.items() if s not in in_file and r["active"]]
-            db.conn.executemany("UPDATE staff SET active = 0, updated_at = ? WHERE staff_id = ?",
-                                [(now, s) for s in gone])
+            db.conn.executemany(
+                "UPDATE staff SET active = 0, updated_at = ? WHERE staff_id = ?", [(now, s) for s in gone]
+            )
             result.retired = len(gone)
     return result
 
@@ -485,14 +501,17 @@ def exempt(db: sqlite_utils.Database, staff_id: str, year: int, reason: str) -> 
     if _require_staff(db, [staff_id]):
         raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
     with db.atomic():
-        db["exemptions"].upsert({"staff_id": staff_id, "year": int(year), "reason": reason,
-                                 "recorded_at": _now()}, pk=("staff_id", "year"))
+        db.table("exemptions").upsert(
+            {"staff_id": staff_id, "year": int(year), "reason": reason, "recorded_at": _now()}, pk=("staff_id", "year")
+        )
 
 
 def unexempt(db: sqlite_utils.Database, staff_id: str, year: int) -> bool:
     """Withdraw an exemption; True if there was one."""
     with db.atomic():
-        cursor = db.execute("DELETE FROM exemptions WHERE staff_id = ? AND year = ?", [str(staff_id).strip(), int(year)])
+        cursor = db.execute(
+            "DELETE FROM exemptions WHERE staff_id = ? AND year = ?", [str(staff_id).strip(), int(year)]
+        )
     return cursor.rowcount > 0
 
 
@@ -519,14 +538,16 @@ def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None, 
         elif not row_year.isdigit():
             problems.append(Problem(name, number, f"年度无效或未填写 (bad or missing year): {row_year!r}"))
         elif (staff_id, int(row_year)) in seen:
-            problems.append(Problem(name, number, f"工号 {staff_id} 与第{seen[(staff_id, int(row_year))]}行重复 (duplicate)"))
+            problems.append(
+                Problem(name, number, f"工号 {staff_id} 与第{seen[(staff_id, int(row_year))]}行重复 (duplicate)")
+            )
         else:
             seen[(staff_id, int(row_year))] = number
             rows.append({"staff_id": staff_id, "year": int(row_year), "reason": reason, "recorded_at": _now()})
     if problems:
         raise RecordsError(problems)
     with db.atomic():
-        db["exemptions"].upsert_all(rows, pk=("staff_id", "year"))
+        db.table("exemptions").upsert_all(rows, pk=("staff_id", "year"))
     return len(rows)
 
 
@@ -542,34 +563,57 @@ def register_exam(db: sqlite_utils.Database, exam: dict, questions: list[dict]) 
     if not exam.get("id"):
         raise RecordsError("考试缺少编号 (exam id missing)")
     row = {
-        "id": str(exam["id"]), "title": exam.get("title") or str(exam["id"]),
+        "id": str(exam["id"]),
+        "title": exam.get("title") or str(exam["id"]),
         "year": int(exam["year"]) if exam.get("year") is not None else None,
         "pass_mark": float(exam["pass_mark"]) if exam.get("pass_mark") is not None else DEFAULT_PASS_MARK,
-        "excellence_mark": float(exam["excellence_mark"]) if exam.get("excellence_mark") is not None else DEFAULT_EXCELLENCE_MARK,
+        "excellence_mark": float(exam["excellence_mark"])
+        if exam.get("excellence_mark") is not None
+        else DEFAULT_EXCELLENCE_MARK,
         "max_score": float(exam["max_score"]) if exam.get("max_score") is not None else None,
-        "opens_at": exam.get("opens_at"), "closes_at": exam.get("closes_at"), "source": "build",
+        "opens_at": exam.get("opens_at"),
+        "closes_at": exam.get("closes_at"),
+        "source": "build",
     }
     with db.atomic():
-        db["exams"].upsert(row, pk="id")
+        db.table("exams").upsert(row, pk="id")
         db.execute("DELETE FROM questions WHERE exam_id = ?", [row["id"]])
-        db["questions"].insert_all(
-            [{"exam_id": row["id"], "question_id": str(q["question_id"]), "position": i,
-              "law": q.get("law"), "article": int(q["article"]) if q.get("article") is not None else None,
-              "type": q.get("type"), "points": q.get("points"), "stem": q.get("stem")}
-             for i, q in enumerate(questions, start=1)], pk=("exam_id", "question_id"))
+        db.table("questions").insert_all(
+            [
+                {
+                    "exam_id": row["id"],
+                    "question_id": str(q["question_id"]),
+                    "position": i,
+                    "law": q.get("law"),
+                    "article": int(q["article"]) if q.get("article") is not None else None,
+                    "type": q.get("type"),
+                    "points": q.get("points"),
+                    "stem": q.get("stem"),
+                }
+                for i, q in enumerate(questions, start=1)
+            ],
+            pk=("exam_id", "question_id"),
+        )
 
 
-def _ensure_external_exams(db, exam_ids: Iterable[str], pass_mark: float | None,
-                           excellence_mark: float | None, file: str) -> None:
+def _ensure_external_exams(
+    db, exam_ids: Iterable[str], pass_mark: float | None, excellence_mark: float | None, file: str
+) -> None:
     """Exams only seen in imported results get a row with the default (or given) marks."""
     existing = {r["id"]: r for r in db.query("SELECT id, pass_mark, excellence_mark, source FROM exams")}
     for exam_id in sorted(set(exam_ids)):
         old = existing.get(exam_id)
         if old is None:
-            db["exams"].insert({"id": exam_id, "title": exam_id, "year": None,
-                                "pass_mark": pass_mark if pass_mark is not None else DEFAULT_PASS_MARK,
-                                "excellence_mark": excellence_mark if excellence_mark is not None else DEFAULT_EXCELLENCE_MARK,
-                                "source": "import"})
+            db.table("exams").insert(
+                {
+                    "id": exam_id,
+                    "title": exam_id,
+                    "year": None,
+                    "pass_mark": pass_mark if pass_mark is not None else DEFAULT_PASS_MARK,
+                    "excellence_mark": excellence_mark if excellence_mark is not None else DEFAULT_EXCELLENCE_MARK,
+                    "source": "import",
+                }
+            )
         elif old["source"] == "import":
             changes = {}
             if pass_mark is not None:
@@ -579,8 +623,16 @@ def _ensure_external_exams(db, exam_ids: Iterable[str], pass_mark: float | None,
             if changes:
                 db["exams"].update(exam_id, changes)
         elif pass_mark is not None and pass_mark != old["pass_mark"]:
-            raise RecordsError([Problem(file, None, f"考试 {exam_id} 已登记合格分 {old['pass_mark']:g}，与 --pass-mark {pass_mark:g} 不一致 "
-                                                    "(the exam is registered with another pass mark)")])
+            raise RecordsError(
+                [
+                    Problem(
+                        file,
+                        None,
+                        f"考试 {exam_id} 已登记合格分 {old['pass_mark']:g}，与 --pass-mark {pass_mark:g} 不一致 "
+                        "(the exam is registered with another pass mark)",
+                    )
+                ]
+            )
 
 
 # ------------------------------------------------------------------ attempts (results)
@@ -621,12 +673,17 @@ class ResultsImport:
     rows: int
     not_on_roster: list[tuple[int | str, str]] = field(default_factory=list)  # (row, staff_id)
     duplicates: int = 0
-    near: dict[str, list[str]] = field(default_factory=dict)   # staff_id -> roster ids it differs from by leading zeros
-    summary: str = ""                                            # which worksheets gave how many rows
+    near: dict[str, list[str]] = field(default_factory=dict)  # staff_id -> roster ids it differs from by leading zeros
+    summary: str = ""  # which worksheets gave how many rows
 
 
-def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = None,
-                   excellence_mark: float | None = None, show_progress: bool = False) -> ResultsImport:
+def import_results(
+    db: sqlite_utils.Database,
+    path,
+    pass_mark: float | None = None,
+    excellence_mark: float | None = None,
+    show_progress: bool = False,
+) -> ResultsImport:
     """Results from elsewhere (paper exam, provincial platform): staff_id, exam, score, max_score,
     submitted_at (ISO 8601; without an offset it is China time).
 
@@ -654,25 +711,49 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
             score = _number(row["score"])
             max_score = _number(row["max_score"])
         except ValueError:
-            problems.append(Problem(name, number, f"分数不是数字 (score/max_score not a number): {row['score']!r} / {row['max_score']!r}"))
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"分数不是数字 (score/max_score not a number): {row['score']!r} / {row['max_score']!r}",
+                )
+            )
             continue
         if max_score <= 0 or score < 0 or score > max_score:
-            problems.append(Problem(name, number, f"分数应在 0 与满分之间且满分大于 0 (need 0 <= score <= max_score, max_score > 0): {score:g}/{max_score:g}"))
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"分数应在 0 与满分之间且满分大于 0 (need 0 <= score <= max_score, max_score > 0): {score:g}/{max_score:g}",
+                )
+            )
             continue
         try:
             when = parse_time(row["submitted_at"])
         except ValueError:
-            problems.append(Problem(name, number, f"提交时间无法识别，可写 2020-11-05 09:30、2020/11/5 9:30 或 "
-                                                  f"2020年11月5日 9:30 (bad submitted_at): {row['submitted_at']!r}"))
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"提交时间无法识别，可写 2020-11-05 09:30、2020/11/5 9:30 或 "
+                    f"2020年11月5日 9:30 (bad submitted_at): {row['submitted_at']!r}",
+                )
+            )
             continue
         if staff_id not in known:
             not_on_roster.append((number, staff_id))
             continue
         key = (staff_id, exam_id, utc_text(when))
-        record = (*key, cst_year(when), score, max_score, percent(score, max_score), source, now)
+        record = (*key, china_year(when), score, max_score, percent(score, max_score), source, now)
         if key in parsed:
             if parsed[key][4:6] != record[4:6]:
-                problems.append(Problem(name, number, f"与第{where[key]}行是同一次考试但分数不同 (conflicting duplicate of row {where[key]})"))
+                problems.append(
+                    Problem(
+                        name,
+                        number,
+                        f"与第{where[key]}行是同一次考试但分数不同 (conflicting duplicate of row {where[key]})",
+                    )
+                )
             else:
                 duplicates += 1
             continue
@@ -685,7 +766,7 @@ def import_results(db: sqlite_utils.Database, path, pass_mark: float | None = No
         counts = AttemptCounts()
         step = 50_000
         for start in _progress(range(0, len(rows), step), (len(rows) + step - 1) // step, "导入成绩", show_progress):
-            c = _write_attempts(db, rows[start:start + step])
+            c = _write_attempts(db, rows[start : start + step])
             counts.added += c.added
             counts.updated += c.updated
             counts.unchanged += c.unchanged
@@ -705,8 +786,7 @@ def staff_by_login(db) -> dict[str, str]:
     return out
 
 
-def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, detail: str,
-                submitted_at=None) -> None:
+def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, detail: str, submitted_at=None) -> None:
     """Record a submission problem (late, overtime, impersonation, tampered, broken).
 
     `student` is the nbgrader student id (or the staff_id). `submitted_at` (datetime or ISO text;
@@ -716,18 +796,30 @@ def record_flag(db: sqlite_utils.Database, exam: str, student: str, flag: str, d
     """
     if flag not in FLAGS:
         raise RecordsError(f"未知标记 {flag!r}，应为 {', '.join(FLAGS)} (unknown flag)")
-    when = parse_time(submitted_at, naive=timezone.utc) if submitted_at not in (None, "") else None
+    when = parse_time(submitted_at, naive=UTC) if submitted_at not in (None, "") else None
     staff_id = staff_by_login(db).get(str(student))
-    year = cst_year(when) if when else None
+    year = china_year(when) if when else None
     if year is None:
         row = db.execute("SELECT year FROM exams WHERE id = ?", [exam]).fetchone()
-        year = row[0] if row and row[0] else datetime.now(CST).year
+        year = row[0] if row and row[0] else datetime.now(CHINA).year
     stamp = utc_text(when) if when else None
     with db.atomic():
-        db.execute("DELETE FROM flags WHERE exam_id = ? AND student = ? AND flag = ? AND submitted_at IS ?",
-                   [exam, str(student), flag, stamp])
-        db["flags"].insert({"exam_id": exam, "student": str(student), "staff_id": staff_id, "flag": flag,
-                            "detail": detail, "submitted_at": stamp, "year": year, "recorded_at": _now()})
+        db.execute(
+            "DELETE FROM flags WHERE exam_id = ? AND student = ? AND flag = ? AND submitted_at IS ?",
+            [exam, str(student), flag, stamp],
+        )
+        db.table("flags").insert(
+            {
+                "exam_id": exam,
+                "student": str(student),
+                "staff_id": staff_id,
+                "flag": flag,
+                "detail": detail,
+                "submitted_at": stamp,
+                "year": year,
+                "recorded_at": _now(),
+            }
+        )
 
 
 # ------------------------------------------------------------------ study hours
@@ -738,29 +830,36 @@ def register_course(db: sqlite_utils.Database, course_id: str, title: str | None
     if float(hours) < 0:
         raise RecordsError("学时不能为负数 (hours must be >= 0)")
     with db.atomic():
-        db["courses"].upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
+        db.table("courses").upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
 
 
 def _course_hours(db, course_id: str, hours: float | None, title: str | None = None) -> float:
     row = db.execute("SELECT hours FROM courses WHERE id = ?", [course_id]).fetchone()
     if hours is not None:
         if row is None or row[0] != float(hours):
-            db["courses"].upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
+            db.table("courses").upsert({"id": course_id, "title": title or course_id, "hours": float(hours)}, pk="id")
         return float(hours)
     if row is None:
         raise RecordsError(f"课程 {course_id} 未登记学时，请用 --hours 指定 (course has no registered hours)")
     return row[0]
 
 
-def record_completion(db: sqlite_utils.Database, staff_id: str, course_id: str, year: int | None = None,
-                      completed_at=None, hours: float | None = None, source: str = "manual") -> bool:
+def record_completion(
+    db: sqlite_utils.Database,
+    staff_id: str,
+    course_id: str,
+    year: int | None = None,
+    completed_at=None,
+    hours: float | None = None,
+    source: str = "manual",
+) -> bool:
     """Credit a course's 学时 to a staff member for a year (once per course and year).
 
     The year is `year`, else the China-time year of `completed_at`, else this year. Returns True if
     this was new. Hours default to the registered course's hours.
     """
     when = parse_time(completed_at) if completed_at not in (None, "") else None
-    year = int(year) if year else (cst_year(when) if when else datetime.now(CST).year)
+    year = int(year) if year else (china_year(when) if when else datetime.now(CHINA).year)
     if _require_staff(db, [staff_id]):
         raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
     with db.atomic():
@@ -769,7 +868,8 @@ def record_completion(db: sqlite_utils.Database, staff_id: str, course_id: str, 
             "INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (staff_id, course_id, year) DO UPDATE SET hours = excluded.hours "
             "WHERE completions.hours IS NOT excluded.hours",
-            [staff_id, course_id, year, credited, utc_text(when) if when else None, source])
+            [staff_id, course_id, year, credited, utc_text(when) if when else None, source],
+        )
     return cursor.rowcount > 0
 
 
@@ -792,7 +892,7 @@ def import_completions(db: sqlite_utils.Database, path, year: int | None = None,
         except ValueError:
             problems.append(Problem(name, number, "完成时间或学时格式错误 (bad completed_at or hours)"))
             continue
-        row_year = year or (cst_year(when) if when else None)
+        row_year = year or (china_year(when) if when else None)
         if staff_id not in known:
             problems.append(Problem(name, number, not_on_roster_message(known, staff_id)))
         elif hours is None:
@@ -804,11 +904,13 @@ def import_completions(db: sqlite_utils.Database, path, year: int | None = None,
     if problems:
         raise RecordsError(problems)
     with db.atomic():
-        for staff_id, course, row_year, hours, when in rows:
+        for staff_id, course, row_year, hours, when_text in rows:
             _course_hours(db, course, hours if course not in courses else None)
-            db.execute("INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) "
-                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id, course_id, year) DO NOTHING",
-                       [staff_id, course, row_year, hours, when, f"import:{Path(path).name}"])
+            db.execute(
+                "INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (staff_id, course_id, year) DO NOTHING",
+                [staff_id, course, row_year, hours, when_text, f"import:{Path(path).name}"],
+            )
     return len(rows)
 
 
@@ -860,10 +962,18 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
                 if sub.timestamp is None:
                     result.pending.append((assignment.name, sub.student_id))
                     continue
-                when = sub.timestamp.replace(tzinfo=timezone.utc) if sub.timestamp.tzinfo is None else sub.timestamp
+                when = sub.timestamp.replace(tzinfo=UTC) if sub.timestamp.tzinfo is None else sub.timestamp
                 if not is_exam:
-                    completions.append((staff_id, assignment.name, cst_year(when), courses[assignment.name],
-                                        utc_text(when), "gradebook"))
+                    completions.append(
+                        (
+                            staff_id,
+                            assignment.name,
+                            china_year(when),
+                            courses[assignment.name],
+                            utc_text(when),
+                            "gradebook",
+                        )
+                    )
                     continue
                 if sub.needs_manual_grade:
                     result.pending.append((assignment.name, sub.student_id))
@@ -873,25 +983,32 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
                     result.pending.append((assignment.name, sub.student_id))
                     continue
                 key = (staff_id, assignment.name, utc_text(when))
-                attempts.append((*key, cst_year(when), score, max_score, percent(score, max_score), "gradebook", now))
-                answers[key] = [(g.name[2:], float(g.score or 0), float(g.max_score or 0))
-                                for nb in sub.notebooks for g in nb.grades
-                                if g.name and g.name.startswith("q-")]
+                attempts.append((*key, china_year(when), score, max_score, percent(score, max_score), "gradebook", now))
+                answers[key] = [
+                    (g.name[2:], float(g.score or 0), float(g.max_score or 0))
+                    for nb in sub.notebooks
+                    for g in nb.grades
+                    if g.name and g.name.startswith("q-")
+                ]
     with db.atomic():
         result.counts = _write_attempts(db, attempts)
         for key, graded in answers.items():
             if not graded:
                 continue
-            attempt_id = db.execute("SELECT id FROM attempts WHERE staff_id = ? AND exam_id = ? AND submitted_at = ?",
-                                    list(key)).fetchone()[0]
+            attempt_id = db.execute(
+                "SELECT id FROM attempts WHERE staff_id = ? AND exam_id = ? AND submitted_at = ?", list(key)
+            ).fetchone()[0]
             db.conn.executemany(
                 "INSERT INTO answers (attempt_id, question_id, score, max_score) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (attempt_id, question_id) DO UPDATE SET score = excluded.score, max_score = excluded.max_score "
                 "WHERE answers.score IS NOT excluded.score OR answers.max_score IS NOT excluded.max_score",
-                [(attempt_id, *g) for g in graded])
+                [(attempt_id, *g) for g in graded],
+            )
         before = db.conn.total_changes
         db.conn.executemany(
             "INSERT INTO completions (staff_id, course_id, year, hours, completed_at, source) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (staff_id, course_id, year) DO NOTHING", completions)
+            "ON CONFLICT (staff_id, course_id, year) DO NOTHING",
+            completions,
+        )
         result.completions = db.conn.total_changes - before
     return result

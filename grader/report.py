@@ -15,6 +15,7 @@ ALL figures are defined here, once, as SQL over the records database (see docs/f
 `build(db, year, exam)` returns the report as a dict (the JSON report); `write(report, path)`
 exports it by suffix: .json, .csv, .xlsx, .html, .md.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,13 +23,14 @@ import csv
 import html
 import io
 import json
-import re
 import os
+import re
 from pathlib import Path
 
 import sqlite_utils
 
-from grader.records import CATEGORIES, FLAG_NAMES, NOT_COUNTED_FLAGS, RecordsError
+from grader.records import CATEGORIES, RecordsError
+from grader.vocabulary import EXCELLENT, FAILED, FLAG_NAMES, NOT_COUNTED_FLAGS, PASSED
 
 # ------------------------------------------------------------------ the figures, in SQL
 
@@ -138,8 +140,17 @@ WHERE (:exam IS NOT NULL AND id = :exam)
 ORDER BY id
 """
 
-FIGURES = ("required", "exempt", "participants", "passed", "first_attempt_passed", "excellent",
-           "participation_rate", "pass_rate", "overall_pass_rate")
+FIGURES = (
+    "required",
+    "exempt",
+    "participants",
+    "passed",
+    "first_attempt_passed",
+    "excellent",
+    "participation_rate",
+    "pass_rate",
+    "overall_pass_rate",
+)
 
 
 def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict:
@@ -157,8 +168,10 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
             total.pop("name")
             departments = [_named(r, "department") for r in db.query(GROUP.format(key="department"))]
             order = {c: i for i, c in enumerate(CATEGORIES)}
-            categories = sorted((_named(r, "category") for r in db.query(GROUP.format(key="category"))),
-                                key=lambda r: (order.get(r["category"], len(order)), r["category"]))
+            categories = sorted(
+                (_named(r, "category") for r in db.query(GROUP.format(key="category"))),
+                key=lambda r: (order.get(r["category"], len(order)), r["category"]),
+            )
             lists = {k: list(db.query(sql)) for k, sql in LISTS.items()}
         finally:
             db.execute("DROP TABLE IF EXISTS temp.report_people")
@@ -226,8 +239,10 @@ def paragraph(report: dict) -> str:
     if t["participation_rate"] == 1 and t["pass_rate"] == 1:
         text = f"组织全局{t['required']}名干部职工参加{name}{exempt}，参与率与合格率均达到100%"
     else:
-        text = (f"组织全局{t['required']}名干部职工参加{name}{exempt}，实际参考{t['participants']}人，"
-                f"参与率{pct(t['participation_rate'])}；合格{t['passed']}人，合格率{pct(t['pass_rate'])}")
+        text = (
+            f"组织全局{t['required']}名干部职工参加{name}{exempt}，实际参考{t['participants']}人，"
+            f"参与率{pct(t['participation_rate'])}；合格{t['passed']}人，合格率{pct(t['pass_rate'])}"
+        )
     if t["excellent"]:
         text += f"，其中优秀{t['excellent']}人"
     text += "。"
@@ -252,23 +267,82 @@ def todo(report: dict) -> str:
 
 # ------------------------------------------------------------------ tables shared by the exports
 
-GROUP_HEADERS = [("required", "应考人数"), ("exempt", "免考人数"), ("participants", "参考人数"),
-                 ("passed", "合格人数"), ("first_attempt_passed", "首次合格人数"), ("excellent", "优秀人数"),
-                 ("participation_rate", "参与率"), ("pass_rate", "合格率"), ("overall_pass_rate", "总合格率（合格/应考）"),
-                 ("hours_per_person", "人均学时")]
+GROUP_HEADERS = [
+    ("required", "应考人数"),
+    ("exempt", "免考人数"),
+    ("participants", "参考人数"),
+    ("passed", "合格人数"),
+    ("first_attempt_passed", "首次合格人数"),
+    ("excellent", "优秀人数"),
+    ("participation_rate", "参与率"),
+    ("pass_rate", "合格率"),
+    ("overall_pass_rate", "总合格率（合格/应考）"),
+    ("hours_per_person", "人均学时"),
+]
 RATE_KEYS = {"participation_rate", "pass_rate", "overall_pass_rate", "correct_rate"}
 LIST_TABLES = {
-    "absent": ("缺考名单", [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"), ("hours", "学时")]),
-    "failed": ("不合格名单", [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"),
-                          ("attempts", "考试次数"), ("best", "最高分（百分制）"), ("hours", "学时")]),
-    "exempt": ("免考名单", [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"), ("reason", "免考原因")]),
-    "flagged": ("异常提交", [("exam", "考试"), ("staff_id", "工号"), ("name", "姓名"), ("department", "科室"),
-                         ("flag_name", "问题"), ("detail", "说明"), ("submitted_at", "提交时间（UTC）"), ("counted", "是否计入")]),
-    "questions": ("题目正确率", [("exam", "考试"), ("question_id", "题号"), ("law", "法规"), ("article", "条"),
-                            ("type", "题型"), ("answered", "作答人次"), ("correct", "答对人次"), ("correct_rate", "正确率"), ("stem", "题干")]),
-    "people": ("人员明细", [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"),
-                        ("status", "状态"), ("attempts", "考试次数"), ("best", "最高分（百分制）"),
-                        ("first_attempt_passed", "首次合格"), ("hours", "学时"), ("exempt_reason", "免考原因")]),
+    "absent": (
+        "缺考名单",
+        [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"), ("hours", "学时")],
+    ),
+    "failed": (
+        "不合格名单",
+        [
+            ("staff_id", "工号"),
+            ("name", "姓名"),
+            ("department", "科室"),
+            ("category", "类别"),
+            ("attempts", "考试次数"),
+            ("best", "最高分（百分制）"),
+            ("hours", "学时"),
+        ],
+    ),
+    "exempt": (
+        "免考名单",
+        [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"), ("reason", "免考原因")],
+    ),
+    "flagged": (
+        "异常提交",
+        [
+            ("exam", "考试"),
+            ("staff_id", "工号"),
+            ("name", "姓名"),
+            ("department", "科室"),
+            ("flag_name", "问题"),
+            ("detail", "说明"),
+            ("submitted_at", "提交时间（UTC）"),
+            ("counted", "是否计入"),
+        ],
+    ),
+    "questions": (
+        "题目正确率",
+        [
+            ("exam", "考试"),
+            ("question_id", "题号"),
+            ("law", "法规"),
+            ("article", "条"),
+            ("type", "题型"),
+            ("answered", "作答人次"),
+            ("correct", "答对人次"),
+            ("correct_rate", "正确率"),
+            ("stem", "题干"),
+        ],
+    ),
+    "people": (
+        "人员明细",
+        [
+            ("staff_id", "工号"),
+            ("name", "姓名"),
+            ("department", "科室"),
+            ("category", "类别"),
+            ("status", "状态"),
+            ("attempts", "考试次数"),
+            ("best", "最高分（百分制）"),
+            ("first_attempt_passed", "首次合格"),
+            ("hours", "学时"),
+            ("exempt_reason", "免考原因"),
+        ],
+    ),
 }
 
 
@@ -278,8 +352,8 @@ def status(person: dict) -> str:
     if not person["attempts"]:
         return "缺考"
     if not person["passed"]:
-        return "不合格"
-    return "优秀" if person["excellent"] else "合格"
+        return FAILED
+    return EXCELLENT if person["excellent"] else PASSED
 
 
 def _value(row: dict, key: str):
@@ -291,6 +365,35 @@ def _value(row: dict, key: str):
     if key == "law" and value:
         return f"《{value}》"
     return value
+
+
+SCREEN_FIGURES = [
+    ("required", "应考"),
+    ("participants", "参考"),
+    ("passed", "合格"),
+    ("excellent", "优秀"),
+    ("participation_rate", "参与率"),
+    ("pass_rate", "合格率"),
+    ("overall_pass_rate", "总合格率"),
+]
+
+
+def screen_table(report: dict) -> tuple[list[str], list[list[str]]]:
+    """(headers, rows) of the summary a terminal shows (fits 80 columns): the bureau, then each department."""
+
+    def row(name: str, figures: dict) -> list[str]:
+        return [name, *(pct(figures[k]) if k in RATE_KEYS else str(figures[k]) for k, _ in SCREEN_FIGURES)]
+
+    rows = [row("全局", report["total"])] + [row(d["department"], d) for d in report["departments"]]
+    return ["范围", *(h for _, h in SCREEN_FIGURES)], rows
+
+
+def screen_notes(report: dict) -> list[str]:
+    """The lines under the terminal summary: who is missing, the report paragraph."""
+    return [
+        f"缺考 {len(report['absent'])} 人，不合格 {len(report['failed'])} 人，免考 {len(report['exempt'])} 人",
+        "年度报告段落：" + paragraph(report),
+    ]
 
 
 def summary_rows(report: dict) -> list[list]:
@@ -356,8 +459,12 @@ def write_csv(report: dict, path: Path, people: Path | None = None) -> None:
         w = csv.writer(fh)
         w.writerow(["范围", "名称", *[h for _, h in GROUP_HEADERS]])
         for row in summary_rows(report):
-            w.writerow([f"{v:.4f}" if isinstance(v, float) and k in RATE_KEYS else ("" if v is None else csv_text(v))
-                        for (k, v) in zip(["", ""] + [k for k, _ in GROUP_HEADERS], row)])
+            w.writerow(
+                [
+                    f"{v:.4f}" if isinstance(v, float) and k in RATE_KEYS else ("" if v is None else csv_text(v))
+                    for (k, v) in zip(["", ""] + [k for k, _ in GROUP_HEADERS], row)
+                ]
+            )
     people = people or people_csv_path(path)
     _, columns = LIST_TABLES["people"]
     with open(people, "w", encoding="utf-8-sig", newline="") as fh:
@@ -369,25 +476,54 @@ def write_csv(report: dict, path: Path, people: Path | None = None) -> None:
 
 def write_md(report: dict, path: Path) -> None:
     t = report["total"]
-    lines = [f"# {_exam_name(report)}统计", "",
-             f"合格分 {_mark(report['pass_mark'])}，优秀分 {_mark(report['excellence_mark'])}（百分制）。", "",
-             "## 年度报告用语", "", report["paragraph"], "", f"**{report['todo']}**", "",
-             "## 全局", "",
-             "| 应考 | 免考 | 参考 | 合格 | 首次合格 | 优秀 | 参与率 | 合格率 | 总合格率 | 人均学时 |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-             "| " + " | ".join(_fmt(k, t[k]) for k, _ in GROUP_HEADERS) + " |", ""]
+    lines = [
+        f"# {_exam_name(report)}统计",
+        "",
+        f"合格分 {_mark(report['pass_mark'])}，优秀分 {_mark(report['excellence_mark'])}（百分制）。",
+        "",
+        "## 年度报告用语",
+        "",
+        report["paragraph"],
+        "",
+        f"**{report['todo']}**",
+        "",
+        "## 全局",
+        "",
+        "| 应考 | 免考 | 参考 | 合格 | 首次合格 | 优秀 | 参与率 | 合格率 | 总合格率 | 人均学时 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(_fmt(k, t[k]) for k, _ in GROUP_HEADERS) + " |",
+        "",
+    ]
     for key, title in (("departments", "按科室"), ("categories", "按类别")):
         name = "department" if key == "departments" else "category"
-        lines += [f"## {title}", "", "| " + ("科室" if name == "department" else "类别") + " | "
-                  + " | ".join(h for _, h in GROUP_HEADERS) + " |", "|---|" + "---:|" * len(GROUP_HEADERS)]
-        lines += ["| " + md_text(r[name]) + " | " + " | ".join(_fmt(k, r[k]) for k, _ in GROUP_HEADERS) + " |"
-                  for r in report[key]]
+        lines += [
+            f"## {title}",
+            "",
+            "| "
+            + ("科室" if name == "department" else "类别")
+            + " | "
+            + " | ".join(h for _, h in GROUP_HEADERS)
+            + " |",
+            "|---|" + "---:|" * len(GROUP_HEADERS),
+        ]
+        lines += [
+            "| " + md_text(r[name]) + " | " + " | ".join(_fmt(k, r[k]) for k, _ in GROUP_HEADERS) + " |"
+            for r in report[key]
+        ]
         lines.append("")
     weakest = [q for q in report["questions"] if q["answered"]][:10]
     if weakest:
-        lines += ["## 正确率最低的题目（需重点讲解）", "", "| 题号 | 法律依据 | 正确率 | 作答人次 | 题干 |", "|---|---|---:|---:|---|"]
-        lines += [f"| {md_text(q['question_id'])} | 《{md_text(q['law'])}》第{q['article']}条 | {pct(q['correct_rate'])} "
-                  f"| {q['answered']} | {md_text(q['stem'] or '')} |" for q in weakest]
+        lines += [
+            "## 正确率最低的题目（需重点讲解）",
+            "",
+            "| 题号 | 法律依据 | 正确率 | 作答人次 | 题干 |",
+            "|---|---|---:|---:|---|",
+        ]
+        lines += [
+            f"| {md_text(q['question_id'])} | 《{md_text(q['law'])}》第{q['article']}条 | {pct(q['correct_rate'])} "
+            f"| {q['answered']} | {md_text(q['stem'] or '')} |"
+            for q in weakest
+        ]
         lines.append("")
     for key in ("absent", "failed", "exempt", "flagged"):
         title, columns = LIST_TABLES[key]
@@ -445,7 +581,7 @@ def write_xlsx(report: dict, path: Path) -> None:
     def cell(ws, key, value):
         if isinstance(value, str) and value.startswith("="):
             c = WriteOnlyCell(ws, value=value)
-            c.data_type = "s"      # a name like =HYPERLINK(...) stays text, never a live formula
+            c.data_type = "s"  # a name like =HYPERLINK(...) stays text, never a live formula
             return c
         if key not in RATE_KEYS or value is None:
             return value  # plain values: a styled cell object per cell is slow for 200,000 rows
@@ -513,14 +649,24 @@ def write_xlsx(report: dict, path: Path) -> None:
         ws = wb.create_sheet(sheet)
         printable(ws)
         for i, (k, _) in enumerate(columns):
-            ws.column_dimensions[chr(65 + i)].width = {"stem": 60, "detail": 40, "reason": 30, "law": 28,
-                                                       "submitted_at": 26, "department": 16}.get(k, 12)
+            ws.column_dimensions[chr(65 + i)].width = {
+                "stem": 60,
+                "detail": 40,
+                "reason": 30,
+                "law": 28,
+                "submitted_at": 26,
+                "department": 16,
+            }.get(k, 12)
         ws.freeze_panes = "A2"
         header(ws, [h for _, h in columns])
         rated = [k in RATE_KEYS for k, _ in columns]
         for r in report[key]:
-            ws.append([cell(ws, k, _value(r, k)) if rate or isinstance(_value(r, k), str) else _value(r, k)
-                       for (k, _), rate in zip(columns, rated)])
+            ws.append(
+                [
+                    cell(ws, k, _value(r, k)) if rate or isinstance(_value(r, k), str) else _value(r, k)
+                    for (k, _), rate in zip(columns, rated)
+                ]
+            )
         if key == "questions":
             answered = [q for q in report["questions"] if q["answered"]]
             shown = min(10, len(answered))
@@ -543,24 +689,66 @@ def write_xlsx(report: dict, path: Path) -> None:
 # ------------------------------------------------------------------ html (matplotlib charts, CJK font)
 
 
-def cjk_font() -> str:
-    """The family name of an installed CJK font matplotlib can use; fails clearly if none."""
+# The font that always works: Noto Sans CJK (SIL Open Font License 1.1) from the PyPI package
+# noto-cjk-sans-otc, a dependency. Its collection holds the SC face (Simplified Chinese glyph forms).
+# It is registered with matplotlib by file path whenever a chart is drawn, so neither a missing system
+# package nor a font cache written before a font was installed can hide it. Debian's fonts-noto-cjk
+# (or any other CJK font the system has) is still used when present.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Noto Sans SC",
+)
+
+
+def packaged_cjk_font() -> Path | None:
+    """The CJK font file that comes with lawstudy's Python dependencies, if installed."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:
+        return None
+    path = Path(str(noto_cjk_sans_otc.FONT_PATH))
+    return path if path.is_file() else None
+
+
+def register_cjk_font() -> Path | None:
+    """Make the packaged CJK font known to matplotlib (once per process); returns its path."""
     from matplotlib import font_manager
+
+    path = packaged_cjk_font()
+    if path is not None and str(path) not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(path))
+    return path
+
+
+def cjk_font() -> str:
+    """The family name of a CJK font matplotlib can use; fails clearly if none."""
+    from matplotlib import font_manager
+
+    register_cjk_font()
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for preferred in ("Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
-                      "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC", "Noto Sans SC"):
+    for preferred in CJK_FAMILIES:
         if preferred in names:
             return preferred
     for name in sorted(names):
         if "CJK" in name or "Hei" in name or "Han Sans" in name:
             return name
-    raise RecordsError("找不到中文字体，无法绘制图表；请安装 fonts-noto-cjk "
-                       "(no CJK font found for matplotlib: apt-get install fonts-noto-cjk)")
+    raise RecordsError(
+        "找不到中文字体，无法绘制图表；请重新安装 lawstudy 的依赖（含 noto-cjk-sans-otc）或安装 fonts-noto-cjk "
+        "(no CJK font found for matplotlib: pip install noto-cjk-sans-otc, or apt-get install fonts-noto-cjk)"
+    )
 
 
 def _chart(labels: list[str], series: dict[str, list], title: str, percent: bool = True) -> str:
     """A horizontal bar chart as a base64 PNG data URI, Chinese labels in a CJK font."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import PercentFormatter
@@ -602,7 +790,11 @@ def _html_table(columns: list[tuple[str, str]], rows: list[dict], limit: int | N
             v = _fmt(k, _value(r, k))
             cells.append(f'<td class="{"num" if isinstance(r.get(k), (int, float)) else ""}">{html.escape(v)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    more = f'<p class="more">另有 {len(rows) - limit} 行，见 Excel 或 CSV 报表。</p>' if limit and len(rows) > limit else ""
+    more = (
+        f'<p class="more">另有 {len(rows) - limit} 行，见 Excel 或 CSV 报表。</p>'
+        if limit and len(rows) > limit
+        else ""
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
@@ -613,16 +805,26 @@ def write_html(report: dict, path: Path, list_limit: int = 5000) -> None:
     for key, label in (("departments", "department"), ("categories", "category")):
         rows = report[key]
         if rows:
-            charts.append(_chart([r[label] for r in rows],
-                                 {"参与率": [r["participation_rate"] for r in rows],
-                                  "合格率": [r["pass_rate"] for r in rows]},
-                                 f"{'各科室' if key == 'departments' else '各类人员'}参与率与合格率"))
+            charts.append(
+                _chart(
+                    [r[label] for r in rows],
+                    {"参与率": [r["participation_rate"] for r in rows], "合格率": [r["pass_rate"] for r in rows]},
+                    f"{'各科室' if key == 'departments' else '各类人员'}参与率与合格率",
+                )
+            )
     weakest = [q for q in report["questions"] if q["answered"]][:10]
     if weakest:
-        charts.append(_chart([f"{q['question_id']} 《{q['law']}》第{q['article']}条" for q in weakest],
-                             {"正确率": [q["correct_rate"] for q in weakest]}, "正确率最低的题目"))
-    cards = "".join(f'<div class="card"><div class="v">{html.escape(_fmt(k, t[k]))}</div><div class="k">{h}</div></div>'
-                    for k, h in GROUP_HEADERS)
+        charts.append(
+            _chart(
+                [f"{q['question_id']} 《{q['law']}》第{q['article']}条" for q in weakest],
+                {"正确率": [q["correct_rate"] for q in weakest]},
+                "正确率最低的题目",
+            )
+        )
+    cards = "".join(
+        f'<div class="card"><div class="v">{html.escape(_fmt(k, t[k]))}</div><div class="k">{h}</div></div>'
+        for k, h in GROUP_HEADERS
+    )
     group_cols = lambda label: [("name", label)] + GROUP_HEADERS  # noqa: E731
     sections = [
         f"<h2>按科室</h2>{_html_table(group_cols('科室'), [{'name': d['department'], **d} for d in report['departments']])}",
@@ -632,7 +834,9 @@ def write_html(report: dict, path: Path, list_limit: int = 5000) -> None:
     for key in ("absent", "failed", "exempt", "flagged", "questions"):
         title, columns = LIST_TABLES[key]
         rows = report[key]
-        sections.append(f"<h2>{title}（{len(rows)}）</h2>" + (_html_table(columns, rows, list_limit) if rows else "<p>无。</p>"))
+        sections.append(
+            f"<h2>{title}（{len(rows)}）</h2>" + (_html_table(columns, rows, list_limit) if rows else "<p>无。</p>")
+        )
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -652,12 +856,12 @@ td.num {{ text-align: right; }} img {{ max-width: 100%; display: block; margin: 
 .more {{ color: #666; }}
 </style></head><body>
 <h1>{html.escape(name)}统计</h1>
-<p>合格分 {_mark(report['pass_mark'])}，优秀分 {_mark(report['excellence_mark'])}（百分制）。</p>
+<p>合格分 {_mark(report["pass_mark"])}，优秀分 {_mark(report["excellence_mark"])}（百分制）。</p>
 <h2>年度报告用语</h2>
-<p class="para">{html.escape(report['paragraph'])}</p>
-<p class="todo">{html.escape(report['todo'])}</p>
+<p class="para">{html.escape(report["paragraph"])}</p>
+<p class="todo">{html.escape(report["todo"])}</p>
 <h2>全局</h2><div class="cards">{cards}</div>
-{''.join(sections)}
+{"".join(sections)}
 </body></html>
 """
     path.write_text(page, encoding="utf-8")

@@ -3,6 +3,7 @@
 Staff write their answers file and their exchange entries; root and the grader read them. A
 symlink to /dev/zero, a FIFO or a sparse 150 MB file must neither hang nor exhaust the reader.
 """
+
 from __future__ import annotations
 
 import errno

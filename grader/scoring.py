@@ -3,11 +3,14 @@
 An answer is compared by option identity (the option's key in the bank), never by the
 letter a shuffled paper showed, so reordering options cannot change a score.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-TYPES = ("single", "multiple", "judge")
+from grader.vocabulary import QUESTION_TYPES
+
+TYPES = QUESTION_TYPES
 
 
 @dataclass(frozen=True)
@@ -21,17 +24,27 @@ class Key:
     options: frozenset[str] = frozenset()
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Key":
+    def from_dict(cls, data: dict) -> Key:
         answer = data["answer"]
         if data["type"] == "multiple":
             answer = frozenset(answer)
-        return cls(data["type"], answer, float(data["points"]), float(data.get("partial", 0) or 0),
-                   frozenset(data.get("options", ())))
+        return cls(
+            data["type"],
+            answer,
+            float(data["points"]),
+            float(data.get("partial", 0) or 0),
+            frozenset(data.get("options", ())),
+        )
 
     def to_dict(self) -> dict:
         answer = sorted(self.answer) if isinstance(self.answer, frozenset) else self.answer
-        return {"type": self.type, "answer": answer, "points": self.points,
-                "partial": self.partial, "options": sorted(self.options)}
+        return {
+            "type": self.type,
+            "answer": answer,
+            "points": self.points,
+            "partial": self.partial,
+            "options": sorted(self.options),
+        }
 
 
 def normalize_response(key: Key, response):

@@ -19,6 +19,7 @@ looking at them in Excel reads them:
 `parse_datetime` reads the dates and times spreadsheets write (2020/11/5 9:30, 2020-11-05 09:30,
 2020年11月5日 9:30) as Beijing time unless they carry a zone.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,14 +27,14 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from grader.errors import SheetError
+from grader.vocabulary import parse_datetime  # noqa: F401  (documented above as part of reading sheets)
 
-BEIJING = timezone(timedelta(hours=8), "CST")
-HEADER_SCAN_ROWS = 10      # a header below this many title/blank rows is not looked for
+HEADER_SCAN_ROWS = 10  # a header below this many title/blank rows is not looked for
 
 
 # ------------------------------------------------------------------ sheet kinds (alias tables)
@@ -144,7 +145,7 @@ def nfkc(text: str) -> str:
     """NFKC-normalised and trimmed: 'ＡＢ' -> 'AB', '０００１' -> '0001', full-width space -> ' '."""
     if not isinstance(text, str):
         text = str(text)
-    if text.isascii():                      # most cells: nothing to normalise
+    if text.isascii():  # most cells: nothing to normalise
         return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
@@ -165,55 +166,6 @@ def header_word(text: str) -> str:
 
 
 # ------------------------------------------------------------------ dates and times
-
-_DATE_TIME = re.compile(
-    r"^(?P<y>\d{4})\s*(?:[-/.年])\s*(?P<m>\d{1,2})\s*(?:[-/.月])\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:(?:\s+|T|\s*)(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})\s*分?"
-    r"(?:\s*[:]?\s*(?P<S>\d{1,2})(?:\.(?P<f>\d{1,6}))?\s*秒?)?)?"
-    r"\s*(?P<zone>Z|UTC|GMT|CST|北京时间|[+-]\d{2}:?\d{2})?$", re.IGNORECASE)
-
-
-def parse_datetime(value, naive: timezone = BEIJING) -> datetime:
-    """An aware datetime from a cell: a datetime, or text as spreadsheets write dates and times.
-
-    Accepts 2020/11/5 9:30, 2020-11-05 09:30, 2020-11-05T09:30:00, 2020年11月5日 9:30,
-    2020年11月5日9时30分, a date alone, and a zone (Z, UTC, CST = China Standard Time, +08:00).
-    Without a zone the time is taken in `naive` (Beijing time). Raises ValueError otherwise.
-    """
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        text = nfkc(value)
-        if not text:
-            raise ValueError("empty time")
-        try:                                # ISO 8601 as other systems export it: the fast path
-            dt = datetime.fromisoformat(text)
-        except ValueError:
-            dt = None
-        if dt is not None:
-            return dt if dt.tzinfo is not None else dt.replace(tzinfo=naive)
-        match = _DATE_TIME.match(text)
-        if not match:
-            raise ValueError(f"无法识别的时间 {text!r}")
-        g = match.groupdict()
-        micro = int((g["f"] or "0").ljust(6, "0"))
-        dt = datetime(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0),
-                      int(g["S"] or 0), micro)
-        zone = (g["zone"] or "").upper()
-        if zone in ("Z", "UTC", "GMT"):
-            dt = dt.replace(tzinfo=timezone.utc)
-        elif zone in ("CST", "北京时间"):
-            dt = dt.replace(tzinfo=BEIJING)
-        elif zone:
-            sign = -1 if zone[0] == "-" else 1
-            digits = zone[1:].replace(":", "")
-            dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=naive)
-    return dt
-
 
 # ------------------------------------------------------------------ cells as Excel shows them
 
@@ -247,7 +199,7 @@ def _tokens(section: str) -> list[tuple[str, str]]:
         if ch == '"':
             end = section.find('"', i + 1)
             end = len(section) if end < 0 else end
-            out.append(("lit", section[i + 1:end]))
+            out.append(("lit", section[i + 1 : end]))
             i = end + 1
         elif ch == "\\" and i + 1 < len(section):
             out.append(("lit", section[i + 1]))
@@ -260,7 +212,7 @@ def _tokens(section: str) -> list[tuple[str, str]]:
         elif ch == "[":
             end = section.find("]", i)
             end = len(section) if end < 0 else end
-            out.append(("bracket", section[i + 1:end]))
+            out.append(("bracket", section[i + 1 : end]))
             i = end + 1
         else:
             out.append((ch, ch))
@@ -280,10 +232,14 @@ def _strip_brackets(tokens):
     for kind, text in tokens:
         if kind == "bracket":
             low = text.lower()
-            if low in _COLOURS or low.startswith("color") or re.fullmatch(r"\$-[0-9a-f]+", low) \
-                    or re.fullmatch(r"\$[^-]*-[0-9a-f]+", low):
+            if (
+                low in _COLOURS
+                or low.startswith("color")
+                or re.fullmatch(r"\$-[0-9a-f]+", low)
+                or re.fullmatch(r"\$[^-]*-[0-9a-f]+", low)
+            ):
                 if text.startswith("$") and "-" in text and not text.startswith("$-"):
-                    out.append(("lit", text[1:text.index("-")]))      # currency symbol [$¥-804]
+                    out.append(("lit", text[1 : text.index("-")]))  # currency symbol [$¥-804]
                 continue
             raise _Unfaithful(f"[{text}]")
         out.append((kind, text))
@@ -296,7 +252,7 @@ def _general(value) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
         number = int(value)
-        if abs(number) >= 10 ** 11:
+        if abs(number) >= 10**11:
             raise _Unfaithful("General（位数过多，Excel 显示为科学计数法）")
         return str(number)
     text = f"{value:.10g}"
@@ -317,12 +273,12 @@ def _number_text(value: float, fmt: str) -> str:
     tokens = _strip_brackets(_tokens(section))
     kinds = [k for k, _ in tokens]
     if "@" in kinds and not any(k in "0#?" for k in kinds):
-        return _general(value)                          # a text format ("@"): the number as typed
+        return _general(value)  # a text format ("@"): the number as typed
     if any(k.lower() in ("e",) for k in kinds) or "/" in kinds:
         raise _Unfaithful(fmt)
     if not any(k in "0#?" for k in kinds):
         if all(k == "lit" or k in " -+()$¥€£" for k in kinds):
-            return "".join(t for _, t in tokens)       # a format that shows only text
+            return "".join(t for _, t in tokens)  # a format that shows only text
         raise _Unfaithful(fmt)
     percent = kinds.count("%")
     scaled = Decimal(str(abs(value))) * (Decimal(100) ** percent)
@@ -330,13 +286,13 @@ def _number_text(value: float, fmt: str) -> str:
     first = next(i for i, k in enumerate(kinds) if k in "0#?")
     last = max(i for i, k in enumerate(kinds) if k in "0#?")
     dot = next((i for i, k in enumerate(kinds) if k == "." and first <= i <= last + 1), None)
-    int_part = tokens[first:dot if dot is not None else last + 1]
-    dec_part = tokens[dot + 1:last + 1] if dot is not None else []
+    int_part = tokens[first : dot if dot is not None else last + 1]
+    dec_part = tokens[dot + 1 : last + 1] if dot is not None else []
     decimals = [t for k, t in dec_part if k in "0#?"]
     if any(k not in "0#?" for k, _ in dec_part):
         raise _Unfaithful(fmt)
     grouping = any(k == "," for k, _ in int_part)
-    trailing_commas = tokens[last + 1:last + 2] and tokens[last + 1][0] == ","
+    trailing_commas = tokens[last + 1 : last + 2] and tokens[last + 1][0] == ","
     if trailing_commas:
         raise _Unfaithful(fmt)
     quantum = Decimal(1).scaleb(-len(decimals))
@@ -380,14 +336,15 @@ def _number_text(value: float, fmt: str) -> str:
             int_text = f"{int(int_text.replace(',', '') or 0):0{minimum}d}"
             int_text = f"{int(int_text):,}".rjust(len(int_text), "0")
     number = int_text + ("." + dec_text if dot is not None and (dec_text or kinds[dot] == ".") else "")
-    before = "".join(t for _, t in tokens[:first])           # literals, %, signs as written
-    after = "".join(t for _, t in tokens[last + 1:])
+    before = "".join(t for _, t in tokens[:first])  # literals, %, signs as written
+    after = "".join(t for _, t in tokens[last + 1 :])
     sign = "-" if negative and rounded != 0 else ""
     return sign + before + number + after
 
 
-_DATE_TOKENS = re.compile(r'(yyyy|yy|mmmmm|mmmm|mmm|mm|m|dddd|ddd|dd|d|aaaa|aaa|hh|h|ss|s|AM/PM|A/P|上午/下午|e|g+)',
-                          re.IGNORECASE)
+_DATE_TOKENS = re.compile(
+    r"(yyyy|yy|mmmmm|mmmm|mmm|mm|m|dddd|ddd|dd|d|aaaa|aaa|hh|h|ss|s|AM/PM|A/P|上午/下午|e|g+)", re.IGNORECASE
+)
 
 
 def _date_text(value, fmt: str) -> str:
@@ -398,9 +355,9 @@ def _date_text(value, fmt: str) -> str:
     elif not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     low = fmt.lower()
-    if low == "mm-dd-yy":                     # built-in 14: the reader's locale short date -> ISO
+    if low == "mm-dd-yy":  # built-in 14: the reader's locale short date -> ISO
         return value.strftime("%Y-%m-%d")
-    if low == "m/d/yy h:mm":                  # built-in 22: locale date and time -> ISO
+    if low == "m/d/yy h:mm":  # built-in 22: locale date and time -> ISO
         return value.strftime("%Y-%m-%d %H:%M")
     section = _split_sections(fmt)[0]
     tokens = _strip_brackets(_tokens(section))
@@ -413,7 +370,7 @@ def _date_text(value, fmt: str) -> str:
             pieces[-1] = ("raw", pieces[-1][1] + text)
         else:
             pieces.append(("raw", text))
-    parts: list[tuple[str, str]] = []       # (token or 'lit', text)
+    parts: list[tuple[str, str]] = []  # (token or 'lit', text)
     for kind, text in pieces:
         if kind == "lit":
             parts.append(("lit", text))
@@ -433,7 +390,7 @@ def _date_text(value, fmt: str) -> str:
             continue
         if kind in ("m", "mm"):
             prev = [k for k, _ in parts[:i] if k != "lit"]
-            nxt = [k for k, _ in parts[i + 1:] if k != "lit"]
+            nxt = [k for k, _ in parts[i + 1 :] if k != "lit"]
             minute = (prev and prev[-1] in ("h", "hh")) or (nxt and nxt[0] in ("s", "ss"))
             number = value.minute if minute else value.month
             out.append(f"{number:02d}" if kind == "mm" else str(number))
@@ -460,7 +417,7 @@ def _date_text(value, fmt: str) -> str:
             out.append("AM" if value.hour < 12 else "PM")
         elif kind == "上午/下午":
             out.append("上午" if value.hour < 12 else "下午")
-        else:                                   # month or day names, eras, A/P: not rendered
+        else:  # month or day names, eras, A/P: not rendered
             raise _Unfaithful(fmt)
     return "".join(out)
 
@@ -479,9 +436,14 @@ def cell_text(value, number_format: str | None = "General") -> str:
         if isinstance(value, (datetime, date, time, timedelta)):
             if fmt.lower() == "general":
                 if isinstance(value, datetime):
-                    return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M"
-                                          if (value.hour or value.minute) else "%Y-%m-%d")
-                return value.isoformat()
+                    return value.strftime(
+                        "%Y-%m-%d %H:%M:%S"
+                        if value.second
+                        else "%Y-%m-%d %H:%M"
+                        if (value.hour or value.minute)
+                        else "%Y-%m-%d"
+                    )
+                return value.isoformat()  # type: ignore[union-attr]  # timedelta: caught below
             return _date_text(value, fmt)
         if isinstance(value, bool):
             return "TRUE" if value else "FALSE"
@@ -504,7 +466,7 @@ class Row:
     sheet: str
     number: int
     values: dict[str, str]
-    multi: bool = False          # the file has more than one data sheet: name the sheet in messages
+    multi: bool = False  # the file has more than one data sheet: name the sheet in messages
 
     @property
     def where(self) -> str:
@@ -526,11 +488,11 @@ class Table:
     path: Path
     kind: Kind
     rows: list[Row]
-    sheets: list[tuple[str, int]] = field(default_factory=list)       # (sheet, data rows)
-    skipped: list[str] = field(default_factory=list)                   # sheets without the header
-    meta: dict[str, str] = field(default_factory=dict)                 # 说明 sheet: 题库编号, 题库名称
-    header_row: dict[str, int] = field(default_factory=dict)           # sheet -> header row number
-    columns: set[str] = field(default_factory=set)                     # fields present in the header
+    sheets: list[tuple[str, int]] = field(default_factory=list)  # (sheet, data rows)
+    skipped: list[str] = field(default_factory=list)  # sheets without the header
+    meta: dict[str, str] = field(default_factory=dict)  # 说明 sheet: 题库编号, 题库名称
+    header_row: dict[str, int] = field(default_factory=dict)  # sheet -> header row number
+    columns: set[str] = field(default_factory=set)  # fields present in the header
 
     def summary(self) -> str:
         """'读取工作表 单选题 1 行、多选题 1 行；未读取：说明（没有表头）' (empty for a one-sheet file)."""
@@ -544,7 +506,7 @@ class Table:
 
 def _match_header(cells: list[str], kind: Kind) -> tuple[dict[str, int], list[str]]:
     """(field -> column index, duplicate messages) for one candidate header row."""
-    aliases = {}
+    aliases: dict[str, str] = {}
     for key, words in kind.columns.items():
         for word in words:
             aliases.setdefault(header_word(word), key)
@@ -552,20 +514,20 @@ def _match_header(cells: list[str], kind: Kind) -> tuple[dict[str, int], list[st
     duplicates = []
     for i, cell in enumerate(cells):
         word = header_word(cell) if cell else ""
-        key = aliases.get(word)
-        if key is None:
+        name = aliases.get(word)
+        if name is None:
             continue
-        if key in index:
-            duplicates.append(f"{kind.label(key)}（第{index[key] + 1}列和第{i + 1}列）")
+        if name in index:
+            duplicates.append(f"{kind.label(name)}（第{index[name] + 1}列和第{i + 1}列）")
             continue
-        index[key] = i
+        index[name] = i
     return index, duplicates
 
 
 def _find_header(rows: list[list[str]], kind: Kind):
     """(row index, field -> column, duplicate columns) of the first row within HEADER_SCAN_ROWS that
     has every required field; else (None, the closest row's field -> column, the closest row's index)."""
-    best = (-1, {}, 0)
+    best: tuple[int, dict[str, int], int] = (-1, {}, 0)
     for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         index, duplicates = _match_header(cells, kind)
         if all(k in index for k in kind.required):
@@ -645,13 +607,17 @@ class _Grid:
             return cell_text(value, fmt)
         except ValueError as error:
             from openpyxl.utils import get_column_letter
-            raise SheetError(f"{file}: 工作表 {self.title} 单元格 {get_column_letter(col)}{r}: {error}"
-                             f"（值 {value!r}）；请把该列设为“文本”或“常规”格式后重新保存 "
-                             "(cell format cannot be shown faithfully)") from None
+
+            raise SheetError(
+                f"{file}: 工作表 {self.title} 单元格 {get_column_letter(col)}{r}: {error}"
+                f"（值 {value!r}）；请把该列设为“文本”或“常规”格式后重新保存 "
+                "(cell format cannot be shown faithfully)"
+            ) from None
 
 
 def _read_xlsx(path: Path, kind: Kind) -> Table:
     from openpyxl import load_workbook
+
     file = str(path)
     try:
         wb = load_workbook(path, data_only=True)
@@ -671,17 +637,19 @@ def _read_xlsx(path: Path, kind: Kind) -> Table:
                         table.meta[key] = value
                 table.skipped.append(ws.title)
                 continue
-            rows = [[grid.raw_text(r, c) for c in range(1, grid.max_col + 1)]
-                    for r in range(1, min(grid.max_row, HEADER_SCAN_ROWS) + 1)]
+            rows = [
+                [grid.raw_text(r, c) for c in range(1, grid.max_col + 1)]
+                for r in range(1, min(grid.max_row, HEADER_SCAN_ROWS) + 1)
+            ]
             at, index, extra = _find_header(rows, kind)
             if at is None:
                 table.skipped.append(ws.title)
                 found = len(index)
                 if any(any(c for c in row) for row in rows) and (best_miss is None or found > best_miss[0]):
                     missing = [kind.label(k) for k in kind.required if k not in index]
-                    best_miss = (found, ws.title, missing, extra + 1)      # extra: the closest row
+                    best_miss = (found, ws.title, missing, extra + 1)  # extra: the closest row
                 continue
-            if extra:                                                   # extra: duplicate columns
+            if extra:  # extra: duplicate columns
                 problems.append(f"{file}: 工作表 {ws.title} 第{at + 1}行（表头）列名重复: {'、'.join(extra)}")
                 continue
             data.append((grid, at + 1, index))
@@ -727,15 +695,17 @@ def _read_csv(path: Path, kind: Kind) -> Table:
     at, index, extra = _find_header(raw, kind)
     if at is None:
         missing = [kind.label(k) for k in kind.required if k not in index]
-        raise SheetError(f"{file}: 第{extra + 1}行（表头）: 表头缺少列: {'、'.join(missing)}"
-                         f"（{kind.name}需要列: {'、'.join(kind.label(k) for k in kind.required)}） "
-                         "(no header row with the required columns)")
+        raise SheetError(
+            f"{file}: 第{extra + 1}行（表头）: 表头缺少列: {'、'.join(missing)}"
+            f"（{kind.name}需要列: {'、'.join(kind.label(k) for k in kind.required)}） "
+            "(no header row with the required columns)"
+        )
     if extra:
         raise SheetError(f"{file}: 第{at + 1}行（表头）列名重复: {'、'.join(extra)}")
     table = Table(path, kind, [], header_row={"": at + 1}, columns=set(index))
     cleaners = [(k, c, _normaliser(kind, k)) for k, c in index.items()]
     width = max(index.values()) + 1
-    for number, cells in enumerate(raw[at + 1:], start=at + 2):
+    for number, cells in enumerate(raw[at + 1 :], start=at + 2):
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         values = {k: clean(cells[c]) for k, c, clean in cleaners}

@@ -4,16 +4,32 @@ This module is imported inside staff kernels, so it never reads quizzes/ or any 
 it is handed the question text and option ids by the notebook (exam) or by the lesson's
 practice file, which holds practice-pool questions only.
 """
+
 from __future__ import annotations
 
+import datetime as _dt
 import html
+import os
+from pathlib import Path
 
 import ipywidgets as w
 
+# The answers file and the vocabulary live in their own modules; their names stay importable from
+# here because released exam notebooks say `from grader.widgets import ExamPaper` / `graded`.
+from grader.answers import (  # noqa: F401
+    ANSWERS_FIELDS,
+    ANSWERS_FILE,
+    ANSWERS_MAX_BYTES,
+    current_user,
+    display_order,
+    graded,
+    grading,
+    read_answers,
+    save_answer,
+)
 from grader.scoring import Key, is_correct, score
+from grader.vocabulary import LETTERS, SECTION_NAMES, TYPE_LABELS  # noqa: F401
 
-LETTERS = "ABCDEF"
-TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "judge": "判断题"}
 CSS = """
 <style>
 .lawstudy-question { max-width: 860px; border: 1px solid #d0d7de; border-radius: 6px;
@@ -47,19 +63,26 @@ class ChoiceWidget:
         self.options = [tuple(o) for o in question.get("options") or []]
         self.letter_of = {oid: LETTERS[i] for i, (oid, _) in enumerate(self.options)}
         prefix = f"{number}. " if number else ""
-        self.stem = w.HTML(f'<div class="lawstudy-stem">{prefix}<b>[{TYPE_LABELS[self.type]}]</b> '
-                           f'{_text(question["stem"])}</div>')
+        self.stem = w.HTML(
+            f'<div class="lawstudy-stem">{prefix}<b>[{TYPE_LABELS[self.type]}]</b> {_text(question["stem"])}</div>'
+        )
         if self.type == "multiple":
-            self.controls = [w.Checkbox(value=False, description=f"{LETTERS[i]}. {text}", indent=False,
-                                        layout=w.Layout(width="auto"))
-                             for i, (_, text) in enumerate(self.options)]
+            self.controls = [
+                w.Checkbox(
+                    value=False, description=f"{LETTERS[i]}. {text}", indent=False, layout=w.Layout(width="auto")
+                )
+                for i, (_, text) in enumerate(self.options)
+            ]
             for box, (oid, _) in zip(self.controls, self.options):
                 box.add_class("lawstudy-option")
                 box.add_class(f"lawstudy-option-{self.letter_of[oid]}")
             self.input = w.VBox(self.controls)
         else:
-            choices = ([("正确", True), ("错误", False)] if self.type == "judge"
-                       else [(f"{LETTERS[i]}. {text}", oid) for i, (oid, text) in enumerate(self.options)])
+            choices = (
+                [("正确", True), ("错误", False)]
+                if self.type == "judge"
+                else [(f"{LETTERS[i]}. {text}", oid) for i, (oid, text) in enumerate(self.options)]
+            )
             self.input = w.RadioButtons(options=choices, index=None, layout=w.Layout(width="auto"))
             self.input.add_class("lawstudy-option")
         self.input.add_class("lawstudy-input")
@@ -114,12 +137,15 @@ class PracticeWidget:
 
     def __init__(self, question: dict):
         self.question = question
-        display = {"id": question["id"], "type": question["type"], "stem": question["stem"],
-                   "options": [[k, v] for k, v in (question.get("options") or {}).items()]}
+        display = {
+            "id": question["id"],
+            "type": question["type"],
+            "stem": question["stem"],
+            "options": [[k, v] for k, v in (question.get("options") or {}).items()],
+        }
         self.choice = ChoiceWidget(display)
         self.key = Key.from_dict(question)
-        self.button = w.Button(description="提交", button_style="primary", icon="check",
-                               tooltip="提交答案，查看解析")
+        self.button = w.Button(description="提交", button_style="primary", icon="check", tooltip="提交答案，查看解析")
         self.button.add_class("lawstudy-submit")
         self.feedback = w.HTML()
         self.feedback.add_class("lawstudy-feedback")
@@ -141,157 +167,31 @@ class PracticeWidget:
             head = f'<span class="lawstudy-wrong">✗ 部分正确（得 {earned:g} 分，共 {self.key.points:g} 分）</span>'
         else:
             head = '<span class="lawstudy-wrong">✗ 回答错误</span>'
-        answer = self.choice.letters(sorted(self.key.answer) if self.key.type == "multiple" else self.key.answer)
-        self.feedback.value = (f"{head}<br>你的答案：{self.choice.letters(value)}；正确答案：<b>{answer}</b>"
-                               f"<br><b>解析：</b>{_text(self.question['explanation'])}"
-                               f"<br><b>法律依据：</b>{citation_html(self.question['basis'])}")
+        answer = self.choice.letters(
+            sorted(self.key.answer) if isinstance(self.key.answer, frozenset) else self.key.answer
+        )
+        self.feedback.value = (
+            f"{head}<br>你的答案：{self.choice.letters(value)}；正确答案：<b>{answer}</b>"
+            f"<br><b>解析：</b>{_text(self.question['explanation'])}"
+            f"<br><b>法律依据：</b>{citation_html(self.question['basis'])}"
+        )
         return right
 
     def _ipython_display_(self):
         from IPython.display import display
+
         display(self.box)
 
 
-# ====================================================================== exam (answers file, widget)
-# Everything below runs in the staff kernel of an exam notebook. The notebook's setup cell holds
-# the paper's display data (stems and options, never a key); every click is written at once to
-# the sidecar answers file next to the notebook, which `nbgrader submit` carries and the hidden
-# tests (through `graded`) and the fast grader read.
-
-import datetime as _dt
-import getpass as _getpass
-import hashlib as _hashlib
-import json as _json
-import os as _os
-import tempfile as _tempfile
-import warnings as _warnings
-from pathlib import Path as _Path
-
-ANSWERS_FILE = "answers.json"
-ANSWERS_FIELDS = ("exam", "user", "started_at", "saved_at", "answers")
-ANSWERS_MAX_BYTES = 1_000_000
-SECTION_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "judge": "判断题"}
-
-
-def current_user() -> str:
-    """Who is sitting the exam: the hub user, else the system user (the nbgrader student id)."""
-    return _os.environ.get("JUPYTERHUB_USER") or _getpass.getuser()
-
-
-def _rank(*parts) -> str:
-    return _hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
-
-
-def display_order(questions: list[dict], seed, user: str) -> list[dict]:
-    """One person's paper: sections (by type, in paper order) kept, questions and options shuffled
-    (a question with "shuffle": False keeps its options in bank order).
-
-    Derived from (seed, user, question id, option id) only, so the trainer's feedback shows the
-    same numbers and letters the person saw. Option ids stay the option's identity.
-    """
-    types: list[str] = []
-    for q in questions:
-        if q["type"] not in types:
-            types.append(q["type"])
-    out = []
-    for t in types:
-        section = sorted((q for q in questions if q["type"] == t), key=lambda q: _rank(seed, user, q["id"]))
-        for q in section:
-            options = q.get("options") or []
-            if q.get("shuffle", True) is not False:     # shuffle: false keeps the bank's order
-                options = sorted(options, key=lambda o: _rank(seed, user, q["id"], o[0]))
-            out.append({**q, "options": [list(o) for o in options]})
-    return out
-
-
-def _now_text() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).astimezone().isoformat(timespec="seconds")
-
-
-def read_answers(path) -> tuple[dict, list[str]]:
-    """Read an answers file without ever raising: (data, problems).
-
-    data always has the ANSWERS_FIELDS, with "answers" a dict; problems names what was wrong
-    (missing, unreadable, not JSON, unexpected fields, ...) so graders can report it.
-    """
-    data = {"exam": None, "user": None, "started_at": None, "saved_at": None, "answers": {}}
-    path = _Path(path)
-    from grader.safe_io import UnsafeFile, read_regular
-    try:
-        raw = _json.loads(read_regular(path, ANSWERS_MAX_BYTES).decode("utf-8"))
-    except FileNotFoundError:
-        return data, ["缺少答案文件 answers.json (missing)"]
-    except UnsafeFile as error:
-        if error.errno == 27:  # EFBIG
-            return data, ["答案文件过大 (answers file too large)"]
-        return data, [f"答案文件无法读取 (unsafe: {error.strerror})"]
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        return data, [f"答案文件无法读取 (unreadable: {type(error).__name__})"]
-    if not isinstance(raw, dict):
-        return data, ["答案文件格式错误：不是键值对 (not an object)"]
-    problems = []
-    extra = sorted(map(str, set(raw) - set(ANSWERS_FIELDS)))
-    if extra:
-        problems.append(f"答案文件有多余字段 (extra keys): {', '.join(extra)}")
-    for name in ("exam", "user", "started_at", "saved_at"):
-        value = raw.get(name)
-        if value is not None and not isinstance(value, str):
-            problems.append(f"答案文件字段 {name} 类型错误 (wrong type)")
-        elif value is not None:
-            data[name] = value
-    answers = raw.get("answers", {})
-    if not isinstance(answers, dict):
-        problems.append("答案文件 answers 不是键值对 (answers not an object)")
-        answers = {}
-    data["answers"] = answers
-    return data, problems
-
-
-def save_answer(path, exam: str, user: str, question_id: str | None, value=None) -> dict:
-    """Read-modify-write the answers file under a lock; atomic (temp file + os.replace).
-
-    question_id None only records the start of the attempt. Returns the data written.
-    """
-    import fcntl
-
-    path = _Path(path)
-    lock_path = path.with_name("." + path.name + ".lock")
-    with open(lock_path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            data, _problems = read_answers(path)
-            data = {k: data.get(k) for k in ANSWERS_FIELDS}
-            data["exam"] = data["exam"] or exam
-            data["user"] = data["user"] or user
-            data["started_at"] = data["started_at"] or _now_text()
-            answers = dict(data["answers"] or {})
-            if question_id is not None:
-                if value is None or value == []:
-                    answers.pop(question_id, None)
-                else:
-                    answers[question_id] = value
-                data["saved_at"] = _now_text()
-            data["answers"] = answers
-            fd, tmp = _tempfile.mkstemp(prefix=".answers-", suffix=".tmp", dir=str(path.parent))
-            with _os.fdopen(fd, "w", encoding="utf-8") as fh:
-                _json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
-                fh.flush()
-                _os.fsync(fh.fileno())
-            _os.replace(tmp, path)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return data
-
-
-def grading() -> bool:
-    """True while nbgrader autogrades or validates (then nothing is written)."""
-    return bool(_os.environ.get("NBGRADER_EXECUTION"))
+# ====================================================================== exam (widget)
+# The notebook's setup cell holds the paper's display data (stems and options, never a key);
+# every click is written at once to the answers file (grader.answers) next to the notebook.
 
 
 class ExamWidget:
     """One exam question: a ChoiceWidget whose every click is saved, with a visible 已保存 note."""
 
-    def __init__(self, paper: "ExamPaper", question: dict, number: int):
+    def __init__(self, paper: ExamPaper, question: dict, number: int):
         self.paper = paper
         self.question = question
         self.choice = ChoiceWidget(question, number=number)
@@ -299,7 +199,7 @@ class ExamWidget:
         self.status = w.HTML()
         self.status.add_class("lawstudy-saved")
         if saved is not None:
-            self.choice.value = saved          # restore BEFORE observe: restoring is not a click
+            self.choice.value = saved  # restore BEFORE observe: restoring is not a click
             if self.choice.value is not None:
                 self.status.value = '<span class="lawstudy-ok">✓ 已恢复上次保存的答案</span>'
         self.choice.observe(self.save)
@@ -328,6 +228,7 @@ class ExamWidget:
 
     def _ipython_display_(self):
         from IPython.display import display
+
         display(self.box)
 
 
@@ -342,7 +243,7 @@ class ExamPaper:
         self.data = data
         self.exam = data["exam"]
         self.user = user or current_user()
-        self.answers_path = _Path(folder or _os.getcwd()) / ANSWERS_FILE
+        self.answers_path = Path(folder or os.getcwd()) / ANSWERS_FILE
         self.questions = display_order(data["questions"], data.get("seed", 0), self.user)
         saved, self.problems = read_answers(self.answers_path)
         ids = {q["id"] for q in self.questions}
@@ -362,27 +263,23 @@ class ExamPaper:
 
     def _repr_html_(self) -> str:
         limit = self.data.get("time_limit")
-        rows = [f"考生：<b>{_text(self.user)}</b>",
-                f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}"]
+        rows = [
+            f"考生：<b>{_text(self.user)}</b>",
+            f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}",
+        ]
         if limit:
             rows.append(f"答题时限：{limit} 分钟（从开始答题时计）")
         if self.data.get("closes_at_text"):
             rows.append(f"截止时间：{_text(self.data['closes_at_text'])}")
-        rows.append(f"共 {len(self.questions)} 题，满分 {sum(q.get('points', 0) for q in self.questions):g} 分。"
-                    "每次点击后答案立即自动保存，题目下方会显示“✓ 答案已保存”。")
-        return (CSS + '<div class="lawstudy-question lawstudy-exam-header"><b>'
-                + _text(self.data.get("title", self.exam)) + "</b><br>" + "<br>".join(rows) + "</div>")
-
-
-def graded(question_id: str, key: dict, folder=None) -> float:
-    """The hidden test of one question: score the saved answer with the one scorer.
-
-    Fails (AssertionError) when it earns nothing; returns the points otherwise (nbgrader reads
-    a number shown by the test cell as partial credit). Prints nothing, warns nothing.
-    """
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore")
-        data, _problems = read_answers(_Path(folder or _os.getcwd()) / ANSWERS_FILE)
-        earned = score(Key.from_dict(key), data["answers"].get(question_id))
-    assert earned > 0, f"{question_id}: 0"
-    return earned
+        rows.append(
+            f"共 {len(self.questions)} 题，满分 {sum(q.get('points', 0) for q in self.questions):g} 分。"
+            "每次点击后答案立即自动保存，题目下方会显示“✓ 答案已保存”。"
+        )
+        return (
+            CSS
+            + '<div class="lawstudy-question lawstudy-exam-header"><b>'
+            + _text(self.data.get("title", self.exam))
+            + "</b><br>"
+            + "<br>".join(rows)
+            + "</div>"
+        )

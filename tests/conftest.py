@@ -13,8 +13,14 @@ BIN = Path(sys.executable).parent
 def run_cli(*args, cwd=None, env=None, check=False, timeout=300):
     """Run the installed `lawstudy` command as a user would."""
     exe = shutil.which("lawstudy", path=str(BIN)) or "lawstudy"
-    result = subprocess.run([exe, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, timeout=timeout)
+    result = subprocess.run(
+        [exe, *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"lawstudy {' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}")
     return result

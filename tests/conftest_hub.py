@@ -12,6 +12,7 @@ admin as system users with private homes, the lessons, one exam built and releas
 `lawstudy exam`, the staff runtime venv refreshed from this checkout, and a hub on free loopback
 ports.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -31,7 +32,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PREFIX = "lse2e"           # every system user the tests create starts with this
+PREFIX = "lse2e"  # every system user the tests create starts with this
 STAFF = {"LSE2E-S1": "测试甲", "LSE2E-S2": "测试乙", "LSE2E-S3": "测试丙"}
 TRAINER, ADMIN = "LSE2E-T1", "LSE2E-A1"
 GRADER_USER = f"{PREFIX}-grader"
@@ -57,6 +58,7 @@ def skip_reason() -> str | None:
         return "needs useradd and /usr/bin/python3"
     try:
         from grader.hub import find_proxy
+
         find_proxy()
     except Exception as error:  # noqa: BLE001
         return f"configurable-http-proxy missing (run install.sh): {error}"
@@ -65,11 +67,18 @@ def skip_reason() -> str | None:
 
 def cli(*args, check=True, timeout=600, env=None):
     exe = BIN / "lawstudy"
-    proc = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})}, cwd=str(ROOT))
+    proc = subprocess.run(
+        [str(exe), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=str(ROOT),
+    )
     if check and proc.returncode:
-        raise AssertionError(f"lawstudy {' '.join(map(str, args))} failed ({proc.returncode}):\n"
-                             f"{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"lawstudy {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -90,6 +99,7 @@ class HubEnv:
     # -- the ops service token (what `lawstudy hub` commands use)
     def api(self, method, path, data=None, timeout=60):
         from grader import hub
+
         return hub.api(self.inst, method, path, data, timeout=timeout)
 
     def token(self, user: str) -> str:
@@ -100,6 +110,7 @@ class HubEnv:
 
     def session(self, user: str):
         import requests
+
         s = requests.Session()
         s.headers["Authorization"] = f"token {self.token(user)}"
         return s
@@ -107,15 +118,20 @@ class HubEnv:
     def login(self, user: str, password: str | None = None):
         """Log in through the hub's login form (PAM); returns the requests.Session with its cookies."""
         import requests
+
         s = requests.Session()
         s.get(f"{self.url}/hub/login", timeout=30).raise_for_status()
-        r = s.post(f"{self.url}/hub/login?next=", timeout=60, allow_redirects=False,
-                   data={"username": user, "password": password or self.passwords[user],
-                         "_xsrf": s.cookies.get("_xsrf", "")})
+        r = s.post(
+            f"{self.url}/hub/login?next=",
+            timeout=60,
+            allow_redirects=False,
+            data={"username": user, "password": password or self.passwords[user], "_xsrf": s.cookies.get("_xsrf", "")},
+        )
         return s, r
 
     def start_server(self, user: str, timeout: float = 120) -> None:
         import urllib.error
+
         try:
             self.api("POST", f"/users/{user}/server", timeout=timeout)
         except urllib.error.HTTPError as error:
@@ -123,14 +139,14 @@ class HubEnv:
                 raise
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            model = self.api("GET", f"/users/{user}", timeout=180)   # a busy hub answers slowly
+            model = self.api("GET", f"/users/{user}", timeout=180)  # a busy hub answers slowly
             server = (model.get("servers") or {}).get("")
             if server and server.get("ready"):
                 return
             time.sleep(0.5)
         raise AssertionError(f"server of {user} not ready in {timeout}s")
 
-    def kernel(self, user: str, path: str = "") -> "Kernel":
+    def kernel(self, user: str, path: str = "") -> Kernel:
         """A new kernel in `user`'s server; its working folder is the folder of `path`."""
         return Kernel(self, user, path)
 
@@ -142,9 +158,16 @@ class Kernel:
         self.env, self.user = env, user
         self.http = env.session(user)
         base = f"{env.url}/user/{user}"
-        r = self.http.post(f"{base}/api/sessions", timeout=60,
-                           json={"path": path or f"e2e-{uuid.uuid4().hex[:6]}.ipynb", "type": "notebook",
-                                 "name": "", "kernel": {"name": "python3"}})
+        r = self.http.post(
+            f"{base}/api/sessions",
+            timeout=60,
+            json={
+                "path": path or f"e2e-{uuid.uuid4().hex[:6]}.ipynb",
+                "type": "notebook",
+                "name": "",
+                "kernel": {"name": "python3"},
+            },
+        )
         r.raise_for_status()
         self.session_id = r.json()["id"]
         self.kernel_id = r.json()["kernel"]["id"]
@@ -155,18 +178,39 @@ class Kernel:
     def connect(self):
         """(Re)open the kernel's websocket, as JupyterLab does after a dropped connection."""
         import websocket
-        self.ws = websocket.create_connection(self.ws_url, header=[f"Authorization: token {self.env.token(self.user)}"],
-                                              timeout=120)
+
+        self.ws = websocket.create_connection(
+            self.ws_url, header=[f"Authorization: token {self.env.token(self.user)}"], timeout=120
+        )
 
     def run(self, code: str, timeout: float = 120) -> dict:
         """Execute code; returns {"stdout", "stderr", "error", "result"}."""
         msg_id = uuid.uuid4().hex
-        self.ws.send(json.dumps({
-            "header": {"msg_id": msg_id, "username": self.user, "session": self.session_id,
-                       "msg_type": "execute_request", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}))
+        self.ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": self.user,
+                        "session": self.session_id,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "buffers": [],
+                    "content": {
+                        "code": code,
+                        "silent": False,
+                        "store_history": False,
+                        "user_expressions": {},
+                        "allow_stdin": False,
+                        "stop_on_error": True,
+                    },
+                }
+            )
+        )
         out = {"stdout": "", "stderr": "", "error": None, "result": None}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -197,8 +241,10 @@ _state: dict = {"env": None, "users": 0, "error": None, "cleanup": None}
 
 
 def _cleanup_users():
-    from grader import hub
     import pwd
+
+    from grader import hub
+
     for entry in pwd.getpwall():
         if entry.pw_name.startswith(PREFIX + "-") and hub.USER_COMMENT in entry.pw_gecos.split(","):
             hub.remove_system_user(entry.pw_name)
@@ -229,27 +275,37 @@ def _build() -> HubEnv:
 
     # the exam: this checkout's banks plus a spec open this year, in a root-only folder
     from grader.exam import pipeline
+
     quizzes = private / "quizzes"
     quizzes.mkdir()
     for bank in (ROOT / "quizzes").glob("*.yaml"):
         shutil.copy(bank, quizzes / bank.name)
     (quizzes / "exams").mkdir()
-    (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year),
-                                                       encoding="utf-8")
+    (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8")
     built = pipeline.build(inst, exam_id, quizzes=quizzes)
     pipeline.release(inst, exam_id)
 
-    ports = {"hub_port": hub.free_port(), "proxy_api_port": hub.free_port(),
-             "formgrader_port": hub.free_port(), "reports_port": hub.free_port()}
-    settings = hub.setup(inst, trainers=[TRAINER], admins=[ADMIN], port=hub.free_port(), ports=ports,
-                         grader_user=GRADER_USER, log=lambda *_: None)
+    ports = {
+        "hub_port": hub.free_port(),
+        "proxy_api_port": hub.free_port(),
+        "formgrader_port": hub.free_port(),
+        "reports_port": hub.free_port(),
+    }
+    settings = hub.setup(
+        inst,
+        trainers=[TRAINER],
+        admins=[ADMIN],
+        port=hub.free_port(),
+        ports=ports,
+        grader_user=GRADER_USER,
+        log=lambda *_: None,
+    )
     passwords = {}
     with (home / "hub" / "initial-passwords.csv").open(encoding="utf-8") as f:
         for row in list(csv.reader(f))[1:]:
             passwords[row[0]] = row[2]
     proc = hub.start(inst, wait=90)
-    env = HubEnv(home=home, url=settings.url, passwords=passwords, exam_id=exam_id, year=year, proc=proc,
-                 inst=inst)
+    env = HubEnv(home=home, url=settings.url, passwords=passwords, exam_id=exam_id, year=year, proc=proc, inst=inst)
     env.notes["users"] = {k: username(k) for k in [*STAFF, TRAINER, ADMIN]}
     env.notes["paper"] = built.paper
     env.notes["quizzes"] = quizzes
@@ -258,6 +314,7 @@ def _build() -> HubEnv:
 
 def _teardown():
     from grader import hub
+
     env, cleanup = _state["env"], _state["cleanup"]
     _state["env"] = _state["cleanup"] = None
     if cleanup is None:

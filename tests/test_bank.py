@@ -1,4 +1,5 @@
 """`lawstudy quiz check`: every problem in every bank, named by file and question."""
+
 import copy
 
 import pytest
@@ -6,6 +7,7 @@ import yaml
 
 from grader import bank
 from grader.scoring import Key, score
+
 
 @pytest.fixture(autouse=True)
 def law_before_2026_03_30(monkeypatch):
@@ -21,31 +23,54 @@ def law_before_2026_03_30(monkeypatch):
 
 
 GOOD = {
-    "id": "t-001", "type": "single", "stem": "下列哪类地区应当实行火葬？",
+    "id": "t-001",
+    "type": "single",
+    "stem": "下列哪类地区应当实行火葬？",
     "options": {"A": "人口稠密、耕地较少、交通方便的地区", "B": "少数民族聚居地区", "C": "山区", "D": "所有地区"},
-    "answer": "A", "explanation": "见第四条。",
+    "answer": "A",
+    "explanation": "见第四条。",
     "basis": [{"law": "殡葬管理条例", "article": 4, "quote": "人口稠密、耕地较少、交通方便的地区，应当实行火葬"}],
-    "points": 2, "difficulty": 1, "tags": ["火葬区"], "pool": "exam",
+    "points": 2,
+    "difficulty": 1,
+    "tags": ["火葬区"],
+    "pool": "exam",
 }
 JUDGE = {
-    "id": "t-002", "type": "judge", "stem": "殡仪服务人员可以利用工作之便索取财物。", "answer": False,
+    "id": "t-002",
+    "type": "judge",
+    "stem": "殡仪服务人员可以利用工作之便索取财物。",
+    "answer": False,
     "explanation": "不得索取财物。",
     "basis": [{"law": "殡葬管理条例", "article": 12, "quote": "不得利用工作之便索取财物"}],
-    "points": 2, "difficulty": 1, "tags": [], "pool": "practice",
+    "points": 2,
+    "difficulty": 1,
+    "tags": [],
+    "pool": "practice",
 }
 MULTI = {
-    "id": "t-003", "type": "multiple", "stem": "殡葬管理的方针包括哪些？",
+    "id": "t-003",
+    "type": "multiple",
+    "stem": "殡葬管理的方针包括哪些？",
     "options": {"A": "积极地、有步骤地实行火葬", "B": "改革土葬", "C": "节约殡葬用地", "D": "全面禁止土葬"},
-    "answer": ["A", "B", "C"], "explanation": "见第二条。",
+    "answer": ["A", "B", "C"],
+    "explanation": "见第二条。",
     "basis": [{"law": "殡葬管理条例", "article": 2, "quote": "积极地、有步骤地实行火葬，改革土葬，节约殡葬用地"}],
-    "points": 2, "difficulty": 2, "tags": ["方针"], "pool": "exam", "partial": 0.5,
+    "points": 2,
+    "difficulty": 2,
+    "tags": ["方针"],
+    "pool": "exam",
+    "partial": 0.5,
 }
 
 
 def write(tmp_path, questions, name="t.yaml", raw=None):
     path = tmp_path / name
-    path.write_text(raw if raw is not None else yaml.safe_dump(
-        {"bank": path.stem, "title": "测试", "questions": questions}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        raw
+        if raw is not None
+        else yaml.safe_dump({"bank": path.stem, "title": "测试", "questions": questions}, allow_unicode=True),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -68,23 +93,29 @@ def test_good_bank_passes_and_summarises(tmp_path):
     assert s["by_law"] == {"殡葬管理条例": 3}
 
 
-@pytest.mark.parametrize("changes,expected", [
-    ({"type": "choice"}, "题型 'choice' 无效"),
-    ({"answer": "E"}, "单选题答案 'E'"),
-    ({"answer": ["A", "B"]}, "单选题答案"),
-    ({"options": {"A": "甲", "B": "甲", "C": "丙"}}, "选项重复"),
-    ({"options": {"A": "甲", "C": "丙"}}, "选项应依次为"),
-    ({"stem": None}, "缺少必填字段 stem"),
-    ({"basis": [{"law": "殡葬管理条例", "article": 4, "quote": "所有地区都应当实行火葬"}]}, "依据原文与《殡葬管理条例》（2012年修订）第四条不符"),
-    ({"basis": [{"law": "殡葬管理条例", "article": 40, "quote": "火葬"}]}, "没有第四十条"),
-    ({"basis": [{"law": "殡葬法", "article": 4, "quote": "火葬"}]}, "没有收录《殡葬法》"),
-    ({"basis": []}, "缺少必填字段 basis"),
-    ({"pool": "test"}, "题库用途 'test'"),
-    ({"points": -1}, "分值 -1"),
-    ({"difficulty": 5}, "难度 5"),
-    ({"explaination": "拼错"}, "未知字段 'explaination'"),
-    ({"id": "bad id!"}, "题号 'bad id!' 无效"),
-])
+@pytest.mark.parametrize(
+    "changes,expected",
+    [
+        ({"type": "choice"}, "题型 'choice' 无效"),
+        ({"answer": "E"}, "单选题答案 'E'"),
+        ({"answer": ["A", "B"]}, "单选题答案"),
+        ({"options": {"A": "甲", "B": "甲", "C": "丙"}}, "选项重复"),
+        ({"options": {"A": "甲", "C": "丙"}}, "选项应依次为"),
+        ({"stem": None}, "缺少必填字段 stem"),
+        (
+            {"basis": [{"law": "殡葬管理条例", "article": 4, "quote": "所有地区都应当实行火葬"}]},
+            "依据原文与《殡葬管理条例》（2012年修订）第四条不符",
+        ),
+        ({"basis": [{"law": "殡葬管理条例", "article": 40, "quote": "火葬"}]}, "没有第四十条"),
+        ({"basis": [{"law": "殡葬法", "article": 4, "quote": "火葬"}]}, "没有收录《殡葬法》"),
+        ({"basis": []}, "缺少必填字段 basis"),
+        ({"pool": "test"}, "题库用途 'test'"),
+        ({"points": -1}, "分值 -1"),
+        ({"difficulty": 5}, "难度 5"),
+        ({"explaination": "拼错"}, "未知字段 'explaination'"),
+        ({"id": "bad id!"}, "题号 'bad id!' 无效"),
+    ],
+)
 def test_each_malformed_question_is_named(tmp_path, changes, expected):
     found = problems_for(tmp_path, **changes)
     assert any(expected in p for p in found), found

@@ -5,6 +5,7 @@ Chinese feedback; then opens the exam, clicks an answer, reloads the page, runs 
 again and finds the answer still selected. staff3 never submits (the e2e report expects them
 absent). A screenshot is saved on failure (path in the failure message).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,24 +16,35 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
 from conftest_hub import STAFF, hub_env  # noqa: F401  (fixture)
+
 from grader.instance import username
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
-    pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(240),
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.timeout(240),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt-get install chromium)"),
 ]
 S3 = username(list(STAFF)[2])
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 ARTIFACTS = Path(os.environ.get("LAWSTUDY_ARTIFACTS", "/tmp/lawstudy-artifacts"))
 
 
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, env={**os.environ, "LANG": "zh_CN.UTF-8"})
         try:
@@ -82,13 +94,17 @@ def open_and_run(pg, url: str, path: str) -> None:
         """(path) => { const w = window.jupyterapp.shell.currentWidget;
              return w && w.context && w.context.path === path && w.sessionContext.session
                     && w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'; }""",
-        arg=path, timeout=90_000)
+        arg=path,
+        timeout=90_000,
+    )
     pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     pg.wait_for_function(
         """() => { const nb = window.jupyterapp.shell.currentWidget.content;
              return nb.widgets.filter(c => c.model.type === 'code')
                       .every(c => c.model.executionCount !== null)
-                    && nb.widgets.filter(c => c.model.type === 'code').length > 0; }""", timeout=90_000)
+                    && nb.widgets.filter(c => c.model.type === 'code').length > 0; }""",
+        timeout=90_000,
+    )
 
 
 def first_lesson(home: Path) -> str:
@@ -117,8 +133,11 @@ def test_practice_question_shows_chinese_feedback(page, hub_env):
 def test_exam_answer_survives_a_reload(page, hub_env):
     env = hub_env
     me = env.session(S3)
-    fetched = me.post(f"{env.url}/user/{S3}/assignments/fetch",
-                      data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=60).json()
+    fetched = me.post(
+        f"{env.url}/user/{S3}/assignments/fetch",
+        data={"course_id": "lawstudy", "assignment_id": env.exam_id},
+        timeout=60,
+    ).json()
     assert fetched["success"], fetched
     path = f"{env.exam_id}/exam.ipynb"
     answers = Path(f"/home/{S3}/{env.exam_id}/answers.json")

@@ -2,6 +2,7 @@
 
 The test walks click's command tree, so a new command without a bad-input case here fails it.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,44 +43,78 @@ def files(tmp_path):
     bad_yaml.write_text("bank: x\nquestions: [ {", encoding="utf-8")
     a_file = tmp_path / "a-file"
     a_file.write_text("x", encoding="utf-8")
-    return {"missing": str(tmp_path / "missing.xlsx"), "garbage": str(garbage), "csv": str(binary_csv),
-            "yaml": str(bad_yaml), "file": str(a_file), "dir": str(tmp_path), "home": str(tmp_path / "home")}
+    return {
+        "missing": str(tmp_path / "missing.xlsx"),
+        "garbage": str(garbage),
+        "csv": str(binary_csv),
+        "yaml": str(bad_yaml),
+        "file": str(a_file),
+        "dir": str(tmp_path),
+        "home": str(tmp_path / "home"),
+    }
 
 
 def bad_inputs(path: str, f: dict) -> list[list[str]]:
     h = ["--home", f["home"]]
     if path in NO_SIDE_EFFECTS:
-        return [[*path.split(), "--home", f["file"]]] if path != "hub runtime" else [
-            ["hub", "runtime", "--runtime", f["file"]]]
+        return (
+            [[*path.split(), "--home", f["file"]]]
+            if path != "hub runtime"
+            else [["hub", "runtime", "--runtime", f["file"]]]
+        )
     return {
         "quiz check": [["quiz", "check", f["missing"]], ["quiz", "check", f["yaml"]], ["quiz", "check", f["garbage"]]],
-        "quiz import": [["quiz", "import", src, "-o", str(Path(f["dir"]) / "out" / "b.yaml")]
-                        for src in (f["missing"], f["garbage"], f["csv"], f["dir"], f["yaml"])],
-        "quiz export": [["quiz", "export", f["yaml"], "-o", str(Path(f["dir"]) / "x.xlsx")],
-                        ["quiz", "export", f["missing"], "-o", "x.xlsx"]],
-        "quiz template": [["quiz", "template", "-o", str(Path(f["file"]) / "x.xlsx")], ["quiz", "template", "-o", f["dir"]]],
+        "quiz import": [
+            ["quiz", "import", src, "-o", str(Path(f["dir"]) / "out" / "b.yaml")]
+            for src in (f["missing"], f["garbage"], f["csv"], f["dir"], f["yaml"])
+        ],
+        "quiz export": [
+            ["quiz", "export", f["yaml"], "-o", str(Path(f["dir"]) / "x.xlsx")],
+            ["quiz", "export", f["missing"], "-o", "x.xlsx"],
+        ],
+        "quiz template": [
+            ["quiz", "template", "-o", str(Path(f["file"]) / "x.xlsx")],
+            ["quiz", "template", "-o", f["dir"]],
+        ],
         "course check": [["course", "check"]],
         "course build": [["course", "build", "--home", str(Path(f["file"]) / "home")]],
         "course release": [["course", "release", "no-such-course", *h]],
         "course collect": [["course", "collect", "no-such-course", *h]],
-        "course complete": [["course", "complete", *h], ["course", "complete", "--file", f["garbage"], *h],
-                            ["course", "complete", "NOBODY", "no-course", *h]],
+        "course complete": [
+            ["course", "complete", *h],
+            ["course", "complete", "--file", f["garbage"], *h],
+            ["course", "complete", "NOBODY", "no-course", *h],
+        ],
         "roster import": [["roster", "import", src, *h] for src in (f["missing"], f["garbage"], f["csv"], f["dir"])],
-        "exempt": [["exempt", *h], ["exempt", "--file", f["garbage"], *h], ["exempt", "NOBODY", "--year", "2020",
-                                                                            "--reason", "病假", *h]],
+        "exempt": [
+            ["exempt", *h],
+            ["exempt", "--file", f["garbage"], *h],
+            ["exempt", "NOBODY", "--year", "2020", "--reason", "病假", *h],
+        ],
         "sync": [["sync", *h]],
         "results import": [["results", "import", src, *h] for src in (f["missing"], f["garbage"], f["csv"])],
-        "report": [["report", "--year", "2020", "--exam", "no-such-exam", "-o", str(Path(f["dir"]) / "r.pdf"), *h],
-                   ["report", "--year", "2020", "-o", str(Path(f["file"]) / "r.xlsx"), *h]],
+        "report": [
+            ["report", "--year", "2020", "--exam", "no-such-exam", "-o", str(Path(f["dir"]) / "r.pdf"), *h],
+            ["report", "--year", "2020", "-o", str(Path(f["file"]) / "r.xlsx"), *h],
+        ],
         "laws list": [["laws", "list", "--as-of", "not-a-date"], ["laws", "list", "--as-of", "2026-02-30"]],
-        "laws show": [["laws", "show", "《没有这部法》第一条"], ["laws", "show", "殡葬管理条例"],
-                      ["laws", "show", "《殡葬管理条例》第九百条"], ["laws", "show", "《殡葬管理条例》第四条", "--version", "1999-01-01"]],
+        "laws show": [
+            ["laws", "show", "《没有这部法》第一条"],
+            ["laws", "show", "殡葬管理条例"],
+            ["laws", "show", "《殡葬管理条例》第九百条"],
+            ["laws", "show", "《殡葬管理条例》第四条", "--version", "1999-01-01"],
+        ],
         "laws diff": [["laws", "diff", "没有这部法"], ["laws", "diff", "殡葬管理条例", "1999-01-01", "2025-12-12"]],
-        "laws impact": [["laws", "impact", "--law", "没有这部法"], ["laws", "impact", "--quizzes", f["file"]],
-                        ["laws", "impact", "--quizzes", f["dir"], "--as-of", "garbage"]],
-        "quiz migrate": [["quiz", "migrate", "--law", "没有这部法", "--quizzes", f["dir"]],
-                         ["quiz", "migrate", "--law", "殡葬管理条例", "--to", "1999-01-01", "--quizzes", f["dir"]],
-                         ["quiz", "migrate", "--law", "殡葬管理条例", "--quizzes", f["missing"]]],
+        "laws impact": [
+            ["laws", "impact", "--law", "没有这部法"],
+            ["laws", "impact", "--quizzes", f["file"]],
+            ["laws", "impact", "--quizzes", f["dir"], "--as-of", "garbage"],
+        ],
+        "quiz migrate": [
+            ["quiz", "migrate", "--law", "没有这部法", "--quizzes", f["dir"]],
+            ["quiz", "migrate", "--law", "殡葬管理条例", "--to", "1999-01-01", "--quizzes", f["dir"]],
+            ["quiz", "migrate", "--law", "殡葬管理条例", "--quizzes", f["missing"]],
+        ],
         "exam build": [["exam", "build", "no-such-exam", *h]],
         "exam release": [["exam", "release", "no-such-exam", *h]],
         "exam collect": [["exam", "collect", "no-such-exam", *h]],
@@ -104,8 +139,7 @@ def test_every_command_with_bad_input_gives_a_message_not_a_traceback(files, mon
             result = runner.invoke(cli, args)
             shown = f"lawstudy {' '.join(args)}:\n{result.output}"
             assert "Traceback" not in result.output, shown
-            assert result.exception is None or isinstance(result.exception, SystemExit), \
-                shown + repr(result.exception)
+            assert result.exception is None or isinstance(result.exception, SystemExit), shown + repr(result.exception)
             if path != "course check":
                 assert result.exit_code != 0, shown
                 assert result.output.strip(), shown
@@ -136,17 +170,21 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
     monkeypatch.setattr(records, "BUSY_TIMEOUT_MS", 200)
     runner = CliRunner()
     try:
-        for args in (["roster", "import", str(roster)], ["exempt", "MZ001", "--year", "2020", "--reason", "病假"],
-                     ["results", "import", str(roster)], ["course", "complete", "MZ001", "c1", "--year", "2020",
-                                                          "--hours", "2"]):
+        for args in (
+            ["roster", "import", str(roster)],
+            ["exempt", "MZ001", "--year", "2020", "--reason", "病假"],
+            ["results", "import", str(roster)],
+            ["course", "complete", "MZ001", "c1", "--year", "2020", "--hours", "2"],
+        ):
             started = time.monotonic()
             result = runner.invoke(cli, args)
             assert result.exit_code == 1 and "Traceback" not in result.output, result.output
             assert result.exception is None or isinstance(result.exception, SystemExit)
             assert time.monotonic() - started < 5
-            if args[0] != "results":      # results: the file is refused before writing
-                assert result.output.strip().count("\n") == 0 and "另一个 lawstudy 命令正在写入" in result.output, \
+            if args[0] != "results":  # results: the file is refused before writing
+                assert result.output.strip().count("\n") == 0 and "另一个 lawstudy 命令正在写入" in result.output, (
                     result.output
+                )
     finally:
         done.set()
         thread.join()
@@ -154,11 +192,12 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
 
 def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path):
     from grader.errors import LawstudyError
-    from grader.exam.submissions import GradebookWriter
+    from grader.exam.submissions import Gradebook
+
     path = tmp_path / "gradebook.db"
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE assignment (id TEXT, name TEXT)")
     conn.commit()
     conn.close()
     with pytest.raises(LawstudyError, match="成绩库中没有考试 2020-annual"):
-        GradebookWriter(path, "2020-annual").write([])
+        Gradebook(path, "2020-annual").write([])

@@ -1,4 +1,5 @@
 """Courses: counts, citations, practice questions, and every lesson run top to bottom in a real kernel."""
+
 import json
 
 import nbformat
@@ -52,6 +53,7 @@ def test_bank_counts_per_course(banks):
 def pins_in_force_on(c):
     """The first day on which every version a course pins (course.yaml `laws:`) is in force."""
     from grader.laws import library
+
     pinned, problems = course.pinned_versions(c, library())
     assert not problems, problems
     day = max(v.in_force_from for v in pinned.values())
@@ -65,8 +67,7 @@ def test_lessons_cite_real_articles_and_use_practice_questions_only(courses, ban
     # 2026, and checking them as of today fails, truthfully (see the test below). The check is not
     # weakened: every quote and article is still verified against the pinned text.
     questions = bank.questions_by_id(banks)
-    problems = [str(p) for c in courses.values()
-                for p in course.check_course(c, questions, as_of=pins_in_force_on(c))]
+    problems = [str(p) for c in courses.values() for p in course.check_course(c, questions, as_of=pins_in_force_on(c))]
     assert not problems, "\n".join(problems)
     for c in courses.values():
         for lesson in c.lessons:
@@ -78,6 +79,7 @@ def test_lessons_cite_real_articles_and_use_practice_questions_only(courses, ban
 def test_lessons_checked_today_fail_only_for_superseded_pins(courses, banks):
     """As of today, a course fails exactly for each lesson citing a pinned version no longer in force."""
     from grader.laws import library, today
+
     questions = bank.questions_by_id(banks)
     for c in courses.values():
         pinned, _ = course.pinned_versions(c, library())
@@ -93,7 +95,7 @@ def test_lesson_check_catches_exam_questions_and_bad_quotes(courses, banks, tmp_
     questions = bank.questions_by_id(banks)
     exam_id = next(q.id for q in questions.values() if q.pool == "exam")
     src = next(iter(courses.values())).lessons[0].path.read_text(encoding="utf-8")
-    spoiled = (src + f'\n\n“火葬是唯一方式”（《殡葬管理条例》第二条）\n\n```python\npractice("{exam_id}")\n```\n')
+    spoiled = src + f'\n\n“火葬是唯一方式”（《殡葬管理条例》第二条）\n\n```python\npractice("{exam_id}")\n```\n'
     (tmp_path / "x.md").write_text(spoiled, encoding="utf-8")
     (tmp_path / "course.yaml").write_text("id: x\ntitle: x\nhours: 1\nlessons: [x.md]\n", encoding="utf-8")
     found = [str(p) for p in course.check_course(course.load_course(tmp_path), questions)]
@@ -111,8 +113,10 @@ def test_built_practice_file_has_no_exam_question(built, banks):
     # what staff can read (practice data and lessons) never holds the opening of an exam 解析, which
     # is what the hub's leak scan looks for (tests/test_hub_e2e.py): an explanation opening with the
     # bare statute text would be indistinguishable from the lesson that quotes it
-    readable = {p: "".join(json.loads(json.dumps(p.read_text(encoding="utf-8"))).split())
-                for p in [built / "practice.json", *built.glob("*/*.ipynb")]}
+    readable = {
+        p: "".join(json.loads(json.dumps(p.read_text(encoding="utf-8"))).split())
+        for p in [built / "practice.json", *built.glob("*/*.ipynb")]
+    }
     readable[built / "practice.json"] = "".join(json.dumps(data, ensure_ascii=False).split())
     for q in exam:
         opening = "".join(q.explanation.split())[:60]
@@ -129,7 +133,9 @@ def test_every_lesson_runs_in_a_real_kernel(built, monkeypatch):
     assert len(notebooks) >= sum(EXPECTED.values())
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.output_type == "error"], path
         widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
@@ -138,8 +144,13 @@ def test_every_lesson_runs_in_a_real_kernel(built, monkeypatch):
 
 
 def practice_question(qtype, partial=0):
-    base = {"id": "x", "stem": "问？", "explanation": "因为。", "points": 2,
-            "basis": [{"law": "殡葬管理条例", "article": 2, "quote": "改革土葬", "citation": "《殡葬管理条例》第二条"}]}
+    base = {
+        "id": "x",
+        "stem": "问？",
+        "explanation": "因为。",
+        "points": 2,
+        "basis": [{"law": "殡葬管理条例", "article": 2, "quote": "改革土葬", "citation": "《殡葬管理条例》第二条"}],
+    }
     if qtype == "judge":
         return dict(base, type="judge", answer=False)
     options = {"A": "甲", "B": "乙", "C": "丙", "D": "丁"}
@@ -182,11 +193,11 @@ def test_practice_widget_clicked_in_a_real_kernel(built):
     wrong = [k for k in q["options"] if k not in q["answer"]][:1]
     code = f"""
 import os
-os.environ['LAWSTUDY_PRACTICE'] = {str(built / 'practice.json')!r}
+os.environ['LAWSTUDY_PRACTICE'] = {str(built / "practice.json")!r}
 from grader.lesson import practice
 w = practice({qid!r})
 for box, (oid, _) in zip(w.choice.controls, w.choice.options):
-    box.value = oid in {q['answer']!r}
+    box.value = oid in {q["answer"]!r}
 w.button.click()
 print('OK' if '✓ 回答正确' in w.feedback.value else 'BAD')
 w.choice.controls[0].value = not w.choice.controls[0].value

@@ -3,6 +3,7 @@
 The full demo (nbgrader autograde in real kernels) runs in tests/test_readme.py; here `--fast`
 keeps the repeated runs short while walking the same fetch/submit/collect/sync/report path.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,8 @@ def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_pa
     figures = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     total = figures["total"]
     assert (total["required"], total["participants"], total["exempt"]) == (58, 54, 2)
-    assert 0 < total["passed"] < total["participants"]            # some fail for good, after the make-up
-    assert total["first_attempt_passed"] < total["passed"]        # and some pass only at the make-up
+    assert 0 < total["passed"] < total["participants"]  # some fail for good, after the make-up
+    assert total["first_attempt_passed"] < total["passed"]  # and some pass only at the make-up
     assert sorted(p["staff_id"] for p in figures["absent"]) == ["MZ012", "MZ027", "MZ044", "MZ053"]
 
     # its records and desks hold every answer of its paper: private, and a paper no real exam shares
@@ -33,6 +34,7 @@ def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_pa
 
     from grader.demo import DEMO_SEED, EXAM_ID, SOURCE_EXAM
     from grader.exam.spec import load_spec
+
     assert EXAM_ID != SOURCE_EXAM and DEMO_SEED != load_spec(SOURCE_EXAM).seed
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     loose = [p for p in home.rglob("*") if not p.is_symlink() and p.stat().st_mode & 0o077]
@@ -40,7 +42,7 @@ def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_pa
     assert (home / "papers" / EXAM_ID).is_dir() and not (home / "papers" / SOURCE_EXAM).exists()
 
     again = cli("demo", "--fast", "--home", home, check=True, timeout=600)
-    assert report.read_text(encoding="utf-8") == md                # same bureau, same year, same figures
+    assert report.read_text(encoding="utf-8") == md  # same bureau, same year, same figures
     assert "报表文件" in first.stdout and "报表文件" in again.stdout
 
     mine = tmp_path / "我的实例"

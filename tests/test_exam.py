@@ -1,22 +1,30 @@
 """Exam spec, seeded assembly, per-person order, the answers file, leaks in the real 2020 exam."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_exam_support import make_bank, make_spec
 
 from grader import exam
 from grader.exam.paper import load_paper
 from grader.exam.spec import ExamSpec, SpecError
 from grader.instance import Instance
 from grader.widgets import display_order, read_answers, save_answer
-from test_exam_support import make_bank, make_spec
 
 
 def spec_dict(**extra):
-    d = {"id": "x", "title": "t", "year": 2020, "banks": ["tbank"], "quotas": {"single": {"count": 2, "points": 2}},
-         "opens_at": "2020-11-02 09:00", "closes_at": "2020-11-20 17:00"}
+    d = {
+        "id": "x",
+        "title": "t",
+        "year": 2020,
+        "banks": ["tbank"],
+        "quotas": {"single": {"count": 2, "points": 2}},
+        "opens_at": "2020-11-02 09:00",
+        "closes_at": "2020-11-20 17:00",
+    }
     d.update(extra)
     return d
 
@@ -25,16 +33,27 @@ def test_example_spec_is_the_2020_exam():
     spec = exam.load_spec("2020-annual")
     assert spec.title == "2020年度学法用法知识考试" and spec.year == 2020
     assert {t: (q.count, q.points) for t, q in spec.quotas.items()} == {
-        "single": (25, 2), "multiple": (10, 2), "judge": (15, 2)}
+        "single": (25, 2),
+        "multiple": (10, 2),
+        "judge": (15, 2),
+    }
     assert (spec.pass_mark, spec.excellence_mark, spec.time_limit) == (60, 90, 60)
     assert spec.makeup and spec.last_close == spec.makeup.closes_at > spec.window.closes_at
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"year": "2020"}, "year"), ({"quotas": {"essay": 3}}, "题型"), ({"pass_mark": 120}, "pass_mark"),
-    ({"closes_at": "2020-11-01 09:00"}, "晚于"), ({"makeup": {"opens_at": "2020-11-10", "closes_at": "2020-11-30"}}, "补考"),
-    ({"id": "a+b"}, "编号"), ({"colour": "red"}, "未知字段"), ({"opens_at": "next monday"}, "格式"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"year": "2020"}, "year"),
+        ({"quotas": {"essay": 3}}, "题型"),
+        ({"pass_mark": 120}, "pass_mark"),
+        ({"closes_at": "2020-11-01 09:00"}, "晚于"),
+        ({"makeup": {"opens_at": "2020-11-10", "closes_at": "2020-11-30"}}, "补考"),
+        ({"id": "a+b"}, "编号"),
+        ({"colour": "red"}, "未知字段"),
+        ({"opens_at": "next monday"}, "格式"),
+    ],
+)
 def test_spec_problems_are_named(bad, message):
     with pytest.raises(SpecError, match=message):
         ExamSpec.from_dict(spec_dict(**bad))
@@ -70,7 +89,7 @@ def test_each_person_sees_own_order_and_letters_but_same_questions(tmp_path):
     assert display_order(paper.display(), paper.spec.seed, "mz001") == a
     assert [q["id"] for q in a] != [q["id"] for q in b]
     assert sorted(q["id"] for q in a) == sorted(q.id for q in paper.questions)
-    assert [q["type"] for q in a] == [q.type for q in paper.questions]       # sections kept
+    assert [q["type"] for q in a] == [q.type for q in paper.questions]  # sections kept
     assert any(q1["options"] != q2["options"] for q1 in a for q2 in b if q1["id"] == q2["id"])
     for q in a:
         assert "answer" not in q and "explanation" not in q
@@ -96,8 +115,11 @@ def test_answers_file_round_trip_and_garbage(tmp_path):
 @pytest.mark.timeout(300)
 def test_real_2020_exam_builds_without_leaks(tmp_path):
     from grader.bank import check
-    banks = [exam.pipeline.Path(__file__).parent.parent / "quizzes" / f"{b}.yaml"
-             for b in ("burial", "social-assistance", "social-organisations")]
+
+    banks = [
+        exam.pipeline.Path(__file__).parent.parent / "quizzes" / f"{b}.yaml"
+        for b in ("burial", "social-assistance", "social-organisations")
+    ]
     if not all(p.exists() for p in banks) or not check(banks).ok:
         pytest.skip("the three banks are still being written")
     inst = Instance(tmp_path / "home")
@@ -108,7 +130,8 @@ def test_real_2020_exam_builds_without_leaks(tmp_path):
     nb = json.loads((outbound / "exam.ipynb").read_text(encoding="utf-8"))
     grade_cells = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
     assert sorted(c["metadata"]["nbgrader"]["grade_id"] for c in grade_cells) == sorted(
-        f"q-{q.id}" for q in paper.questions)
+        f"q-{q.id}" for q in paper.questions
+    )
     assert {c["metadata"]["nbgrader"]["points"] for c in grade_cells} == {2}
     assert all(c["metadata"]["jupyter"]["source_hidden"] for c in nb["cells"] if c["cell_type"] == "code")
     for folder in (inst.course_dir / "release" / "2020-annual", outbound):
@@ -123,17 +146,26 @@ def test_real_2020_exam_builds_without_leaks(tmp_path):
     assert "⏩" in "".join(first) and "重启" in "".join(first)
     assert (inst.papers.stat().st_mode & 0o077) == 0 and (inst.course_dir.stat().st_mode & 0o077) == 0
     import sqlite3
+
     db = sqlite3.connect(inst.records)
     assert db.execute("SELECT count(*) FROM questions WHERE exam_id = '2020-annual'").fetchone()[0] == 50
 
 
 def test_feedback_refused_before_the_last_window(tmp_path):
     from grader.exam.paper import Paper, save_paper
+
     make_bank(tmp_path)
-    now = datetime.now(timezone.utc)
-    make_spec(tmp_path, "f-exam", opens=now - timedelta(days=3), closes=now - timedelta(days=2),
-              makeup={"opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
-                      "closes_at": (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")})
+    now = datetime.now(UTC)
+    make_spec(
+        tmp_path,
+        "f-exam",
+        opens=now - timedelta(days=3),
+        closes=now - timedelta(days=2),
+        makeup={
+            "opens_at": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+            "closes_at": (now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+        },
+    )
     paper = exam.assemble(exam.load_spec("f-exam", tmp_path), tmp_path)
     inst = Instance(tmp_path / "home")
     save_paper(paper, inst.papers)

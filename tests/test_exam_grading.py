@@ -1,6 +1,7 @@
 """Real nbgrader, end to end: 22 varied honest submissions and every kind of tampering, graded by
 `lawstudy exam autograde` (nbgrader, real kernels) and by `--fast`, compared; impersonation set
 aside; feedback gated, free of hidden tests, fetched with `nbgrader fetch_feedback`."""
+
 from __future__ import annotations
 
 import json
@@ -8,15 +9,24 @@ import os
 import random
 import shutil
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from test_exam_support import (
+    exchange_args,
+    fetch,
+    make_bank,
+    make_spec,
+    nbgrader,
+    random_answers,
+    submit,
+    submit_inprocess,
+    write_answers,
+)
 
 from grader.exam.paper import load_paper
 from grader.scoring import normalize_response, score
-from test_exam_support import (exchange_args, fetch, make_bank, make_spec, nbgrader, random_answers, submit,
-                               submit_inprocess, write_answers)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 EXAM = "g-exam"
@@ -40,7 +50,8 @@ def gradebook(home: Path) -> dict:
     rows = db.execute(
         "SELECT sa.student_id, b.name, g.auto_score, g.manual_score, g.needs_manual_grade, sa.timestamp "
         "FROM grade g JOIN submitted_notebook sn ON sn.id = g.notebook_id "
-        "JOIN submitted_assignment sa ON sa.id = sn.assignment_id JOIN base_cell b ON b.id = g.cell_id").fetchall()
+        "JOIN submitted_assignment sa ON sa.id = sn.assignment_id JOIN base_cell b ON b.id = g.cell_id"
+    ).fetchall()
     db.close()
     out = {}
     for student, name, auto, manual, needs, stamp in rows:
@@ -64,8 +75,8 @@ def world(tmp_path_factory, cli_module):
     def sit(student, answers, user=None, how="inprocess", **extra):
         work = root / "staff" / student
         if student in ("s00", "s01", "mallory"):
-            folder = fetch(home, work, EXAM)          # the real `nbgrader fetch_assignment`
-        else:                                        # what it does, without 2 s of start-up each time
+            folder = fetch(home, work, EXAM)  # the real `nbgrader fetch_assignment`
+        else:  # what it does, without 2 s of start-up each time
             folder = work / EXAM
             shutil.copytree(home / "exchange" / "lawstudy" / "outbound" / EXAM, folder)
         if answers is not None:
@@ -85,9 +96,18 @@ def world(tmp_path_factory, cli_module):
     # added code cell that makes every hidden test pass (monkeypatch) -> nbgrader would give full marks
     work, folder = sit("t-patch", good)
     nb = json.loads((folder / "exam.ipynb").read_text(encoding="utf-8"))
-    nb["cells"].insert(2, {"cell_type": "code", "execution_count": None, "id": "evil", "metadata": {},
-                           "outputs": [], "source": "import grader.widgets as _w\n_w.graded = lambda *a, **k: 1e-9 or 0\n"
-                           "import builtins\n_w.score = lambda key, r: key.points"})
+    nb["cells"].insert(
+        2,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "evil",
+            "metadata": {},
+            "outputs": [],
+            "source": "import grader.widgets as _w\n_w.graded = lambda *a, **k: 1e-9 or 0\n"
+            "import builtins\n_w.score = lambda key, r: key.points",
+        },
+    )
     (folder / "exam.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     submit_inprocess(home, work, EXAM, "t-patch")
     tampered["t-patch"] = ("tampered", honest_total(paper, good))
@@ -96,10 +116,26 @@ def world(tmp_path_factory, cli_module):
     marker = root / "pwned-by-submission"
     work, folder = sit("t-shadow", good)
     nb = json.loads((folder / "exam.ipynb").read_text(encoding="utf-8"))
-    nb["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "evil2", "metadata": {},
-                           "outputs": [], "source": f"open({str(marker)!r}, 'w').write('cell')"})
-    nb["cells"].insert(1, {"cell_type": "markdown", "id": "evil3", "metadata": {},
-                           "source": "<script>fetch('/formgrader/api/x')</script><img src=x onerror=alert(1)>"})
+    nb["cells"].insert(
+        1,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "evil2",
+            "metadata": {},
+            "outputs": [],
+            "source": f"open({str(marker)!r}, 'w').write('cell')",
+        },
+    )
+    nb["cells"].insert(
+        1,
+        {
+            "cell_type": "markdown",
+            "id": "evil3",
+            "metadata": {},
+            "source": "<script>fetch('/formgrader/api/x')</script><img src=x onerror=alert(1)>",
+        },
+    )
     (folder / "exam.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
     (folder / "grader").mkdir()
     (folder / "grader" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('shadow')\n")
@@ -121,8 +157,9 @@ def world(tmp_path_factory, cli_module):
     submit_inprocess(home, work, EXAM, "t-garbage")
     tampered["t-garbage"] = ("broken", 0.0)
     # wrong types, unknown ids, extra keys
-    weird = {q.id: ({"x": 1} if q.type == "single" else "A" if q.type == "multiple" else "true")
-             for q in paper.questions}
+    weird = {
+        q.id: ({"x": 1} if q.type == "single" else "A" if q.type == "multiple" else "true") for q in paper.questions
+    }
     weird.update({"not-a-question": "A", paper.questions[0].id: paper.questions[0].answer})
     work, folder = sit("t-types", weird, extra_key={"hack": True})
     submit_inprocess(home, work, EXAM, "t-types")
@@ -142,12 +179,13 @@ def world(tmp_path_factory, cli_module):
     submit_inprocess(home, work, EXAM, "t-corrupt")
     tampered["t-corrupt"] = ("broken", honest_total(paper, good))
     # late and overtime: honest answers, submitted after the close / 3 hours after starting
-    work, _ = sit("t-late", good, started=datetime.now(timezone.utc) - timedelta(hours=3))
+    work, _ = sit("t-late", good, started=datetime.now(UTC) - timedelta(hours=3))
     submit_inprocess(home, work, EXAM, "t-late")
     inbound = home / "exchange" / "lawstudy" / "inbound"
     [late_dir] = inbound.glob(f"t-late+{EXAM}+*")
     (late_dir / "timestamp.txt").write_text(
-        (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    )
     # impersonation: mallory answers in her own session, then files it as s03 (real CLI)
     work, _ = sit("mallory", {q.id: q.answer for q in paper.questions}, user="mallory")
     submit(home, work, EXAM, "s03")
@@ -156,9 +194,12 @@ def world(tmp_path_factory, cli_module):
         # on a hub every staff member has an account: a folder owned by another account than the name
         work, _ = sit("eve", {q.id: q.answer for q in paper.questions}, user="s04")
         submit_inprocess(home, work, EXAM, "s04")
-        [eve_dir] = [p for p in inbound.glob(f"s04+{EXAM}+*") if (p / "answers.json").read_text().count(
-            '"user": "s04"') and json.loads((p / "answers.json").read_text())["answers"] ==
-            {q.id: q.answer for q in paper.questions}]
+        [eve_dir] = [
+            p
+            for p in inbound.glob(f"s04+{EXAM}+*")
+            if (p / "answers.json").read_text().count('"user": "s04"')
+            and json.loads((p / "answers.json").read_text())["answers"] == {q.id: q.answer for q in paper.questions}
+        ]
         for p in [eve_dir, *eve_dir.rglob("*")]:
             os.chown(p, 65534, 65534)
         impostors.append("s04")
@@ -168,14 +209,26 @@ def world(tmp_path_factory, cli_module):
     shutil.copytree(home, fast_home, symlinks=True)
     slow = cli_module("exam", "autograde", EXAM, "--nbgrader", "--json", "--home", home, check=True, timeout=600)
     fast = cli_module("exam", "autograde", EXAM, "--fast", "--json", "--home", fast_home, check=True)
-    return {"root": root, "home": home, "fast_home": fast_home, "paper": paper, "expected": expected,
-            "tampered": tampered, "collect": collect, "slow": slow, "fast": fast, "impostors": impostors,
-            "quizzes": quizzes, "marker": marker}
+    return {
+        "root": root,
+        "home": home,
+        "fast_home": fast_home,
+        "paper": paper,
+        "expected": expected,
+        "tampered": tampered,
+        "collect": collect,
+        "slow": slow,
+        "fast": fast,
+        "impostors": impostors,
+        "quizzes": quizzes,
+        "marker": marker,
+    }
 
 
 @pytest.fixture(scope="module")
 def cli_module():
     from conftest import run_cli
+
     return run_cli
 
 
@@ -199,10 +252,10 @@ def test_fast_and_nbgrader_give_identical_grades(world):
 def test_tampered_and_broken_never_score_above_honest_and_are_reported(world):
     for home in (world["home"], world["fast_home"]):
         book = gradebook(home)
-        for student, (flag, ceiling) in world["tampered"].items():
+        for student, (_flag, ceiling) in world["tampered"].items():
             total = round(sum((v[0] or 0) for v in book[student].values()), 2)
             assert total <= ceiling + 1e-9, (home, student, total, ceiling)
-            assert total == ceiling, (home, student)   # the valid answers still count
+            assert total == ceiling, (home, student)  # the valid answers still count
         db = sqlite3.connect(home / "records.db")
         flags = {(r[0], r[1]) for r in db.execute("SELECT student, flag FROM flags WHERE exam_id = ?", [EXAM])}
         db.close()
@@ -223,15 +276,17 @@ def test_submitted_code_never_runs_and_nothing_staff_wrote_reaches_the_trainer(w
     def sources(path):
         return [(c["cell_type"], "".join(c["source"])) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
 
-    for kind in ("submitted", "autograded"):          # autograded: nbgrader put its hidden tests back
+    for kind in ("submitted", "autograded"):  # autograded: nbgrader put its hidden tests back
         folder = home / "course" / kind / "t-shadow" / EXAM
         assert not (folder / "grader").exists(), kind
         got, want = sources(folder / "exam.ipynb"), sources(release)
-        assert len(got) == len(want) and [c for c in got if c[0] == "markdown"] == [c for c in want if c[0] == "markdown"]
+        assert len(got) == len(want) and [c for c in got if c[0] == "markdown"] == [
+            c for c in want if c[0] == "markdown"
+        ]
         text = (folder / "exam.ipynb").read_text(encoding="utf-8")
         assert "<script" not in text and "onerror" not in text and str(world["marker"]) not in text, kind
     original = home / "course" / "submitted-originals" / EXAM / "t-shadow"
-    assert (original / "grader" / "widgets.py").exists()            # kept for audit, privately
+    assert (original / "grader" / "widgets.py").exists()  # kept for audit, privately
     assert os.stat(home / "course" / "submitted-originals").st_mode & 0o077 == 0
     assert "t-shadow" in world["slow"].stdout and "添加了" in world["slow"].stdout
 
@@ -246,15 +301,18 @@ def test_impersonation_is_set_aside_not_graded(world):
     aside = list((world["home"] / "set-aside" / EXAM).iterdir())
     assert len(aside) == len(world["impostors"])
     db = sqlite3.connect(world["home"] / "records.db")
-    assert db.execute("SELECT count(*) FROM flags WHERE flag = 'impersonation'").fetchone()[0] == len(world["impostors"])
+    assert db.execute("SELECT count(*) FROM flags WHERE flag = 'impersonation'").fetchone()[0] == len(
+        world["impostors"]
+    )
 
 
 def test_feedback_gated_then_fetched_without_hidden_tests(world, cli_module):
     home = world["fast_home"]
     refused = cli_module("exam", "feedback", EXAM, "--home", home)
     assert refused.returncode != 0 and "--force" in refused.stderr
-    assert not (home / "exchange" / "lawstudy" / "feedback").exists() or \
-        not list((home / "exchange" / "lawstudy" / "feedback").iterdir())
+    assert not (home / "exchange" / "lawstudy" / "feedback").exists() or not list(
+        (home / "exchange" / "lawstudy" / "feedback").iterdir()
+    )
     cli_module("exam", "feedback", EXAM, "--force", "--home", home, check=True)
     student = "s05"
     work = world["root"] / "staff" / student
@@ -273,11 +331,14 @@ def test_feedback_gated_then_fetched_without_hidden_tests(world, cli_module):
 
 def test_nothing_released_holds_a_key(world):
     from grader.exam.guard import LeakScanner
+
     paper = world["paper"]
     scanner = LeakScanner(paper)
-    released = [world["home"] / "course" / "release" / EXAM,
-                world["home"] / "exchange" / "lawstudy" / "outbound" / EXAM,
-                world["root"] / "staff" / "s01" / EXAM]
+    released = [
+        world["home"] / "course" / "release" / EXAM,
+        world["home"] / "exchange" / "lawstudy" / "outbound" / EXAM,
+        world["root"] / "staff" / "s01" / EXAM,
+    ]
     for folder in released:
         files = [p for p in folder.rglob("*") if p.is_file() and p.name != "answers.json"]
         assert files

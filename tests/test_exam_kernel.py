@@ -1,5 +1,6 @@
 """The exam widget through a real kernel: clicks (comm messages, as the browser sends them) are
 saved at once, survive a kernel restart, and a real `nbgrader autograde` scores them."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+from test_exam_support import fetch, make_bank, make_spec, submit
 
 from grader import exam
 from grader.instance import Instance
-from test_exam_support import fetch, make_bank, make_spec, submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -23,8 +24,9 @@ class Kernel:
     def __init__(self, folder):
         self.folder = folder
         self.nb = nbformat.read(folder / "exam.ipynb", as_version=4)
-        self.client = NotebookClient(self.nb, timeout=60, kernel_name="python3",
-                                     resources={"metadata": {"path": str(folder)}})
+        self.client = NotebookClient(
+            self.nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        )
 
     def __enter__(self):
         self._ctx = self.client.setup_kernel()
@@ -35,7 +37,7 @@ class Kernel:
         return self
 
     def __exit__(self, *exc):
-        self.run("1")                     # a round trip before shutdown: late comm messages are not lost
+        self.run("1")  # a round trip before shutdown: late comm messages are not lost
         self._ctx.__exit__(*exc)
 
     def run(self, code: str):
@@ -50,8 +52,9 @@ class Kernel:
         return None
 
     def click(self, model_id: str, state: dict) -> None:
-        msg = self.client.kc.session.msg("comm_msg", {"comm_id": model_id, "data": {
-            "method": "update", "state": state, "buffer_paths": []}})
+        msg = self.client.kc.session.msg(
+            "comm_msg", {"comm_id": model_id, "data": {"method": "update", "state": state, "buffer_paths": []}}
+        )
         self.client.kc.shell_channel.send(msg)
 
 
@@ -82,7 +85,7 @@ def test_widget_clicks_persist_and_grade(tmp_path, monkeypatch):
                         k.click(model, {"value": True})
                 clicked[qid] = sorted(q.answer)
             else:
-                k.click(k.run(f"paper.ask({number}).choice.input.model_id"), {"index": 0})   # 正确
+                k.click(k.run(f"paper.ask({number}).choice.input.model_id"), {"index": 0})  # 正确
                 clicked[qid] = True
         k.run("1")
         status = k.run("paper.ask(1).status.value")
@@ -100,10 +103,11 @@ def test_widget_clicks_persist_and_grade(tmp_path, monkeypatch):
 
     submit(inst.home, tmp_path / "kw1", "k-exam", "kw1")
     exam.collect(inst, "k-exam")
-    result = exam.autograde(inst, "k-exam")             # real nbgrader autograde, fresh kernel
+    result = exam.autograde(inst, "k-exam")  # real nbgrader autograde, fresh kernel
     assert not result.mismatches, result.nbgrader_log[-3000:]
     [sub] = result.submissions
     from grader.scoring import score
+
     expected = sum(score(keys[qid].key, value) for qid, value in clicked.items())
     assert sub.total == expected
     assert sub.flags == []

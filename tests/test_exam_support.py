@@ -2,6 +2,7 @@
 
 (Named test_exam_*.py so it sits with the exam tests; it holds one self-check.)
 """
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import os
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
@@ -38,11 +39,17 @@ def make_bank(folder: Path, bank_id: str = "tbank", prefix: str = "tb") -> Path:
     questions = []
     for i, (article, quote) in enumerate(quotes):
         qtype = "single" if i < 6 else "multiple" if i < 10 else "judge"
-        q = {"id": f"{prefix}-e-{i + 1:03d}", "type": qtype,
-             "stem": f"关于《{LAW}》第{article}条的第{i + 1}道测试题，哪项说法正确？",
-             "explanation": f"解析{i + 1}：依据该条“{quote}”，本题答案如此（测试解析文字 {prefix}{i + 1}）。",
-             "basis": [{"law": LAW, "article": article, "quote": quote}],
-             "points": 2, "difficulty": 2, "tags": ["测试"], "pool": "exam"}
+        q = {
+            "id": f"{prefix}-e-{i + 1:03d}",
+            "type": qtype,
+            "stem": f"关于《{LAW}》第{article}条的第{i + 1}道测试题，哪项说法正确？",
+            "explanation": f"解析{i + 1}：依据该条“{quote}”，本题答案如此（测试解析文字 {prefix}{i + 1}）。",
+            "basis": [{"law": LAW, "article": article, "quote": quote}],
+            "points": 2,
+            "difficulty": 2,
+            "tags": ["测试"],
+            "pool": "exam",
+        }
         if qtype == "single":
             q["options"] = {c: f"第{i + 1}题的选项{c}" for c in "ABCD"}
             q["answer"] = "ABCD"[i % 4]
@@ -56,21 +63,37 @@ def make_bank(folder: Path, bank_id: str = "tbank", prefix: str = "tb") -> Path:
         questions.append(q)
     path = Path(folder) / f"{bank_id}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"bank": bank_id, "title": "测试题库", "questions": questions},
-                                   allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {"bank": bank_id, "title": "测试题库", "questions": questions}, allow_unicode=True, sort_keys=False
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
-def make_spec(quizzes: Path, exam_id: str = "t-exam", opens: datetime | None = None,
-              closes: datetime | None = None, **extra) -> Path:
+def make_spec(
+    quizzes: Path, exam_id: str = "t-exam", opens: datetime | None = None, closes: datetime | None = None, **extra
+) -> Path:
     now = datetime.now(timezone(timedelta(hours=8)))
-    spec = {"id": exam_id, "title": "测试学法考试", "year": now.year, "seed": 7, "banks": ["tbank"],
-            "quotas": {"single": {"count": 4, "points": 2}, "multiple": {"count": 3, "points": 4},
-                       "judge": {"count": 3, "points": 1}},
-            "pass_mark": 60, "excellence_mark": 90,
-            "opens_at": (opens or now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
-            "closes_at": (closes or now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
-            "time_limit": 60, "attempts": 2}
+    spec = {
+        "id": exam_id,
+        "title": "测试学法考试",
+        "year": now.year,
+        "seed": 7,
+        "banks": ["tbank"],
+        "quotas": {
+            "single": {"count": 4, "points": 2},
+            "multiple": {"count": 3, "points": 4},
+            "judge": {"count": 3, "points": 1},
+        },
+        "pass_mark": 60,
+        "excellence_mark": 90,
+        "opens_at": (opens or now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+        "closes_at": (closes or now + timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+        "time_limit": 60,
+        "attempts": 2,
+    }
     spec.update(extra)
     path = Path(quizzes) / "exams" / f"{exam_id}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,8 +103,14 @@ def make_spec(quizzes: Path, exam_id: str = "t-exam", opens: datetime | None = N
 
 def nbgrader(*args, cwd=None, env=None, timeout=120) -> subprocess.CompletedProcess:
     """Run the real `nbgrader` command line."""
-    result = subprocess.run([str(BIN / "nbgrader"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, timeout=timeout)
+    result = subprocess.run(
+        [str(BIN / "nbgrader"), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
     return result
 
 
@@ -115,6 +144,7 @@ def submit_inprocess(home: Path, workdir: Path, exam_id: str, student: str) -> N
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange.default import ExchangeSubmit
     from traitlets.config import Config
+
     cfg = Config()
     cfg.Exchange.root = str(Path(home) / "exchange")
     cfg.Exchange.cache = str(cache_dir(workdir))
@@ -131,12 +161,16 @@ def submit_inprocess(home: Path, workdir: Path, exam_id: str, student: str) -> N
         os.chdir(cwd)
 
 
-def write_answers(folder: Path, exam_id: str, user: str, answers: dict, started: datetime | None = None,
-                  **extra) -> Path:
-    data = {"exam": exam_id, "user": user,
-            "started_at": (started or datetime.now(timezone.utc)).astimezone().isoformat(timespec="seconds"),
-            "saved_at": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
-            "answers": answers}
+def write_answers(
+    folder: Path, exam_id: str, user: str, answers: dict, started: datetime | None = None, **extra
+) -> Path:
+    data = {
+        "exam": exam_id,
+        "user": user,
+        "started_at": (started or datetime.now(UTC)).astimezone().isoformat(timespec="seconds"),
+        "saved_at": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        "answers": answers,
+    }
     data.update(extra)
     path = Path(folder) / "answers.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -159,7 +193,7 @@ def random_answers(paper, rng: random.Random, right: float = 0.6) -> dict:
             if roll < right:
                 out[q.id] = sorted(q.answer)
             elif roll < right + 0.15:
-                out[q.id] = sorted(q.answer)[:1]       # strict subset: partial credit where allowed
+                out[q.id] = sorted(q.answer)[:1]  # strict subset: partial credit where allowed
             else:
                 out[q.id] = sorted(rng.sample(ids, rng.randint(1, len(ids))))
     return out
@@ -167,5 +201,6 @@ def random_answers(paper, rng: random.Random, right: float = 0.6) -> dict:
 
 def test_support_bank_is_valid(tmp_path):
     from grader.bank import check
+
     result = check([make_bank(tmp_path)])
     assert result.ok, result.problems

@@ -6,6 +6,7 @@ auto-grades through the formgrader service; `lawstudy sync` and `lawstudy report
 part. Then the walls: other people's servers, the formgrader, the reports and every key on the
 machine are out of a staff member's reach.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest_hub import ADMIN, ROOT, STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
+
 from grader.instance import username
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -48,7 +49,7 @@ def test_login_with_initial_password(hub_env):
     assert home.status_code == 200 and S1 in home.text
     _, bad = hub_env.login(S1, "not-the-password")
     assert bad.status_code == 403
-    _, stranger = hub_env.login("root", "whatever")        # not on the roster: never allowed
+    _, stranger = hub_env.login("root", "whatever")  # not on the roster: never allowed
     assert stranger.status_code == 403
 
 
@@ -58,11 +59,17 @@ def test_change_password_page(hub_env):
     page = session.get(f"{env.url}/hub/lawstudy/password", timeout=30)
     assert page.status_code == 200 and "修改登录密码" in page.text
     xsrf = session.cookies.get("_xsrf", "")
-    wrong = session.post(f"{env.url}/hub/lawstudy/password", timeout=60,
-                         data={"old": "nope", "new": "Neues-Pass-1", "again": "Neues-Pass-1", "_xsrf": xsrf})
+    wrong = session.post(
+        f"{env.url}/hub/lawstudy/password",
+        timeout=60,
+        data={"old": "nope", "new": "Neues-Pass-1", "again": "Neues-Pass-1", "_xsrf": xsrf},
+    )
     assert "原密码不正确" in wrong.text
-    done = session.post(f"{env.url}/hub/lawstudy/password", timeout=60,
-                        data={"old": env.passwords[S2], "new": "Neues-Pass-1", "again": "Neues-Pass-1", "_xsrf": xsrf})
+    done = session.post(
+        f"{env.url}/hub/lawstudy/password",
+        timeout=60,
+        data={"old": env.passwords[S2], "new": "Neues-Pass-1", "again": "Neues-Pass-1", "_xsrf": xsrf},
+    )
     assert "密码已修改" in done.text, done.text[:500]
     assert env.login(S2, env.passwords[S2])[1].status_code == 403
     assert env.login(S2, "Neues-Pass-1")[1].status_code == 302
@@ -76,35 +83,40 @@ def test_staff1_fetches_answers_and_submits(hub_env):
     base = f"{env.url}/user/{S1}"
     listed = ok(me.get(f"{base}/assignments", params={"course_id": "lawstudy"}, timeout=60))
     assert any(a["assignment_id"] == env.exam_id and a["status"] == "released" for a in listed["value"])
-    fetched = ok(me.post(f"{base}/assignments/fetch", data={"course_id": "lawstudy", "assignment_id": env.exam_id},
-                         timeout=60))
+    fetched = ok(
+        me.post(f"{base}/assignments/fetch", data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=60)
+    )
     assert any(a["assignment_id"] == env.exam_id and a["status"] == "fetched" for a in fetched["value"])
 
     # answer in a real kernel of staff1's server, the way the notebook does: run its cells, click
     paper = env.notes["paper"]
     keys = {q.id: q.answer for q in paper.questions}
-    wrong = paper.questions[-1]            # one wrong answer: 3 of 4 right
-    keys[wrong.id] = (not wrong.answer) if wrong.type == "judge" else next(
-        o[0] for o in wrong.options if o[0] != wrong.answer)
+    wrong = paper.questions[-1]  # one wrong answer: 3 of 4 right
+    keys[wrong.id] = (
+        (not wrong.answer) if wrong.type == "judge" else next(o[0] for o in wrong.options if o[0] != wrong.answer)
+    )
     notebook = f"{env.exam_id}/exam.ipynb"
     kernel = env.kernel(S1, notebook)
     try:
         for code in nb_cells(Path(f"/home/{S1}") / notebook):
             result = kernel.run(code)
             assert result["error"] is None, result
-        result = kernel.run(f"keys = {keys!r}\n"
-                            "for n in range(1, len(paper.questions) + 1):\n"
-                            "    w = paper.ask(n)\n"
-                            "    w.choice.value = keys[w.question['id']]\n"
-                            "print(sorted(paper.saved))")
+        result = kernel.run(
+            f"keys = {keys!r}\n"
+            "for n in range(1, len(paper.questions) + 1):\n"
+            "    w = paper.ask(n)\n"
+            "    w.choice.value = keys[w.question['id']]\n"
+            "print(sorted(paper.saved))"
+        )
         assert result["error"] is None, result
     finally:
         kernel.close()
     saved = me.get(f"{base}/api/contents/{env.exam_id}/answers.json", params={"content": 1}, timeout=30).json()
     answers = json.loads(saved["content"])
     assert answers["user"] == S1 and answers["answers"] == {k: v for k, v in keys.items()}
-    submitted = ok(me.post(f"{base}/assignments/submit",
-                           data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=60))
+    submitted = ok(
+        me.post(f"{base}/assignments/submit", data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=60)
+    )
     assert any(a.get("student_id") == S1 and a["status"] == "submitted" for a in submitted["value"])
     right = sum(q.points for q in paper.questions if q.id != wrong.id)
     env.notes["expected_score"] = right
@@ -120,7 +132,8 @@ def test_staff1_cannot_submit_as_staff2(hub_env):
             "import subprocess, os\n"
             f"p = subprocess.run(['nbgrader', 'submit', '{env.exam_id}', '--student', '{S2}'], cwd=os.path.expanduser('~'),"
             " capture_output=True, text=True)\n"
-            "print(p.returncode); print(p.stdout[-2000:]); print(p.stderr[-2000:])")
+            "print(p.returncode); print(p.stdout[-2000:]); print(p.stderr[-2000:])"
+        )
         assert result["error"] is None, result
         assert result["stdout"].split()[0] != "0", result["stdout"]
         assert "不能以他人名义提交" in result["stdout"], result["stdout"]
@@ -131,7 +144,8 @@ def test_staff1_cannot_submit_as_staff2(hub_env):
         result = kernel.run(
             "import shutil, os\n"
             f"shutil.copytree(os.path.expanduser('~/{env.exam_id}'), {str(inbound / forged)!r})\n"
-            "print('copied')")
+            "print('copied')"
+        )
         assert result["stdout"].strip() == "copied", result
     finally:
         kernel.close()
@@ -150,6 +164,7 @@ def test_trainer_collects_and_autogrades(hub_env):
     assert (submitted / S1 / env.exam_id / "answers.json").exists()
     assert not (submitted / S2).exists(), "a submission forged in staff2's name was collected"
     from grader.hub import rejected_submissions
+
     assert any(r["file"] == env.notes.get("forged") and r["owner"] == S1 for r in rejected_submissions(env.inst))
     ok(trainer.post(f"{api}/submission/{env.exam_id}/{S1}/autograde", timeout=180))
     subs = trainer.get(f"{api}/submissions/{env.exam_id}", timeout=60).json()
@@ -174,7 +189,8 @@ def test_sync_and_report_show_who_took_part(hub_env, tmp_path):
     expected = env.notes["expected_score"] / sum(q.points for q in env.notes["paper"].questions) * 100
     assert people["LSE2E-S1"]["best"] == pytest.approx(expected)
     from grader.hub import apply_permissions
-    apply_permissions(env.inst)   # root wrote records: hand them back to the grader, 600
+
+    apply_permissions(env.inst)  # root wrote records: hand them back to the grader, 600
 
 
 # ------------------------------------------------------------------ the walls
@@ -198,40 +214,56 @@ def test_staff_refused_on_other_servers_and_services(hub_env):
         return True
 
     for session in (me, cookie):
-        for url in (f"/user/{T1}/api/contents", f"/user/{S2}/api/contents", f"/user/{T1}/lab",
-                    f"/user/{S2}/api/contents/{env.exam_id}", "/services/lawstudy/formgrader/api/submissions/"
-                    + env.exam_id, "/services/lawstudy/api/contents", "/services/reports/?year=2020&format=json",
-                    f"/hub/api/users/{S2}", f"/hub/api/users/{S2}/tokens"):
+        for url in (
+            f"/user/{T1}/api/contents",
+            f"/user/{S2}/api/contents",
+            f"/user/{T1}/lab",
+            f"/user/{S2}/api/contents/{env.exam_id}",
+            "/services/lawstudy/formgrader/api/submissions/" + env.exam_id,
+            "/services/lawstudy/api/contents",
+            "/services/reports/?year=2020&format=json",
+            f"/hub/api/users/{S2}",
+            f"/hub/api/users/{S2}/tokens",
+        ):
             refused(session, env.url + url)
     # the same requests succeed for the right people (so the refusals above mean something)
     assert me.get(f"{env.url}/user/{S1}/api/contents", timeout=30).status_code == 200
-    assert env.session(T1).get(f"{env.url}/services/lawstudy/formgrader/api/submissions/{env.exam_id}",
-                               timeout=60).status_code == 200
+    assert (
+        env.session(T1)
+        .get(f"{env.url}/services/lawstudy/formgrader/api/submissions/{env.exam_id}", timeout=60)
+        .status_code
+        == 200
+    )
     reports = env.session(A1).get(f"{env.url}/services/reports/", timeout=60)
     assert reports.status_code == 200 and "报表" in reports.text
-    export = env.session(A1).get(f"{env.url}/services/reports/", params={"year": env.year, "format": "json"},
-                                 timeout=120)
+    export = env.session(A1).get(
+        f"{env.url}/services/reports/", params={"year": env.year, "format": "json"}, timeout=120
+    )
     assert export.status_code == 200, export.text[:500]
     assert "LSE2E-S2" in json.dumps(export.json()["absent"], ensure_ascii=False)
-    assert env.session(T1).get(f"{env.url}/services/reports/", allow_redirects=False, timeout=60).status_code in (403, 302)
+    assert env.session(T1).get(f"{env.url}/services/reports/", allow_redirects=False, timeout=60).status_code in (
+        403,
+        302,
+    )
 
 
 def _exam_needles() -> list[str]:
     """Text that only an exam key carries: every exam-pool question's 解析, and the key dicts."""
     from grader.bank import load_banks
+
     needles = []
     for bank in load_banks():
         for q in bank.questions:
             if q.pool == "exam":
                 text = "".join(q.explanation.split())
                 needles.append(text[:60])
-                needles.append(json.dumps(text[:40])[1:-1])            # as \\uXXXX inside JSON
+                needles.append(json.dumps(text[:40])[1:-1])  # as \\uXXXX inside JSON
                 needles.append("".join(repr(q.key.to_dict()).split()))
                 needles.append("".join(json.dumps(q.key.to_dict()).split()))
     return needles
 
 
-SCAN = r'''
+SCAN = r"""
 import os, json, re, sys
 needles = json.loads(NEEDLES)
 roots = json.loads(ROOTS)
@@ -259,20 +291,30 @@ for root in roots:
             if m:
                 found.append(path)
 print(json.dumps({"found": found, "files": files, "denied": denied}))
-'''
+"""
 
 
 def test_staff_kernel_cannot_read_course_gradebook_records_or_keys(hub_env):
     env = hub_env
     from grader import hub
+
     settings = hub.Settings.load(env.inst)
-    private = [env.inst.gradebook, env.inst.records, env.inst.course_dir / "nbgrader_config.py",
-               env.inst.course_dir / "source" / env.exam_id / "exam.ipynb",
-               env.inst.course_dir / "submitted" / S1 / env.exam_id / "exam.ipynb",
-               env.home / "hub" / "jupyterhub_config.py", env.home / "hub" / "tokens.json",
-               env.home / "hub" / "initial-passwords.csv", env.home / "etc" / "grader" / "nbgrader_config.py",
-               ROOT / "quizzes" / "burial.yaml", ROOT / ".git" / "HEAD", Path(f"/home/{S2}/.bashrc"),
-               Path(f"/home/{T1}/.bashrc"), Path(f"/home/{settings.grader_user}/.bashrc")]
+    private = [
+        env.inst.gradebook,
+        env.inst.records,
+        env.inst.course_dir / "nbgrader_config.py",
+        env.inst.course_dir / "source" / env.exam_id / "exam.ipynb",
+        env.inst.course_dir / "submitted" / S1 / env.exam_id / "exam.ipynb",
+        env.home / "hub" / "jupyterhub_config.py",
+        env.home / "hub" / "tokens.json",
+        env.home / "hub" / "initial-passwords.csv",
+        env.home / "etc" / "grader" / "nbgrader_config.py",
+        ROOT / "quizzes" / "burial.yaml",
+        ROOT / ".git" / "HEAD",
+        Path(f"/home/{S2}/.bashrc"),
+        Path(f"/home/{T1}/.bashrc"),
+        Path(f"/home/{settings.grader_user}/.bashrc"),
+    ]
     private += sorted(env.inst.papers.rglob("*.json"))
     private = [p for p in private if p.exists()]
     assert len(private) >= 12
@@ -284,7 +326,8 @@ def test_staff_kernel_cannot_read_course_gradebook_records_or_keys(hub_env):
             f"for p in {[str(p) for p in private]!r}:\n"
             "    try:\n        open(p, 'rb').read(1); out[p] = 'READ'\n"
             "    except PermissionError:\n        out[p] = 'denied'\n"
-            "print(json.dumps(out))")
+            "print(json.dumps(out))"
+        )
         assert probe["error"] is None, probe
         verdict = json.loads(probe["stdout"])
         assert set(verdict.values()) == {"denied"}, {p: v for p, v in verdict.items() if v != "denied"}
@@ -294,8 +337,19 @@ def test_staff_kernel_cannot_read_course_gradebook_records_or_keys(hub_env):
         canary.write_text(_exam_needles()[0], encoding="utf-8")
         os.chmod(canary, 0o644)
         # (the instance is mode 711: staff cannot list it, so its folders are named one by one)
-        roots = sorted({str(ROOT), settings.runtime, "/home", "/srv", "/var/tmp", "/opt/lawstudy", "/etc",
-                        "/var/lib", *(str(p) for p in env.home.iterdir())})
+        roots = sorted(
+            {
+                str(ROOT),
+                settings.runtime,
+                "/home",
+                "/srv",
+                "/var/tmp",
+                "/opt/lawstudy",
+                "/etc",
+                "/var/lib",
+                *(str(p) for p in env.home.iterdir()),
+            }
+        )
         code = f"NEEDLES = {json.dumps(json.dumps(_exam_needles()))}\nROOTS = {json.dumps(json.dumps(roots))}\n" + SCAN
         scan = kernel.run(code, timeout=240)
         assert scan["error"] is None, scan
@@ -303,7 +357,7 @@ def test_staff_kernel_cannot_read_course_gradebook_records_or_keys(hub_env):
     finally:
         kernel.close()
         canary.unlink(missing_ok=True)
-    assert result["files"] > 1000, result      # it did read the runtime and the lessons
+    assert result["files"] > 1000, result  # it did read the runtime and the lessons
     assert str(canary) in result["found"], result
     leaks = [p for p in result["found"] if p != str(canary)]
     assert leaks == [], f"exam keys readable by staff: {leaks}"

@@ -5,9 +5,9 @@ a colleague", tried the way it worked before it was fixed; docs/deploy.md ("What
 cannot do") lists them. They run after tests/test_hub_e2e.py (file order) on the same hub, whose
 honest sitting by staff1 is graded there exactly as before.
 """
+
 from __future__ import annotations
 
-import json
 import os
 import stat
 import subprocess
@@ -16,8 +16,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from conftest_hub import STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
+
 from grader.instance import username
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
@@ -68,7 +68,8 @@ def test_1_a_link_in_the_lessons_folder_gives_nothing(hub_env):
                 "d = os.path.expanduser('~/课程/social-organisations')\n"
                 "import shutil; shutil.rmtree(d)\n"
                 f"os.symlink({str(paper.parent)!r}, d)\n"
-                "print('planted')")
+                "print('planted')"
+            )
             assert out["stdout"].strip() == "planted", out
         finally:
             kernel.close()
@@ -79,7 +80,7 @@ def test_1_a_link_in_the_lessons_folder_gives_nothing(hub_env):
         after = paper.stat()
         assert (after.st_uid, after.st_mode) == (paper_mode.st_uid, paper_mode.st_mode)
         mine = Path(f"/home/{S3}/课程/practice.json")
-        assert not mine.is_symlink() and mine.stat().st_uid != 0     # the lesson data came back, as theirs
+        assert not mine.is_symlink() and mine.stat().st_uid != 0  # the lesson data came back, as theirs
     finally:
         canary.unlink(missing_ok=True)
 
@@ -90,20 +91,22 @@ def test_2_a_newline_in_a_new_password_changes_no_other_account(hub_env):
     assert r.status_code == 302
     xsrf = session.cookies.get("_xsrf", "")
     evil = f"Aa-123456\n{S1}:Taken-over-1\nroot:Taken-over-1"
-    page = session.post(f"{env.url}/hub/lawstudy/password", timeout=60,
-                        data={"old": env.passwords[S3], "new": evil, "again": evil, "_xsrf": xsrf})
+    page = session.post(
+        f"{env.url}/hub/lawstudy/password",
+        timeout=60,
+        data={"old": env.passwords[S3], "new": evil, "again": evil, "_xsrf": xsrf},
+    )
     assert "控制字符" in page.text, page.text[:500]
     assert env.login(S1, "Taken-over-1")[1].status_code == 403
-    assert env.login(S1)[1].status_code == 302                 # staff1's own password still works
-    assert env.login(S3)[1].status_code == 302                 # and the attacker's is unchanged
+    assert env.login(S1)[1].status_code == 302  # staff1's own password still works
+    assert env.login(S3)[1].status_code == 302  # and the attacker's is unchanged
 
 
 def _sit_with_planted_code(env, marker: Path) -> dict:
     """staff3 fetches the exam, answers two questions, adds code and script, submits."""
     me = env.session(S3)
     base = f"{env.url}/user/{S3}"
-    ok(me.post(f"{base}/assignments/fetch", data={"course_id": "lawstudy", "assignment_id": env.exam_id},
-               timeout=60))
+    ok(me.post(f"{base}/assignments/fetch", data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=60))
     paper = env.notes["paper"]
     answers = {q.id: q.answer for q in paper.questions[:2]}
     kernel = env.kernel(S3)
@@ -121,12 +124,12 @@ def _sit_with_planted_code(env, marker: Path) -> dict:
             f"open(os.path.join(d, 'grader', '__init__.py'), 'w').write(\"open({str(marker)!r}, 'w').write('shadow')\")\n"
             f"json.dump({{'exam': {env.exam_id!r}, 'user': {S3!r}, 'started_at': None, 'saved_at': None,"
             f" 'answers': {answers!r}}}, open(os.path.join(d, 'answers.json'), 'w'))\n"
-            "print('ready')")
+            "print('ready')"
+        )
         assert out["stdout"].strip() == "ready", out
     finally:
         kernel.close()
-    ok(me.post(f"{base}/assignments/submit", data={"course_id": "lawstudy", "assignment_id": env.exam_id},
-               timeout=60))
+    ok(me.post(f"{base}/assignments/submit", data={"course_id": "lawstudy", "assignment_id": env.exam_id}, timeout=60))
     return answers
 
 
@@ -150,8 +153,11 @@ def test_3_4_code_in_a_submission_never_runs_and_never_reaches_the_trainer(hub_e
     assert not (submitted / "grader").exists()
     assert "LSE2E_PWNED" not in (submitted / "exam.ipynb").read_text(encoding="utf-8")
     # the formgrader's own view of the graded notebook
-    [nb_id] = [n["id"] for n in trainer.get(f"{api}/submitted_notebooks/{env.exam_id}/exam", timeout=60).json()
-               if n["student"] == S3] or [None]
+    [nb_id] = [
+        n["id"]
+        for n in trainer.get(f"{api}/submitted_notebooks/{env.exam_id}/exam", timeout=60).json()
+        if n["student"] == S3
+    ] or [None]
     if nb_id:
         view = trainer.get(f"{env.url}/services/lawstudy/formgrader/submissions/{nb_id}", timeout=120)
         assert view.status_code == 200 and "LSE2E_PWNED" not in view.text
@@ -176,6 +182,7 @@ def test_feedback_as_root_on_a_hub_runs_as_the_grader(hub_env):
 def test_7_processes_end_with_their_server_and_limits_hold(hub_env):
     env = hub_env
     from grader import hub
+
     settings = hub.Settings.load(env.inst)
     env.start_server(S3)
     kernel = env.kernel(S3)
@@ -185,15 +192,16 @@ def test_7_processes_end_with_their_server_and_limits_hold(hub_env):
             "p = subprocess.Popen(['sleep', '900'], start_new_session=True)\n"
             "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
             "held = subprocess.Popen(['python3', '-c', 'import socket,time; s=socket.socket(); "
-            "s.bind((\"127.0.0.1\", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(900)'],"
+            's.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(900)\'],'
             " start_new_session=True, stdout=subprocess.PIPE, text=True)\n"
-            "print(p.pid, held.pid, held.stdout.readline().strip(), resource.getrlimit(resource.RLIMIT_NPROC)[0])")
+            "print(p.pid, held.pid, held.stdout.readline().strip(), resource.getrlimit(resource.RLIMIT_NPROC)[0])"
+        )
         pid, held_pid, port, nproc = out["stdout"].split()
     finally:
         kernel.close()
     assert int(nproc) == settings.max_processes
     owner = hub.port_owner(int(port))
-    assert owner and owner[1] == S3, owner          # `hub start` names who holds a port it needs
+    assert owner and owner[1] == S3, owner  # `hub start` names who holds a port it needs
     env.api("DELETE", f"/users/{S3}/server")
     _server_gone(env, S3)
     deadline = time.monotonic() + 30
@@ -220,6 +228,10 @@ def test_8_token_never_on_a_command_line(hub_env):
 def test_lab_refuses_root_without_allow_root():
     if os.geteuid() != 0:
         pytest.skip("needs root")
-    proc = subprocess.run([str(Path(cli.__globals__["BIN"]) / "lawstudy"), "lab", "--home", "/nonexistent"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(Path(cli.__globals__["BIN"]) / "lawstudy"), "lab", "--home", "/nonexistent"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0 and "root" in proc.stderr and "Traceback" not in proc.stderr

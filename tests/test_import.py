@@ -1,10 +1,12 @@
 """Importing and exporting the Excel / CSV 题库 trainers already keep."""
+
 import csv
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from grader import bank
+
 
 @pytest.fixture(autouse=True)
 def law_before_2026_03_30(monkeypatch):
@@ -22,17 +24,101 @@ def law_before_2026_03_30(monkeypatch):
 HEADERS = bank.SHEET_HEADERS
 ROWS = [
     # 题号 题型 题干 A..F 答案 解析 法律依据 依据原文 分值 难度 标签 题库用途
-    ["1", "单选", "下列哪类地区应当实行火葬？", "人口稠密、耕地较少、交通方便的地区", "少数民族聚居地区", "山区", "所有地区", "", "",
-     "B".replace("B", "A"), "第四条。", "《殡葬管理条例》第四条", "人口稠密、耕地较少、交通方便的地区，应当实行火葬", "2", "易", "火葬区", "考试"],
-    ["2", "多选", "殡葬管理的方针包括？", "积极地、有步骤地实行火葬", "改革土葬", "节约殡葬用地", "全面禁止土葬", "", "",
-     "A、B、C", "第二条。", "《殡葬管理条例》第二条", "积极地、有步骤地实行火葬，改革土葬", "2", "中", "方针、火葬", "练习"],
-    ["3", "判断", "殡仪服务人员可以利用工作之便索取财物。", "", "", "", "", "", "", "×", "不得索取。",
-     "《殡葬管理条例》第十二条", "不得利用工作之便索取财物", "2", "难", "", "考试"],
-    ["4", "多选", "禁止在哪些地区建造坟墓？", "耕地、林地", "水源保护区", "经批准的公墓", "", "", "", "A,B", "第十条、第十一条。",
-     "《殡葬管理条例》第十条\n《殡葬管理条例》第十一条", "禁止在下列地区建造坟墓\n严格限制公墓墓穴占地面积和使用年限",
-     "2", "2", "公墓", "考试"],
-    ["5", "判断", "实行火葬和允许土葬的地区，由省级人民政府划定。", "", "", "", "", "", "", "对", "第四条。",
-     "《中华人民共和国殡葬管理条例》第四条".replace("中华人民共和国", ""), "由省、自治区、直辖市人民政府划定", "1", "1", "", "练习"],
+    [
+        "1",
+        "单选",
+        "下列哪类地区应当实行火葬？",
+        "人口稠密、耕地较少、交通方便的地区",
+        "少数民族聚居地区",
+        "山区",
+        "所有地区",
+        "",
+        "",
+        "B".replace("B", "A"),
+        "第四条。",
+        "《殡葬管理条例》第四条",
+        "人口稠密、耕地较少、交通方便的地区，应当实行火葬",
+        "2",
+        "易",
+        "火葬区",
+        "考试",
+    ],
+    [
+        "2",
+        "多选",
+        "殡葬管理的方针包括？",
+        "积极地、有步骤地实行火葬",
+        "改革土葬",
+        "节约殡葬用地",
+        "全面禁止土葬",
+        "",
+        "",
+        "A、B、C",
+        "第二条。",
+        "《殡葬管理条例》第二条",
+        "积极地、有步骤地实行火葬，改革土葬",
+        "2",
+        "中",
+        "方针、火葬",
+        "练习",
+    ],
+    [
+        "3",
+        "判断",
+        "殡仪服务人员可以利用工作之便索取财物。",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "×",
+        "不得索取。",
+        "《殡葬管理条例》第十二条",
+        "不得利用工作之便索取财物",
+        "2",
+        "难",
+        "",
+        "考试",
+    ],
+    [
+        "4",
+        "多选",
+        "禁止在哪些地区建造坟墓？",
+        "耕地、林地",
+        "水源保护区",
+        "经批准的公墓",
+        "",
+        "",
+        "",
+        "A,B",
+        "第十条、第十一条。",
+        "《殡葬管理条例》第十条\n《殡葬管理条例》第十一条",
+        "禁止在下列地区建造坟墓\n严格限制公墓墓穴占地面积和使用年限",
+        "2",
+        "2",
+        "公墓",
+        "考试",
+    ],
+    [
+        "5",
+        "判断",
+        "实行火葬和允许土葬的地区，由省级人民政府划定。",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "对",
+        "第四条。",
+        "《中华人民共和国殡葬管理条例》第四条".replace("中华人民共和国", ""),
+        "由省、自治区、直辖市人民政府划定",
+        "1",
+        "1",
+        "",
+        "练习",
+    ],
 ]
 
 
@@ -65,12 +151,25 @@ def test_xlsx_import_reads_every_way_of_writing_answers(tmp_path):
     assert got["burial-005"].answer is True and got["burial-005"].points == 1
 
 
-@pytest.mark.parametrize("answer,qtype,expected", [
-    ("B", "single", "B"), (" b ", "single", "B"), ("ACD", "multiple", ["A", "C", "D"]),
-    ("A,C,D", "multiple", ["A", "C", "D"]), ("A、C、D", "multiple", ["A", "C", "D"]),
-    ("A，C", "multiple", ["A", "C"]), ("对", "judge", True), ("错", "judge", False), ("正确", "judge", True),
-    ("错误", "judge", False), ("√", "judge", True), ("×", "judge", False), ("A", "judge", True), ("B", "judge", False),
-])
+@pytest.mark.parametrize(
+    "answer,qtype,expected",
+    [
+        ("B", "single", "B"),
+        (" b ", "single", "B"),
+        ("ACD", "multiple", ["A", "C", "D"]),
+        ("A,C,D", "multiple", ["A", "C", "D"]),
+        ("A、C、D", "multiple", ["A", "C", "D"]),
+        ("A，C", "multiple", ["A", "C"]),
+        ("对", "judge", True),
+        ("错", "judge", False),
+        ("正确", "judge", True),
+        ("错误", "judge", False),
+        ("√", "judge", True),
+        ("×", "judge", False),
+        ("A", "judge", True),
+        ("B", "judge", False),
+    ],
+)
 def test_answer_spellings(answer, qtype, expected):
     assert bank.parse_answer(qtype, answer) == expected
 
@@ -174,9 +273,12 @@ def test_template_has_headers_and_one_checked_example(tmp_path, cli):
 
 def test_cli_check_reports_every_problem_and_exit_code(tmp_path, cli):
     path = tmp_path / "b.yaml"
-    path.write_text("bank: b\nquestions:\n- id: a\n  type: single\n  stem: 问\n  answer: Z\n"
-                    "  options: {A: 甲, B: 乙}\n  explanation: 解\n  pool: exam\n"
-                    "  basis: [{law: 殡葬管理条例, article: 4, quote: 不在这里}]\n", encoding="utf-8")
+    path.write_text(
+        "bank: b\nquestions:\n- id: a\n  type: single\n  stem: 问\n  answer: Z\n"
+        "  options: {A: 甲, B: 乙}\n  explanation: 解\n  pool: exam\n"
+        "  basis: [{law: 殡葬管理条例, article: 4, quote: 不在这里}]\n",
+        encoding="utf-8",
+    )
     result = cli("quiz", "check", path)
     assert result.returncode == 1
     assert "单选题答案 'Z'" in result.stdout and "依据原文与《殡葬管理条例》（2012年修订）第四条不符" in result.stdout

@@ -3,6 +3,7 @@
 Most tests use a tiny made-up statute in two versions (tests/… tmp folders), so what they check
 does not depend on the shipped texts or on today's date; a few check the shipped index.
 """
+
 import datetime as dt
 import json
 
@@ -12,8 +13,9 @@ from click.testing import CliRunner
 from grader import bank, course, law_diff, law_impact
 from grader.cli import cli
 from grader.exam.paper import PaperAssembler
-from grader.exam.spec import CST, ExamSpec, Quota, SpecError, Window
+from grader.exam.spec import ExamSpec, Quota, SpecError, Window
 from grader.laws import LawError, Library, cn_to_int, int_to_cn, library, normalize
+from grader.vocabulary import CHINA as CST
 
 OLD = """# 测试条例
 
@@ -124,9 +126,10 @@ def quizzes(tmp_path):
 
 # ------------------------------------------------------------------ versions by date
 
+
 def test_version_in_force_is_chosen_by_date(lib):
     assert lib.version("测试条例", as_of="2024-12-31").name == "2020-01-01"
-    assert lib.version("测条", as_of="2025-01-01").name == "2024-06-01"          # short name
+    assert lib.version("测条", as_of="2025-01-01").name == "2024-06-01"  # short name
     assert lib.article("测试条例", 3, as_of="2024-12-31").contains("三十日")
     assert lib.article("测试条例", 4, as_of="2025-01-01").contains("二十日")
     with pytest.raises(LawError, match="尚未施行"):
@@ -147,13 +150,14 @@ def test_shipped_index_in_force_dates():
 
 def test_quote_in_another_version_is_named_plainly():
     lib = library()
-    message = lib.elsewhere_message("殡葬管理条例", "人口稠密、耕地较少、交通方便的地区，应当实行火葬",
-                                    lib.version("殡葬管理条例", "2025-12-12"))
+    message = lib.elsewhere_message(
+        "殡葬管理条例", "人口稠密、耕地较少、交通方便的地区，应当实行火葬", lib.version("殡葬管理条例", "2025-12-12")
+    )
     assert message == "引文见《殡葬管理条例》（2012年修订）第四条；该版本已于2026年3月30日被2025年修订版取代"
 
 
 def test_quotes_tolerate_full_and_half_width_punctuation():
-    art = library().article("社会团体登记管理条例", 19, version="2026-03-12")   # writes （一）
+    art = library().article("社会团体登记管理条例", 19, version="2026-03-12")  # writes （一）
     assert art.contains("(一)完成社会团体章程规定的宗旨的;")
     assert normalize("（一）， ") == normalize("(一),")
     assert not art.contains("(一)完成社会团体章程规定的目的的")
@@ -166,10 +170,11 @@ def test_thousands_numerals_and_a_code_in_parts():
     lib = library()
     art = lib.cite("《中华人民共和国民法典》第一千零七十七条")
     assert art.number == 1077 and "撤回离婚登记申请" in art.text
-    assert lib.cite("《民法典》第一条").law == art.law == "中华人民共和国民法典"     # 总则编 and 婚姻家庭编: one law
+    assert lib.cite("《民法典》第一条").law == art.law == "中华人民共和国民法典"  # 总则编 and 婚姻家庭编: one law
 
 
 # ------------------------------------------------------------------ diff
+
 
 def test_diff_matches_articles_by_text(lib):
     s = lib.statute("测试条例")
@@ -196,10 +201,11 @@ def test_diff_ignores_full_and_half_width_differences():
 
 # ------------------------------------------------------------------ impact and migrate
 
+
 def test_impact_splits_moved_and_changed(lib, quizzes):
     rows = law_impact.impact([quizzes], law="测试条例", as_of="2025-03-01", laws=lib, include_lessons=False)
     by_id = {r.question: r for r in rows}
-    assert set(by_id) == {"t-001", "t-002"}                 # t-003 cites the version in force
+    assert set(by_id) == {"t-001", "t-002"}  # t-003 cites the version in force
     assert by_id["t-001"].outcome == "moved" and by_id["t-001"].new_article == 3
     assert by_id["t-001"].to_dict()["new_version"] == "2024-06-01"
     assert by_id["t-002"].outcome == "changed" and "new_article" not in by_id["t-002"].to_dict()
@@ -219,15 +225,23 @@ def test_migrate_moves_only_the_citation(lib, quizzes):
     q = {q.id: q for q in b.questions}
     assert (q["t-001"].basis[0].version, q["t-001"].basis[0].article) == ("2024-06-01", 3)
     assert q["t-001"].stem == "申请人应当向民政部门提交书面申请。" and q["t-001"].answer is True
-    assert q["t-002"].basis[0].version == "2020-01-01"      # left for a trainer, still on the old text
+    assert q["t-002"].basis[0].version == "2020-01-01"  # left for a trainer, still on the old text
 
 
 # ------------------------------------------------------------------ exams by opens_at
 
+
 def spec(opens: str, quotas: dict) -> ExamSpec:
     start = dt.datetime.fromisoformat(opens).replace(tzinfo=CST)
-    return ExamSpec(id="t-exam", title="测试", year=start.year, banks=["t"], quotas=quotas,
-                    window=Window(start, start + dt.timedelta(days=5)), seed=1)
+    return ExamSpec(
+        id="t-exam",
+        title="测试",
+        year=start.year,
+        banks=["t"],
+        quotas=quotas,
+        window=Window(start, start + dt.timedelta(days=5)),
+        seed=1,
+    )
 
 
 def test_exam_draws_only_questions_valid_when_it_opens(lib, quizzes, monkeypatch):
@@ -237,7 +251,7 @@ def test_exam_draws_only_questions_valid_when_it_opens(lib, quizzes, monkeypatch
     after = PaperAssembler(spec("2025-03-01 09:00", {"single": Quota(1, 2)})).assemble(banks)
     assert [q.id for q in before.questions] == ["t-002"]
     assert [q.id for q in after.questions] == ["t-003"]
-    assert before.questions[0].basis[0]["version"] == "2020-01-01"   # the paper keeps the law it was built on
+    assert before.questions[0].basis[0]["version"] == "2020-01-01"  # the paper keeps the law it was built on
     with pytest.raises(SpecError) as error:
         PaperAssembler(spec("2025-03-01 09:00", {"judge": Quota(1, 2)})).assemble(banks)
     assert "判断" in str(error.value) and "t 0 道有效" in str(error.value) and "缺 1 道" in str(error.value)
@@ -282,8 +296,9 @@ def lesson_course(tmp_path):
     folder = tmp_path / "c"
     folder.mkdir()
     (folder / "01.md").write_text(LESSON, encoding="utf-8")
-    (folder / "course.yaml").write_text("id: c\ntitle: 测试课\nhours: 1\nlaws:\n  测试条例: 2020-01-01\n"
-                                        "lessons: [01.md]\n", encoding="utf-8")
+    (folder / "course.yaml").write_text(
+        "id: c\ntitle: 测试课\nhours: 1\nlaws:\n  测试条例: 2020-01-01\nlessons: [01.md]\n", encoding="utf-8"
+    )
     return course.load_course(folder)
 
 
@@ -296,13 +311,17 @@ def test_lesson_citing_a_superseded_version(lib, lesson_course):
     rows = law_impact.lesson_impact([lesson_course], lib, "2025-03-01")
     assert {(r.line, r.outcome, r.new_article) for r in rows} == {(3, "moved", 3), (9, "moved", 3)}
     nb = course.lesson_notebook(lesson_course.lessons[0], lesson_course.laws, as_of="2025-03-01", laws=lib)
-    assert nb.cells[0].source.startswith("> **注意") and "本课所引《测试条例》为2020年版文本，已于2025年1月1日修订" in nb.cells[0].source
+    assert (
+        nb.cells[0].source.startswith("> **注意")
+        and "本课所引《测试条例》为2020年版文本，已于2025年1月1日修订" in nb.cells[0].source
+    )
     fresh = course.lesson_notebook(lesson_course.lessons[0], lesson_course.laws, as_of="2024-12-01", laws=lib)
     assert "本课所引" not in fresh.cells[0].source
 
 
 def test_article_shows_the_version_and_labels_old_text(laws_dir, monkeypatch, tmp_path):
     from grader import lesson
+
     monkeypatch.setenv("LAWSTUDY_LAWS", str(laws_dir))
     monkeypatch.setenv("LAWSTUDY_TODAY", "2025-03-01")
     monkeypatch.delenv("LAWSTUDY_COURSE", raising=False)
@@ -316,6 +335,7 @@ def test_article_shows_the_version_and_labels_old_text(laws_dir, monkeypatch, tm
 
 # ------------------------------------------------------------------ the commands end to end
 
+
 @pytest.fixture
 def run(laws_dir, monkeypatch):
     monkeypatch.setenv("LAWSTUDY_LAWS", str(laws_dir))
@@ -323,6 +343,7 @@ def run(laws_dir, monkeypatch):
     def invoke(*args):
         result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
         return result
+
     return invoke
 
 

@@ -1,18 +1,31 @@
 """The statute texts are parsed into the right articles, and citations resolve to them."""
+
 import hashlib
 from pathlib import Path
 
 import pytest
 
-from grader.laws import LawError, Library, cn_to_int, int_to_cn, library
+from grader.laws import LawError, cn_to_int, int_to_cn, library
 
 LAWS = Path(__file__).resolve().parent.parent / "courses" / "laws"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "laws"
 
 
-@pytest.mark.parametrize("text,number", [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十四", 24),
-                                          ("一百", 100), ("一百零三", 103), ("一百一十", 110),
-                                          ("一百二十五", 125), ("一千零一", 1001)])
+@pytest.mark.parametrize(
+    "text,number",
+    [
+        ("一", 1),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十四", 24),
+        ("一百", 100),
+        ("一百零三", 103),
+        ("一百一十", 110),
+        ("一百二十五", 125),
+        ("一千零一", 1001),
+    ],
+)
 def test_chinese_numerals_both_ways(text, number):
     assert cn_to_int(text) == number
     assert int_to_cn(number) == text
@@ -27,6 +40,7 @@ def test_every_law_numbers_its_articles_without_gaps():
     """Every version's text numbers its articles 1..N; a code kept in parts (民法典 编) runs on
     across its parts, each part numbering without gaps from where it starts."""
     from grader.laws import parse_law
+
     lib = library()
     assert len(lib.statutes) >= 10
     for title, statute in lib.statutes.items():
@@ -54,7 +68,7 @@ def test_article_keeps_its_paragraphs():
 def test_short_title_and_unknown_citations():
     lib = library()
     assert lib.law("慈善法").title == "中华人民共和国慈善法"
-    assert lib.law("殡葬条例").title == "殡葬管理条例"          # a short name from the index
+    assert lib.law("殡葬条例").title == "殡葬管理条例"  # a short name from the index
     with pytest.raises(LawError, match="第二十五条"):
         lib.article("殡葬管理条例", 25, version="2012-11-09")
     with pytest.raises(LawError, match="没有收录"):
@@ -73,13 +87,16 @@ def test_statutes_are_verbatim_copies_of_the_official_texts():
     for path in LAWS.glob("*.md"):
         if path.name == "README.md":
             continue
-        assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256((SHARED / path.name).read_bytes()).digest(), path.name
+        assert (
+            hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256((SHARED / path.name).read_bytes()).digest()
+        ), path.name
 
 
 def test_every_shipped_statute_file_is_in_the_law_index():
     """index.yaml lists every statute file shipped (and only files that exist), each version with
     its in-force dates, so no text is read without knowing when it was law."""
     import yaml
+
     index = yaml.safe_load((LAWS / "index.yaml").read_text(encoding="utf-8"))
     listed = [f for s in index["statutes"] for v in s["versions"] for f in v["files"]]
     shipped = {p.name for p in LAWS.glob("*.md") if not p.stem.isascii()}

@@ -5,6 +5,7 @@ commands work on; `lawstudy lab` really serves it (lessons and the released exam
 the hub commands (root only) set up, start, report on and stop a real JupyterHub on that instance,
 and the system users they create are removed afterwards.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,16 +50,16 @@ class Reader:
 
     def __init__(self):
         self.cwd = Path(tempfile.mkdtemp(prefix="lawstudy-readme-", dir="/tmp"))
-        os.chmod(self.cwd, 0o711)                       # the hub's staff must traverse to the exchange
+        os.chmod(self.cwd, 0o711)  # the hub's staff must traverse to the exchange
         shutil.copytree(ROOT / "quizzes", self.cwd / "quizzes")
         shutil.copytree(ROOT / "courses", self.cwd / "courses")
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("LAWSTUDY_", "JUPYTER"))}
-        self.env["BROWSER"] = "true"                    # `lawstudy lab` "opens" the browser with /bin/true
+        self.env["BROWSER"] = "true"  # `lawstudy lab` "opens" the browser with /bin/true
         self.outputs: dict[str, str] = {}
 
     def run(self, line: str, timeout: float = 900) -> subprocess.CompletedProcess:
         argv = shlex.split(line)
-        if argv[0].startswith(".venv/bin/"):            # the README runs it from the checkout's venv
+        if argv[0].startswith(".venv/bin/"):  # the README runs it from the checkout's venv
             argv[0] = str(BIN / Path(argv[0]).name)
         proc = subprocess.run(argv, cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=timeout)
         self.outputs[line] = proc.stdout + proc.stderr
@@ -97,12 +98,19 @@ def test_the_two_setup_commands_are_what_ci_runs():
 def _serve_lab(reader: Reader, line: str) -> None:
     """Start `lawstudy lab`, find the URL it prints, ask it for the lessons and the released exam."""
     argv = shlex.split(line)
-    if os.geteuid() == 0:        # CI runs as root: the README says root needs --allow-root
+    if os.geteuid() == 0:  # CI runs as root: the README says root needs --allow-root
         refused = subprocess.run(argv, cwd=reader.cwd, env=reader.env, capture_output=True, text=True, timeout=60)
         assert refused.returncode != 0 and "--allow-root" in refused.stderr, refused
         argv.append("--allow-root")
-    proc = subprocess.Popen(argv, cwd=reader.cwd, env=reader.env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=reader.cwd,
+        env=reader.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
     try:
@@ -117,10 +125,12 @@ def _serve_lab(reader: Reader, line: str) -> None:
         def get(path):
             with urllib.request.urlopen(f"{base}{path}{'&' if '?' in path else '?'}token={token}", timeout=30) as r:
                 return json.load(r)
+
         lessons = get("/api/contents/" + urllib.parse.quote("课程"))
         assert {"burial", "social-assistance", "social-organisations"} <= {c["name"] for c in lessons["content"]}
         listed = get("/assignments?course_id=lawstudy")
         from grader.demo import EXAM_ID
+
         assert listed["success"] and EXAM_ID in [a["assignment_id"] for a in listed["value"]], listed
         # the token is on no command line another user could read in /proc
         for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
@@ -134,6 +144,7 @@ def _serve_lab(reader: Reader, line: str) -> None:
         proc.wait(60)
         deadline = time.monotonic() + 30
         from grader.hub import port_free
+
         while not port_free(port) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert port_free(port), "JupyterLab outlived lawstudy lab"
@@ -155,7 +166,7 @@ def test_every_readme_command_but_the_hub(reader):
         elif line.startswith("lawstudy lab"):
             _serve_lab(reader, line)
         elif line.startswith("lawstudy hub"):
-            hub_seen = True                              # test_readme_hub_commands runs these
+            hub_seen = True  # test_readme_hub_commands runs these
         else:
             assert line.startswith("lawstudy "), f"README shows a command this test does not know: {line}"
             reader.ok(line)
@@ -167,15 +178,17 @@ def test_every_readme_command_but_the_hub(reader):
     for suffix in (".xlsx", ".html", ".md"):
         assert (cwd / f"2026年学法考试统计{suffix}").stat().st_size > 0
     md = (cwd / "2026年学法考试统计.md").read_text(encoding="utf-8")
-    assert "参与率" in md and "借调外单位" in md                  # the exemption shows with its reason
+    assert "参与率" in md and "借调外单位" in md  # the exemption shows with its reason
 
 
 def test_readme_hub_commands(reader):
     from conftest_hub import skip_reason
+
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
     from grader import hub
+
     lines = [line for line in COMMANDS if line.startswith("lawstudy hub")]
     assert [shlex.split(line)[2] for line in lines] == ["setup", "start", "status", "stop"], lines
     if "LAWSTUDY_HOME" not in reader.env:
@@ -190,8 +203,8 @@ def test_readme_hub_commands(reader):
                     assert r.status == 200
             if " status" in line:
                 assert "运行中" in out, out
-        assert "mz001" in {e.pw_name for e in pwd.getpwall()}   # staff became system users
-        assert reader.run("lawstudy hub status").returncode == 1   # stopped
+        assert "mz001" in {e.pw_name for e in pwd.getpwall()}  # staff became system users
+        assert reader.run("lawstudy hub status").returncode == 1  # stopped
     finally:
         reader.run("lawstudy hub stop")
         for entry in pwd.getpwall():

@@ -15,6 +15,7 @@ The hand-made bureau used here and in test_report.py (tests/data/records/):
     政策法规科  MZ010 孙丽 公务员    exempt 2020 (借调): a department with nobody required
     not on the roster: X999 in the paper results, `stranger` in the gradebook
 """
+
 from __future__ import annotations
 
 import os
@@ -33,12 +34,30 @@ from grader.instance import Instance
 DATA = Path(__file__).parent / "data" / "records"
 EXAM = "law2020"
 QUESTIONS = [
-    {"question_id": "bu-e-001", "law": "殡葬管理条例", "article": 4, "type": "single", "points": 10,
-     "stem": "下列哪类地区应当实行火葬？"},
-    {"question_id": "sa-e-002", "law": "社会救助暂行办法", "article": 9, "type": "judge", "points": 10,
-     "stem": "最低生活保障标准由谁确定？"},
-    {"question_id": "so-e-003", "law": "社会团体登记管理条例", "article": 10, "type": "multiple", "points": 10,
-     "stem": "成立社会团体应当具备哪些条件？"},
+    {
+        "question_id": "bu-e-001",
+        "law": "殡葬管理条例",
+        "article": 4,
+        "type": "single",
+        "points": 10,
+        "stem": "下列哪类地区应当实行火葬？",
+    },
+    {
+        "question_id": "sa-e-002",
+        "law": "社会救助暂行办法",
+        "article": 9,
+        "type": "judge",
+        "points": 10,
+        "stem": "最低生活保障标准由谁确定？",
+    },
+    {
+        "question_id": "so-e-003",
+        "law": "社会团体登记管理条例",
+        "article": 10,
+        "type": "multiple",
+        "points": 10,
+        "stem": "成立社会团体应当具备哪些条件？",
+    },
 ]
 # (student, UTC timestamp, points per question) — each tuple is one submission as graded
 FIRST_ROUND = [
@@ -53,14 +72,26 @@ MAKE_UP = [("mz002", "2020-06-15 03:00:00", (10, 8, 0))]
 
 
 def register(db):
-    records.register_exam(db, {"id": EXAM, "title": "2020年学法用法知识考试", "year": 2020, "pass_mark": 60,
-                               "excellence_mark": 90, "max_score": 30, "opens_at": "2020-06-01T08:00:00+08:00",
-                               "closes_at": "2020-06-30T18:00:00+08:00"}, QUESTIONS)
+    records.register_exam(
+        db,
+        {
+            "id": EXAM,
+            "title": "2020年学法用法知识考试",
+            "year": 2020,
+            "pass_mark": 60,
+            "excellence_mark": 90,
+            "max_score": 30,
+            "opens_at": "2020-06-01T08:00:00+08:00",
+            "closes_at": "2020-06-30T18:00:00+08:00",
+        },
+        QUESTIONS,
+    )
 
 
 def grade(instance: Instance, submissions, manual=()):
     """Write submissions into a real nbgrader gradebook (what `nbgrader autograde` leaves behind)."""
     from nbgrader.api import Gradebook
+
     instance.course_dir.mkdir(parents=True, exist_ok=True)
     bin_dir = str(Path(sys.executable).parent)  # a new gradebook asks the `alembic` command for its version
     if bin_dir not in os.environ["PATH"].split(os.pathsep):
@@ -126,6 +157,7 @@ def test_open_db_sets_wal_foreign_keys_and_is_repeatable(tmp_path):
 
 def test_old_database_upgrades_without_loss(tmp_path):
     import sqlite_utils
+
     path = tmp_path / "records.db"
     old = sqlite_utils.Database(path)
     records.MIGRATIONS.apply(old, stop_before="m002_study_hours_and_leavers")
@@ -160,6 +192,7 @@ def test_roster_csv_encodings(tmp_path, encoding):
 
 def test_roster_xlsx_with_numeric_ids_and_reimport_updates(tmp_path):
     from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     ws.append(["工号", "姓名", "科室", "类别"])
@@ -224,7 +257,8 @@ def test_exemptions_single_and_file(tmp_path):
     records.exempt(db, "MZ007", 2020, "病假")
     records.exempt(db, "MZ007", 2020, "产假")  # corrected reason
     assert list(db.query("SELECT staff_id, year, reason FROM exemptions")) == [
-        {"staff_id": "MZ007", "year": 2020, "reason": "产假"}]
+        {"staff_id": "MZ007", "year": 2020, "reason": "产假"}
+    ]
     with pytest.raises(records.RecordsError, match="不在名册"):
         records.exempt(db, "NOBODY", 2020, "x")
     with pytest.raises(records.RecordsError, match="原因"):
@@ -232,7 +266,11 @@ def test_exemptions_single_and_file(tmp_path):
     path = tmp_path / "免考.csv"
     path.write_text("工号,原因,年度\nMZ001,借调,2021\nMZ002,退休前休假,\n", encoding="utf-8")
     assert records.import_exemptions(db, path, year=2020) == 2
-    assert {(r["staff_id"], r["year"]) for r in db["exemptions"].rows} == {("MZ007", 2020), ("MZ001", 2021), ("MZ002", 2020)}
+    assert {(r["staff_id"], r["year"]) for r in db["exemptions"].rows} == {
+        ("MZ007", 2020),
+        ("MZ001", 2021),
+        ("MZ002", 2020),
+    }
     assert records.unexempt(db, "MZ002", 2020) and not records.unexempt(db, "MZ002", 2020)
 
 
@@ -280,12 +318,15 @@ def test_bad_results_reject_whole_file(tmp_path):
     db = records.open_db(tmp_path)
     records.import_roster(db, DATA / "roster_gbk.csv")
     path = tmp_path / "成绩.csv"
-    path.write_text("工号,考试,得分,满分,提交时间\n"
-                    "MZ001,p,80,100,2020-05-01 10:00\n"
-                    "MZ002,p,八十,100,2020-05-01 10:00\n"
-                    "MZ003,p,120,100,2020-05-01 10:00\n"
-                    "MZ004,p,80,100,昨天\n"
-                    "MZ001,p,81,100,2020-05-01 10:00\n", encoding="utf-8")
+    path.write_text(
+        "工号,考试,得分,满分,提交时间\n"
+        "MZ001,p,80,100,2020-05-01 10:00\n"
+        "MZ002,p,八十,100,2020-05-01 10:00\n"
+        "MZ003,p,120,100,2020-05-01 10:00\n"
+        "MZ004,p,80,100,昨天\n"
+        "MZ001,p,81,100,2020-05-01 10:00\n",
+        encoding="utf-8",
+    )
     with pytest.raises(records.RecordsError) as error:
         records.import_results(db, path)
     text = str(error.value)
@@ -315,8 +356,20 @@ def test_pass_mark_for_imported_exam_and_conflict_with_built_exam(tmp_path):
 def test_register_exam_replaces_questions(tmp_path):
     db = records.open_db(tmp_path)
     register(db)
-    records.register_exam(db, {"id": EXAM, "title": "重建", "year": 2020, "pass_mark": 70, "excellence_mark": None,
-                               "max_score": 10, "opens_at": None, "closes_at": None}, QUESTIONS[:1])
+    records.register_exam(
+        db,
+        {
+            "id": EXAM,
+            "title": "重建",
+            "year": 2020,
+            "pass_mark": 70,
+            "excellence_mark": None,
+            "max_score": 10,
+            "opens_at": None,
+            "closes_at": None,
+        },
+        QUESTIONS[:1],
+    )
     assert [q["question_id"] for q in db["questions"].rows] == ["bu-e-001"]
     exam = db["exams"].get(EXAM)
     assert (exam["title"], exam["pass_mark"], exam["excellence_mark"]) == ("重建", 70, 90)
@@ -334,15 +387,23 @@ def test_sync_from_gradebook_keeps_make_ups_and_is_idempotent(tmp_path):
     third = records.sync(db, inst)
     assert (third.counts.added, third.counts.unchanged) == (1, 4)
     mz002 = list(db.query("SELECT submitted_at, percent FROM attempts WHERE staff_id = 'MZ002' ORDER BY submitted_at"))
-    assert mz002 == [{"submitted_at": "2020-06-01T02:10:00+00:00", "percent": 40.0},
-                     {"submitted_at": "2020-06-15T03:00:00+00:00", "percent": 60.0}]
+    assert mz002 == [
+        {"submitted_at": "2020-06-01T02:10:00+00:00", "percent": 40.0},
+        {"submitted_at": "2020-06-15T03:00:00+00:00", "percent": 60.0},
+    ]
     u0042 = db.execute("SELECT staff_id, percent FROM attempts WHERE staff_id = '0042'").fetchone()
     assert u0042 == ("0042", 90.0)
-    answers = list(db.query("SELECT question_id, a.score, a.max_score FROM answers a JOIN attempts t ON t.id = a.attempt_id "
-                            "WHERE t.staff_id = 'MZ003' ORDER BY question_id"))
-    assert answers == [{"question_id": "bu-e-001", "score": 10, "max_score": 10},
-                       {"question_id": "sa-e-002", "score": 8, "max_score": 10},
-                       {"question_id": "so-e-003", "score": 0, "max_score": 10}]
+    answers = list(
+        db.query(
+            "SELECT question_id, a.score, a.max_score FROM answers a JOIN attempts t ON t.id = a.attempt_id "
+            "WHERE t.staff_id = 'MZ003' ORDER BY question_id"
+        )
+    )
+    assert answers == [
+        {"question_id": "bu-e-001", "score": 10, "max_score": 10},
+        {"question_id": "sa-e-002", "score": 8, "max_score": 10},
+        {"question_id": "so-e-003", "score": 0, "max_score": 10},
+    ]
 
 
 def test_sync_leaves_ungraded_submissions_pending(tmp_path):
@@ -362,8 +423,10 @@ def test_flags_map_students_and_do_not_duplicate(tmp_path):
     inst, db = make_bureau(tmp_path, with_gradebook=False)
     records.record_flag(db, EXAM, "mz003", "late", "晚交 5 分钟", submitted_at=datetime(2020, 6, 1, 2, 20))
     flags = list(db.query("SELECT staff_id, flag, submitted_at, year FROM flags ORDER BY staff_id"))
-    assert flags == [{"staff_id": "MZ003", "flag": "late", "submitted_at": "2020-06-01T02:20:00+00:00", "year": 2020},
-                     {"staff_id": "MZ009", "flag": "impersonation", "submitted_at": "2020-06-01T02:30:00+00:00", "year": 2020}]
+    assert flags == [
+        {"staff_id": "MZ003", "flag": "late", "submitted_at": "2020-06-01T02:20:00+00:00", "year": 2020},
+        {"staff_id": "MZ009", "flag": "impersonation", "submitted_at": "2020-06-01T02:30:00+00:00", "year": 2020},
+    ]
     with pytest.raises(records.RecordsError, match="未知标记"):
         records.record_flag(db, EXAM, "mz003", "cheating", "")
 
@@ -371,9 +434,11 @@ def test_flags_map_students_and_do_not_duplicate(tmp_path):
 def test_course_completion_hours(tmp_path):
     inst, db = make_bureau(tmp_path, with_gradebook=False)
     rows = list(db.query("SELECT staff_id, course_id, year, hours FROM completions ORDER BY staff_id, course_id"))
-    assert rows == [{"staff_id": "MZ001", "course_id": "burial", "year": 2020, "hours": 4},
-                    {"staff_id": "MZ001", "course_id": "social-assistance", "year": 2020, "hours": 6},
-                    {"staff_id": "MZ002", "course_id": "burial", "year": 2020, "hours": 4}]
+    assert rows == [
+        {"staff_id": "MZ001", "course_id": "burial", "year": 2020, "hours": 4},
+        {"staff_id": "MZ001", "course_id": "social-assistance", "year": 2020, "hours": 6},
+        {"staff_id": "MZ002", "course_id": "burial", "year": 2020, "hours": 4},
+    ]
     with pytest.raises(records.RecordsError, match="未登记学时"):
         records.record_completion(db, "MZ003", "unknown-course", year=2020)
 

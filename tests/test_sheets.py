@@ -1,5 +1,6 @@
 """One reader for every sheet: the real-world files in tests/data/cases/ and each rule on several
 sheet kinds (banks, rosters, exemption lists, results)."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,9 @@ def imported(name: str, **kwargs) -> bank.Bank:
     return bank.import_sheet(BANKS / name, bank_id="burial", **{"as_of": AS_OF, **kwargs})
 
 
-def workbook(path: Path, sheets_rows: dict[str, list[list]], formats: dict | None = None,
-             merges: dict | None = None) -> Path:
+def workbook(
+    path: Path, sheets_rows: dict[str, list[list]], formats: dict | None = None, merges: dict | None = None
+) -> Path:
     """A workbook with one worksheet per entry; formats {sheet: {cell: number_format}}."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -52,8 +54,9 @@ def db_with(tmp_path, roster_rows=None):
     db = records.open_db(tmp_path / "records.db")
     if roster_rows:
         path = tmp_path / "base-roster.csv"
-        path.write_text("\n".join(",".join(r) for r in [["工号", "姓名", "科室", "类别"], *roster_rows]) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            "\n".join(",".join(r) for r in [["工号", "姓名", "科室", "类别"], *roster_rows]) + "\n", encoding="utf-8"
+        )
         records.import_roster(db, path, yes=True)
     return db
 
@@ -66,11 +69,22 @@ def test_q1_fullwidth_answers_are_read_after_nfkc():
     assert got == {"burial-001": "A", "burial-002": ["A", "B"], "burial-003": ["A", "B"]}
 
 
-@pytest.mark.parametrize("text, qtype, expected", [
-    ("（A）", "single", "A"), ("A。", "single", "A"), ("Ａ，", "single", "A"), ("【B】", "single", "B"),
-    ("Ａ，Ｂ", "multiple", ["A", "B"]), ("ａｂ", "multiple", ["A", "B"]), ("对。", "judge", True),
-    ("Ｔ", "judge", True), ("1", "judge", True), ("0", "judge", False), ("（错）", "judge", False),
-])
+@pytest.mark.parametrize(
+    "text, qtype, expected",
+    [
+        ("（A）", "single", "A"),
+        ("A。", "single", "A"),
+        ("Ａ，", "single", "A"),
+        ("【B】", "single", "B"),
+        ("Ａ，Ｂ", "multiple", ["A", "B"]),
+        ("ａｂ", "multiple", ["A", "B"]),
+        ("对。", "judge", True),
+        ("Ｔ", "judge", True),
+        ("1", "judge", True),
+        ("0", "judge", False),
+        ("（错）", "judge", False),
+    ],
+)
 def test_answers_as_people_type_them(text, qtype, expected):
     assert bank.parse_answer(qtype, text) == expected
 
@@ -123,6 +137,7 @@ def test_q7_q9_options_are_the_text_excel_shows():
 def test_q11_positional_options_flagged_labels_stripped_and_order_kept(tmp_path):
     from grader.exam.paper import PaperQuestion
     from grader.widgets import display_order
+
     b = imported("q11-positional-options.xlsx")
     text = "\n".join(map(str, b.warnings))
     assert "以上都是" in text and "A和B同时具备" in text and "以上都不对" in text
@@ -140,15 +155,26 @@ def test_q11_positional_options_flagged_labels_stripped_and_order_kept(tmp_path)
     data["questions"][2]["shuffle"] = False
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = bank.check([out])
-    assert result.ok and len(result.warnings) == 1            # q1 confirmed; q2 still flagged
+    assert result.ok and len(result.warnings) == 1  # q1 confirmed; q2 still flagged
     assert result.banks[0].questions[2].keeps_order
     data["questions"][0]["shuffle"] = True
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert "不能 shuffle: true" in str(bank.check([out]).problems)
     shown = []
     for q in (q1, q3):
-        pq = PaperQuestion(q.id, "burial", q.type, q.stem, [[k, v] for k, v in q.options.items()], q.answer,
-                           2, 0, "", [], shuffle=not q.keeps_order and q is not q3)
+        pq = PaperQuestion(
+            q.id,
+            "burial",
+            q.type,
+            q.stem,
+            [[k, v] for k, v in q.options.items()],
+            q.answer,
+            2,
+            0,
+            "",
+            [],
+            shuffle=not q.keeps_order and q is not q3,
+        )
         shown.append(pq.display())
     for user in ("mz001", "mz002", "mz003", "mz004"):
         for q in display_order(shown, 7, user):
@@ -160,38 +186,116 @@ def test_qp_invalid_bank_id_said_once_before_rows_with_the_fix(tmp_path, cli):
     assert result.returncode == 1
     assert result.stderr.count("题库编号") == 1 and "--bank" in result.stderr
     assert "第2行" not in result.stderr and "1 个问题" in result.stderr
-    result = cli("quiz", "import", BANKS / "qp-pass.xlsx", "-o", tmp_path / "殡葬管理.yaml", "--bank", "burial", "--as-of", AS_OF)
+    result = cli(
+        "quiz", "import", BANKS / "qp-pass.xlsx", "-o", tmp_path / "殡葬管理.yaml", "--bank", "burial", "--as-of", AS_OF
+    )
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load((tmp_path / "殡葬管理.yaml").read_text(encoding="utf-8"))
     assert data["bank"] == "burial" and [q["id"] for q in data["questions"]][0] == "burial-001"
-    assert data["questions"][0]["options"]["A"] == "人口稠密、耕地较少、交通方便的地区"   # trailing 　 trimmed
+    assert data["questions"][0]["options"]["A"] == "人口稠密、耕地较少、交通方便的地区"  # trailing 　 trimmed
 
 
 def test_bank_header_aliases_and_bracket_notes(tmp_path):
-    headers = ["序号", "试题类型", "题目内容（必填）", "A选项", "B选项", "正确答案", "答案解析", "法律依据",
-               "依据原文", "分值(分)", "题库用途（练习/考试）"]
-    row = [1, "单选题", "下列哪类地区应当实行火葬？", "人口稠密、耕地较少、交通方便的地区", "所有地区", "A", "见条文。",
-           "《殡葬管理条例》第四条", "人口稠密、耕地较少、交通方便的地区，应当实行火葬", "2分", "考试"]
+    headers = [
+        "序号",
+        "试题类型",
+        "题目内容（必填）",
+        "A选项",
+        "B选项",
+        "正确答案",
+        "答案解析",
+        "法律依据",
+        "依据原文",
+        "分值(分)",
+        "题库用途（练习/考试）",
+    ]
+    row = [
+        1,
+        "单选题",
+        "下列哪类地区应当实行火葬？",
+        "人口稠密、耕地较少、交通方便的地区",
+        "所有地区",
+        "A",
+        "见条文。",
+        "《殡葬管理条例》第四条",
+        "人口稠密、耕地较少、交通方便的地区，应当实行火葬",
+        "2分",
+        "考试",
+    ]
     b = bank.import_sheet(workbook(tmp_path / "b.xlsx", {"Sheet1": [headers, row]}), bank_id="burial", as_of=AS_OF)
     assert b.questions[0].answer == "A" and b.questions[0].points == 2
 
 
 def test_bank_merged_cells_apply_to_every_row(tmp_path):
     headers = bank.SHEET_HEADERS
-    base = ["1", "判断", "国务院民政部门负责全国的殡葬管理工作。", "", "", "", "", "", "", "对", "见条文。",
-            "《殡葬管理条例》第三条", "国务院民政部门负责全国的殡葬管理工作", "2", "中", "", "考试"]
-    second = ["2", "判断", "县级民政部门负责全国的殡葬管理工作。", "", "", "", "", "", "", "错", "见条文。",
-              "《殡葬管理条例》第三条", "国务院民政部门负责全国的殡葬管理工作", "2", "中", "", None]
+    base = [
+        "1",
+        "判断",
+        "国务院民政部门负责全国的殡葬管理工作。",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "对",
+        "见条文。",
+        "《殡葬管理条例》第三条",
+        "国务院民政部门负责全国的殡葬管理工作",
+        "2",
+        "中",
+        "",
+        "考试",
+    ]
+    second = [
+        "2",
+        "判断",
+        "县级民政部门负责全国的殡葬管理工作。",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "错",
+        "见条文。",
+        "《殡葬管理条例》第三条",
+        "国务院民政部门负责全国的殡葬管理工作",
+        "2",
+        "中",
+        "",
+        None,
+    ]
     path = workbook(tmp_path / "m.xlsx", {"题库": [headers, base, second]}, merges={"题库": ["Q2:Q3", "L2:L3"]})
     b = bank.import_sheet(path, bank_id="burial", as_of=AS_OF)
     assert [q.pool for q in b.questions] == ["exam", "exam"]
 
 
 def test_bank_cell_format_that_cannot_be_shown_is_refused_with_the_cell(tmp_path):
-    row = ["1", "单选", "《慈善法》自何时起施行？", datetime(2016, 9, 1), datetime(2016, 3, 16), "", "", "", "", "A",
-           "见条文。", "《中华人民共和国慈善法》第一百二十五条", "本法自2016年9月1日起施行。", "2", "中", "", "考试"]
-    path = workbook(tmp_path / "d.xlsx", {"题库": [bank.SHEET_HEADERS, row]},
-                    formats={"题库": {"D2": "[DBNum1]yyyy\"年\"m\"月\"d\"日\"", "E2": "yyyy\"年\"m\"月\"d\"日\""}})
+    row = [
+        "1",
+        "单选",
+        "《慈善法》自何时起施行？",
+        datetime(2016, 9, 1),
+        datetime(2016, 3, 16),
+        "",
+        "",
+        "",
+        "",
+        "A",
+        "见条文。",
+        "《中华人民共和国慈善法》第一百二十五条",
+        "本法自2016年9月1日起施行。",
+        "2",
+        "中",
+        "",
+        "考试",
+    ]
+    path = workbook(
+        tmp_path / "d.xlsx",
+        {"题库": [bank.SHEET_HEADERS, row]},
+        formats={"题库": {"D2": '[DBNum1]yyyy"年"m"月"d"日"', "E2": 'yyyy"年"m"月"d"日"'}},
+    )
     with pytest.raises(bank.BankError, match="单元格 D2.*无法如实显示"):
         bank.import_sheet(path, bank_id="burial", as_of=AS_OF)
 
@@ -212,8 +316,11 @@ def test_r2_merged_department_applies_to_every_person(tmp_path):
     by_dept = {}
     for p in records.roster(db):
         by_dept.setdefault(p["department"], []).append(p["staff_id"])
-    assert by_dept == {"办公室": ["MZ001", "MZ002"], "社会救助科": ["MZ003", "MZ004", "MZ005"],
-                       "殡葬管理科": ["MZ006", "MZ007"]}
+    assert by_dept == {
+        "办公室": ["MZ001", "MZ002"],
+        "社会救助科": ["MZ003", "MZ004", "MZ005"],
+        "殡葬管理科": ["MZ006", "MZ007"],
+    }
 
 
 def test_r3_ids_as_excel_shows_them_and_the_csv_again_adds_nobody(tmp_path):
@@ -227,13 +334,19 @@ def test_r3_ids_as_excel_shows_them_and_the_csv_again_adds_nobody(tmp_path):
 
 
 def test_r3_leading_zeros_warned_and_only_written_with_yes(tmp_path):
-    db = db_with(tmp_path, [["1", "李建国", "办公室", "领导干部"], ["2", "王芳", "办公室", "公务员"],
-                            ["12", "赵磊", "社会救助科", "公务员"]])
+    db = db_with(
+        tmp_path,
+        [
+            ["1", "李建国", "办公室", "领导干部"],
+            ["2", "王芳", "办公室", "公务员"],
+            ["12", "赵磊", "社会救助科", "公务员"],
+        ],
+    )
     with pytest.raises(records.NeedsConfirmation) as error:
         records.import_roster(db, ROSTERS / "r3-roster-again.csv")
     text = "\n".join(error.value.warnings)
     assert "0001" in text and "只差前导零" in text and "0012" in text and "12" in text
-    assert len(records.roster(db)) == 3                         # nothing written
+    assert len(records.roster(db)) == 3  # nothing written
     home = tmp_path / "home"
     runner = CliRunner()
     runner.invoke(cli, ["roster", "import", str(tmp_path / "base-roster.csv"), "--home", str(home)])
@@ -259,10 +372,16 @@ def test_same_name_and_department_is_warned(tmp_path):
 
 def test_names_departments_categories_normalised_and_collapsed(tmp_path):
     db = db_with(tmp_path)
-    path = workbook(tmp_path / "r.xlsx", {"名册": [
-        ["工号", "姓名", "科室", "类别"],
-        ["ＭＺ００１", "李　建国", "社会　救助科", " 公务员 "],
-        ["MZ002", "王芳", "社会救助科", "公务员"]]})
+    path = workbook(
+        tmp_path / "r.xlsx",
+        {
+            "名册": [
+                ["工号", "姓名", "科室", "类别"],
+                ["ＭＺ００１", "李　建国", "社会　救助科", " 公务员 "],
+                ["MZ002", "王芳", "社会救助科", "公务员"],
+            ]
+        },
+    )
     records.import_roster(db, path)
     people = records.roster(db)
     assert [p["staff_id"] for p in people] == ["MZ001", "MZ002"]
@@ -275,22 +394,36 @@ def test_names_departments_categories_normalised_and_collapsed(tmp_path):
 
 def test_roster_every_sheet_read_and_numbers_refused_when_not_faithful(tmp_path):
     db = db_with(tmp_path)
-    path = workbook(tmp_path / "r.xlsx", {
-        "说明": [["本名册按科室分表"]],
-        "办公室": [["2020年名册（办公室）"], ["工号", "姓名", "部门"], ["MZ001", "李建国", "办公室"]],
-        "救助科": [["职工编号", "姓名", "科室（全称）"], ["MZ003", "赵磊", "社会救助科"], ["MZ004", "陈静", "社会救助科"]]})
+    path = workbook(
+        tmp_path / "r.xlsx",
+        {
+            "说明": [["本名册按科室分表"]],
+            "办公室": [["2020年名册（办公室）"], ["工号", "姓名", "部门"], ["MZ001", "李建国", "办公室"]],
+            "救助科": [
+                ["职工编号", "姓名", "科室（全称）"],
+                ["MZ003", "赵磊", "社会救助科"],
+                ["MZ004", "陈静", "社会救助科"],
+            ],
+        },
+    )
     table = sheets.read_sheet(path, sheets.ROSTER)
     assert table.summary() == "读取工作表 办公室 1 行、救助科 2 行；未读取：说明（没有名册表头）"
     assert records.import_roster(db, path).added == 3
-    bad = workbook(tmp_path / "bad.xlsx", {"名册": [["工号", "姓名"], [12345, "张三"]]}, formats={"名册": {"A2": "0.0E+00"}})
+    bad = workbook(
+        tmp_path / "bad.xlsx", {"名册": [["工号", "姓名"], [12345, "张三"]]}, formats={"名册": {"A2": "0.0E+00"}}
+    )
     with pytest.raises(records.RecordsError, match="单元格 A2"):
         records.import_roster(db, bad)
 
 
 def test_exemptions_merged_reason_and_padded_ids(tmp_path):
     db = db_with(tmp_path, [["0007", "周强", "殡葬管理科", "执法人员"], ["0008", "孙丽", "殡葬管理科", "执法人员"]])
-    path = workbook(tmp_path / "ex.xlsx", {"免考": [["免考名单"], ["工号", "免考原因", "年度"], [7, "援疆", 2020], [8, None, 2020]]},
-                    formats={"免考": {"A3": "0000", "A4": "0000"}}, merges={"免考": ["B3:B4"]})
+    path = workbook(
+        tmp_path / "ex.xlsx",
+        {"免考": [["免考名单"], ["工号", "免考原因", "年度"], [7, "援疆", 2020], [8, None, 2020]]},
+        formats={"免考": {"A3": "0000", "A4": "0000"}},
+        merges={"免考": ["B3:B4"]},
+    )
     assert records.import_exemptions(db, path) == 2
     assert {r["reason"] for r in db.query("SELECT reason FROM exemptions")} == {"援疆"}
 
@@ -298,8 +431,18 @@ def test_exemptions_merged_reason_and_padded_ids(tmp_path):
 # ------------------------------------------------------------------ results and dates
 
 
-@pytest.mark.parametrize("text", ["2020/11/5 9:30", "2020-11-05 09:30", "2020年11月5日 9:30", "2020年11月5日9时30分",
-                                  "2020-11-05T01:30:00Z", "2020-11-05 09:30 CST", "2020-11-05 01:30 UTC"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020/11/5 9:30",
+        "2020-11-05 09:30",
+        "2020年11月5日 9:30",
+        "2020年11月5日9时30分",
+        "2020-11-05T01:30:00Z",
+        "2020-11-05 09:30 CST",
+        "2020-11-05 01:30 UTC",
+    ],
+)
 def test_spreadsheet_date_times_are_beijing_time_unless_zoned(text):
     assert records.utc_text(records.parse_time(text)) == "2020-11-05T01:30:00+00:00"
 
@@ -307,16 +450,25 @@ def test_spreadsheet_date_times_are_beijing_time_unless_zoned(text):
 def test_results_title_row_aliases_and_date_forms_on_csv_and_xlsx(tmp_path):
     db = db_with(tmp_path, [["MZ001", "李建国", "办公室", "领导干部"], ["MZ002", "王芳", "办公室", "公务员"]])
     csv_path = tmp_path / "成绩.csv"
-    csv_path.write_text("2020年纸质考试成绩,,,,\n工号(8位),考试编号,成绩,总分,交卷时间\n"
-                        "MZ001,2020-paper,85,100,2020/11/5 9:30\nMZ002,2020-paper,90,100,2020年11月5日 9:30\n",
-                        encoding="utf-8-sig")
+    csv_path.write_text(
+        "2020年纸质考试成绩,,,,\n工号(8位),考试编号,成绩,总分,交卷时间\n"
+        "MZ001,2020-paper,85,100,2020/11/5 9:30\nMZ002,2020-paper,90,100,2020年11月5日 9:30\n",
+        encoding="utf-8-sig",
+    )
     result = records.import_results(db, csv_path)
     assert result.counts.added == 2
     stamps = {r["submitted_at"] for r in db.query("SELECT submitted_at FROM attempts")}
     assert stamps == {"2020-11-05T01:30:00+00:00"}
-    xlsx = workbook(tmp_path / "成绩.xlsx", {"成绩": [["工号", "考试", "得分", "满分", "提交时间"],
-                                                     ["MZ001", "2020-other", 0.85, 1, datetime(2020, 11, 6, 9, 30)]]},
-                    formats={"成绩": {"E2": "yyyy\"年\"m\"月\"d\"日\" h:mm"}})
+    xlsx = workbook(
+        tmp_path / "成绩.xlsx",
+        {
+            "成绩": [
+                ["工号", "考试", "得分", "满分", "提交时间"],
+                ["MZ001", "2020-other", 0.85, 1, datetime(2020, 11, 6, 9, 30)],
+            ]
+        },
+        formats={"成绩": {"E2": 'yyyy"年"m"月"d"日" h:mm'}},
+    )
     assert records.import_results(db, xlsx).counts.added == 1
     row = db.execute("SELECT submitted_at FROM attempts WHERE exam_id = '2020-other'").fetchone()
     assert row[0] == "2020-11-06T01:30:00+00:00"
@@ -366,29 +518,56 @@ def test_r6_second_writer_waits_for_the_lock_then_says_so_in_one_line(tmp_path):
 
 def test_errors_share_one_base():
     from grader.exam import ExamError, SpecError
-    from grader.exam.course import NbgraderFailed
     from grader.exam.guard import LeakError
-    for kind in (bank.BankError, records.RecordsError, sheets.SheetError, DatabaseBusy, ExamError, SpecError,
-                 NbgraderFailed, LeakError):
+    from grader.exam.nbgrader_course import NbgraderFailed
+
+    for kind in (
+        bank.BankError,
+        records.RecordsError,
+        sheets.SheetError,
+        DatabaseBusy,
+        ExamError,
+        SpecError,
+        NbgraderFailed,
+        LeakError,
+    ):
         assert issubclass(kind, LawstudyError)
 
 
-@pytest.mark.parametrize("value, fmt, shown", [
-    (1, "0000", "0001"), (12, "000000", "000012"), (0.05, "0%", "5%"), (0.125, "0.0%", "12.5%"),
-    (1234567.891, "#,##0.00", "1,234,567.89"), (5, '0"分"', "5分"), (13812345678, "000-0000-0000", "138-1234-5678"),
-    (-3.5, "0.00;(0.00)", "(3.50)"), (3, "[Red]0.0", "3.0"), (85, "General", "85"), (85.5, "General", "85.5"),
-    (datetime(2016, 9, 1), 'yyyy"年"m"月"d"日"', "2016年9月1日"), (datetime(2016, 9, 1), "mm-dd-yy", "2016-09-01"),
-    (datetime(2020, 11, 5, 9, 30), "yyyy/m/d h:mm", "2020/11/5 9:30"),
-    (datetime(2020, 11, 5, 9, 30), "yyyy-mm-dd hh:mm", "2020-11-05 09:30"),
-])
+@pytest.mark.parametrize(
+    "value, fmt, shown",
+    [
+        (1, "0000", "0001"),
+        (12, "000000", "000012"),
+        (0.05, "0%", "5%"),
+        (0.125, "0.0%", "12.5%"),
+        (1234567.891, "#,##0.00", "1,234,567.89"),
+        (5, '0"分"', "5分"),
+        (13812345678, "000-0000-0000", "138-1234-5678"),
+        (-3.5, "0.00;(0.00)", "(3.50)"),
+        (3, "[Red]0.0", "3.0"),
+        (85, "General", "85"),
+        (85.5, "General", "85.5"),
+        (datetime(2016, 9, 1), 'yyyy"年"m"月"d"日"', "2016年9月1日"),
+        (datetime(2016, 9, 1), "mm-dd-yy", "2016-09-01"),
+        (datetime(2020, 11, 5, 9, 30), "yyyy/m/d h:mm", "2020/11/5 9:30"),
+        (datetime(2020, 11, 5, 9, 30), "yyyy-mm-dd hh:mm", "2020-11-05 09:30"),
+    ],
+)
 def test_cells_read_as_excel_shows_them(value, fmt, shown):
     assert sheets.cell_text(value, fmt) == shown
 
 
-@pytest.mark.parametrize("value, fmt", [
-    (datetime(2016, 9, 1), '[DBNum1]yyyy"年"m"月"d"日"'), (datetime(2016, 9, 1), "d-mmm-yy"),
-    (1.5, "# ?/?"), (12345, "0.0E+00"), (110101197001010011, "General"),
-])
+@pytest.mark.parametrize(
+    "value, fmt",
+    [
+        (datetime(2016, 9, 1), '[DBNum1]yyyy"年"m"月"d"日"'),
+        (datetime(2016, 9, 1), "d-mmm-yy"),
+        (1.5, "# ?/?"),
+        (12345, "0.0E+00"),
+        (110101197001010011, "General"),
+    ],
+)
 def test_formats_that_cannot_be_shown_faithfully_are_refused(value, fmt):
     with pytest.raises(ValueError, match="无法如实显示"):
         sheets.cell_text(value, fmt)
@@ -406,22 +585,41 @@ def test_duplicate_header_columns_are_refused_on_two_kinds(tmp_path):
 
 def test_pasted_label_stripped_and_the_rest_kept_as_written():
     warned = []
-    raw = bank.row_to_raw({"id": "1", "type": "单选", "stem": "问？", "option_A": "Ａ．全国，的殡葬管理工作",
-                           "option_B": "（B）全省的", "answer": "A", "explanation": "解", "pool": "考试",
-                           "basis": "《殡葬管理条例》第三条", "quote": "国务院民政部门负责全国的殡葬管理工作"},
-                          "burial", warn=warned.append)
+    raw = bank.row_to_raw(
+        {
+            "id": "1",
+            "type": "单选",
+            "stem": "问？",
+            "option_A": "Ａ．全国，的殡葬管理工作",
+            "option_B": "（B）全省的",
+            "answer": "A",
+            "explanation": "解",
+            "pool": "考试",
+            "basis": "《殡葬管理条例》第三条",
+            "quote": "国务院民政部门负责全国的殡葬管理工作",
+        },
+        "burial",
+        warn=warned.append,
+    )
     assert raw["options"] == {"A": "全国，的殡葬管理工作", "B": "全省的"} and len(warned) == 2
 
 
 def test_completions_read_spreadsheet_dates_as_beijing_time(tmp_path):
     db = db_with(tmp_path, [["MZ001", "李建国", "办公室", "领导干部"]])
-    path = workbook(tmp_path / "完成.xlsx", {
-        "说明": [["课程完成登记"]],
-        "一月": [["工号", "课程编号", "完成时间", "学时"], ["ＭＺ００１", "burial", "2020年12月31日 23:30", 4]],
-        "二月": [["工号", "课程", "完成时间（北京时间）", "学时"], ["MZ001", "social", datetime(2021, 1, 1, 7, 0), 2]]},
-        formats={"二月": {"C2": "yyyy/m/d h:mm"}})
+    path = workbook(
+        tmp_path / "完成.xlsx",
+        {
+            "说明": [["课程完成登记"]],
+            "一月": [["工号", "课程编号", "完成时间", "学时"], ["ＭＺ００１", "burial", "2020年12月31日 23:30", 4]],
+            "二月": [
+                ["工号", "课程", "完成时间（北京时间）", "学时"],
+                ["MZ001", "social", datetime(2021, 1, 1, 7, 0), 2],
+            ],
+        },
+        formats={"二月": {"C2": "yyyy/m/d h:mm"}},
+    )
     seen = []
     assert records.import_completions(db, path, summary=seen.append) == 2
     assert seen == ["读取工作表 一月 1 行、二月 1 行；未读取：说明（没有课程完成表头）"]
     years = {r["course_id"]: r["year"] for r in db.query("SELECT course_id, year FROM completions")}
-    assert years == {"burial": 2020, "social": 2021}        # 23:30 Beijing on 31 December counts in 2020
+    assert years == {"burial": 2020, "social": 2021}  # 23:30 Beijing on 31 December counts in 2020

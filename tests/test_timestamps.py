@@ -1,15 +1,16 @@
 """nbgrader timestamps read by what they mean here, whatever the grading host's own zone."""
+
 from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from test_exam_support import make_bank, make_spec, write_answers
 
 from grader import exam
 from grader.exam.submissions import SubmissionInspector, TimingCheck, UnknownZone, parse_stamp
-from test_exam_support import make_bank, make_spec, write_answers
 
 CST = timezone(timedelta(hours=8))
 
@@ -22,6 +23,7 @@ def host_zone():
     def set_zone(name: str) -> None:
         os.environ["TZ"] = name
         time.tzset()
+
     yield set_zone
     if before is None:
         os.environ.pop("TZ", None)
@@ -42,22 +44,30 @@ def sitting(tmp_path, paper, student, stamp, minutes):
 def judge(paper, folder, student):
     sub = SubmissionInspector(paper).inspect(folder, student)
     TimingCheck(paper).check(sub)
-    return (sub.timestamp.astimezone(timezone.utc).isoformat() if sub.timestamp else None,
-            sorted(f for f, _ in sub.flags if f in ("late", "overtime")),
-            [d for f, d in sub.flags if f == "broken" and "提交时间" in d])      # (no notebook here: not the point)
+    return (
+        sub.timestamp.astimezone(UTC).isoformat() if sub.timestamp else None,
+        sorted(f for f, _ in sub.flags if f in ("late", "overtime")),
+        [d for f, d in sub.flags if f == "broken" and "提交时间" in d],
+    )  # (no notebook here: not the point)
 
 
 def test_cst_stamps_same_times_and_flags_on_a_utc_and_a_shanghai_host(tmp_path, host_zone):
     make_bank(tmp_path)
-    make_spec(tmp_path, "tz-exam", opens=datetime(2026, 11, 27, 9, 0, tzinfo=CST),
-              closes=datetime(2026, 11, 27, 17, 30, tzinfo=CST), year=2026, time_limit=60)
+    make_spec(
+        tmp_path,
+        "tz-exam",
+        opens=datetime(2026, 11, 27, 9, 0, tzinfo=CST),
+        closes=datetime(2026, 11, 27, 17, 30, tzinfo=CST),
+        year=2026,
+        time_limit=60,
+    )
     paper = exam.assemble(exam.load_spec("tz-exam", tmp_path), tmp_path)
     cases = {
-        "s30": ("2026-11-27 17:20:00.000000 CST", 30),          # a site with Exchange.timezone = Asia/Shanghai
+        "s30": ("2026-11-27 17:20:00.000000 CST", 30),  # a site with Exchange.timezone = Asia/Shanghai
         "s40": ("2026-11-27 17:20:00.000000 CST", 40),
-        "sutc": ("2026-11-27 09:20:00.000000 UTC", 30),         # lawstudy's own configs (UTC)
-        "snaive": ("2026-11-27 09:20:00.000000", 30),          # nbgrader's naive UTC
-        "sest": ("2026-11-27 04:20:00.000000 EST", 30),         # a zone name we cannot be sure of
+        "sutc": ("2026-11-27 09:20:00.000000 UTC", 30),  # lawstudy's own configs (UTC)
+        "snaive": ("2026-11-27 09:20:00.000000", 30),  # nbgrader's naive UTC
+        "sest": ("2026-11-27 04:20:00.000000 EST", 30),  # a zone name we cannot be sure of
     }
     folders = {s: sitting(tmp_path, paper, s, stamp, minutes) for s, (stamp, minutes) in cases.items()}
     seen = {}
@@ -75,8 +85,8 @@ def test_cst_stamps_same_times_and_flags_on_a_utc_and_a_shanghai_host(tmp_path, 
 
 def test_parse_stamp_zone_names():
     assert parse_stamp("2020-11-27 17:20:00.000000 CST").utcoffset() == timedelta(hours=8)
-    assert parse_stamp("2020-11-27 17:20:00 +0800") == datetime(2020, 11, 27, 9, 20, tzinfo=timezone.utc)
-    assert parse_stamp("2020-11-27 09:20:00 UTC") == datetime(2020, 11, 27, 9, 20, tzinfo=timezone.utc)
+    assert parse_stamp("2020-11-27 17:20:00 +0800") == datetime(2020, 11, 27, 9, 20, tzinfo=UTC)
+    assert parse_stamp("2020-11-27 09:20:00 UTC") == datetime(2020, 11, 27, 9, 20, tzinfo=UTC)
     assert parse_stamp("garbage") is None and parse_stamp("") is None
     with pytest.raises(UnknownZone, match="PST"):
         parse_stamp("2020-11-27 01:20:00 PST")
@@ -84,8 +94,9 @@ def test_parse_stamp_zone_names():
 
 def test_every_nbgrader_config_lawstudy_writes_pins_the_exchange_zone(tmp_path):
     from grader import hub
-    from grader.exam import course
+    from grader.exam import nbgrader_course as course
     from grader.instance import Instance
+
     text = course.write_config(Instance.from_env(tmp_path / "home").ensure()).read_text(encoding="utf-8")
     assert 'c.Exchange.timezone = "UTC"' in text
     for template in (hub.STAFF_NBGRADER_CONFIG, hub.GRADER_NBGRADER_CONFIG):

@@ -4,21 +4,20 @@ Written into nbgrader's feedback folder so `nbgrader release_feedback` / `fetch_
 JupyterLab assignments panel) deliver it. It shows the key, so it is only written and released
 after the exam's last window (make-up included) has closed.
 """
+
 from __future__ import annotations
 
 import html
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from grader.answers import display_order
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
-from grader.exam.spec import CST
 from grader.exam.submissions import Submission
-from grader.widgets import LETTERS, SECTION_NAMES, display_order
+from grader.vocabulary import CHINA, FLAG_NAMES, LETTERS, SECTION_NAMES, verdict
 
-FLAG_NAMES = {"late": "迟交", "overtime": "超时", "impersonation": "冒名提交", "tampered": "文件被篡改",
-              "broken": "提交损坏"}
 STYLE = """<style>
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; max-width: 900px; margin: 20px auto;
   line-height: 1.7; color: #24292f; padding: 0 12px; }
@@ -55,17 +54,22 @@ class FeedbackWriter:
         shown = display_order(self.paper.display(), spec.seed, sub.student)
         total = round(sum(float(scores.get(grade_id(q.id)) or 0) for q in self.paper.questions), 2)
         percent = total / self.paper.max_score * 100 if self.paper.max_score else 0
-        verdict = ("优秀" if percent >= spec.excellence_mark else "合格" if percent >= spec.pass_mark else "不合格")
-        when = sub.timestamp.astimezone(CST).strftime("%Y-%m-%d %H:%M") if sub.timestamp else "未知"
-        parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{_e(spec.title)} 成绩反馈"
-                 f"</title>{STYLE}</head><body>",
-                 f"<h1>{_e(spec.title)}</h1>",
-                 f"<p class='summary'>考生：<b>{_e(sub.student)}</b>　提交时间：{_e(when)}<br>"
-                 f"得分：<b>{total:g}</b> / {self.paper.max_score:g}　结果：<b>{verdict}</b>"
-                 f"（{spec.pass_mark:g} 分及格，{spec.excellence_mark:g} 分优秀，按百分制）</p>"]
+        result = verdict(percent, spec.pass_mark, spec.excellence_mark)
+        when = sub.timestamp.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if sub.timestamp else "未知"
+        parts = [
+            f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{_e(spec.title)} 成绩反馈"
+            f"</title>{STYLE}</head><body>",
+            f"<h1>{_e(spec.title)}</h1>",
+            f"<p class='summary'>考生：<b>{_e(sub.student)}</b>　提交时间：{_e(when)}<br>"
+            f"得分：<b>{total:g}</b> / {self.paper.max_score:g}　结果：<b>{result}</b>"
+            f"（{spec.pass_mark:g} 分及格，{spec.excellence_mark:g} 分优秀，按百分制）</p>",
+        ]
         if sub.flags:
-            parts.append("<p class='flag'>提交异常（请与培训管理员联系）：" + "；".join(
-                f"{FLAG_NAMES.get(f, f)}：{_e(d)}" for f, d in sub.flags) + "</p>")
+            parts.append(
+                "<p class='flag'>提交异常（请与培训管理员联系）："
+                + "；".join(f"{FLAG_NAMES.get(f, f)}：{_e(d)}" for f, d in sub.flags)
+                + "</p>"
+            )
         current = None
         for n, shown_q in enumerate(shown, 1):
             q = self.questions[shown_q["id"]]
@@ -73,25 +77,34 @@ class FeedbackWriter:
                 current = q.type
                 parts.append(f"<h2>{SECTION_NAMES[q.type]}</h2>")
             earned = float(scores.get(grade_id(q.id)) or 0)
-            mark = ("<span class='ok'>✓ 正确</span>" if earned >= q.points else
-                    "<span class='wrong'>◐ 部分正确</span>" if earned > 0 else "<span class='wrong'>✗ 错误</span>")
+            mark = (
+                "<span class='ok'>✓ 正确</span>"
+                if earned >= q.points
+                else "<span class='wrong'>◐ 部分正确</span>"
+                if earned > 0
+                else "<span class='wrong'>✗ 错误</span>"
+            )
             answer = sub.answers.get(q.id)
             right = q.answer
             opts = shown_q["options"]
             items = "".join(
                 f"<li{' class=right' if (oid in right if isinstance(right, list) else oid == right) else ''}>"
-                f"{LETTERS[i]}. {_e(text)}</li>" for i, (oid, text) in enumerate(opts))
-            basis = "".join(f"<div class='law'><b>{_e(b['citation'])}</b>：“{_e(b['quote'])}”</div>"
-                            for b in q.basis)
+                f"{LETTERS[i]}. {_e(text)}</li>"
+                for i, (oid, text) in enumerate(opts)
+            )
+            basis = "".join(f"<div class='law'><b>{_e(b['citation'])}</b>：“{_e(b['quote'])}”</div>" for b in q.basis)
             parts.append(
                 f"<div class='q' id='{_e(q.id)}'><p><b>{n}.</b> [{SECTION_NAMES[q.type]}] {_e(q.stem)}</p>"
                 + (f"<ol style='list-style:none;padding-left:8px'>{items}</ol>" if opts else "")
                 + f"<p>{mark}　你的答案：<b>{_e(self.letters(opts, answer, q.type))}</b>　"
                 f"正确答案：<b>{_e(self.letters(opts, right, q.type))}</b>　"
                 f"得分：{earned:g} / {q.points:g}</p>"
-                f"<p><b>解析：</b>{_e(q.explanation)}</p><p><b>法律依据：</b></p>{basis}</div>")
-        parts.append(f"<p><small>生成时间：{datetime.now(timezone.utc).astimezone(CST).strftime('%Y-%m-%d %H:%M')}"
-                     "</small></p></body></html>")
+                f"<p><b>解析：</b>{_e(q.explanation)}</p><p><b>法律依据：</b></p>{basis}</div>"
+            )
+        parts.append(
+            f"<p><small>生成时间：{datetime.now(UTC).astimezone(CHINA).strftime('%Y-%m-%d %H:%M')}"
+            "</small></p></body></html>"
+        )
         return "".join(parts)
 
     def write(self, sub: Submission, scores: dict, feedback_root: Path) -> Path:

@@ -1,4 +1,5 @@
 """Guards: nothing with a key leaves the trainer, nobody's submission is graded as someone else's."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.answers import ANSWERS_FILE, read_answers
 from grader.errors import LawstudyError
 from grader.exam.paper import Paper, private_dir
-from grader.widgets import ANSWERS_FILE, read_answers
 
 WHITESPACE = re.compile(r"\s+")
 
@@ -78,7 +79,7 @@ def owner_name(path: Path) -> str | None:
 class SetAside:
     student: str
     name: str
-    reason: str          # impersonation | attempts
+    reason: str  # impersonation | attempts
     detail: str
     timestamp: str | None = None
 
@@ -154,9 +155,15 @@ class InboundGuard:
                     sittings.append(sitting)
                 if sittings.index(sitting) >= self.paper.spec.attempts:
                     self.move_aside(path)
-                    report.set_aside.append(SetAside(
-                        student, path.name, "attempts",
-                        f"超过允许的考试次数（{self.paper.spec.attempts} 次），此次提交未收取", stamp))
+                    report.set_aside.append(
+                        SetAside(
+                            student,
+                            path.name,
+                            "attempts",
+                            f"超过允许的考试次数（{self.paper.spec.attempts} 次），此次提交未收取",
+                            stamp,
+                        )
+                    )
                 else:
                     report.kept.append(path.name)
         return report

@@ -1,4 +1,5 @@
 """The nbgrader source notebook of an exam: instructions, one answer cell per question, hidden tests."""
+
 from __future__ import annotations
 
 import pprint
@@ -7,7 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.exam.paper import Paper
-from grader.widgets import SECTION_NAMES
+from grader.vocabulary import QUESTION_TYPES, SECTION_NAMES
 
 NOTEBOOK = "exam.ipynb"
 CN_NUM = "一二三四五六七八九十"
@@ -19,9 +20,18 @@ def grade_id(question_id: str) -> str:
 
 
 def _meta(grade_id: str, *, grade=False, points=0, hidden=True) -> dict:
-    meta = {"nbgrader": {"grade": grade, "grade_id": grade_id, "locked": True, "schema_version": 3,
-                         "solution": False, "task": False},
-            "deletable": False, "editable": False}
+    meta: dict = {
+        "nbgrader": {
+            "grade": grade,
+            "grade_id": grade_id,
+            "locked": True,
+            "schema_version": 3,
+            "solution": False,
+            "task": False,
+        },
+        "deletable": False,
+        "editable": False,
+    }
     if grade:
         meta["nbgrader"]["points"] = points
     if hidden:
@@ -31,7 +41,7 @@ def _meta(grade_id: str, *, grade=False, points=0, hidden=True) -> dict:
 
 def instructions(paper: Paper) -> str:
     spec = paper.spec
-    counts = {}
+    counts: dict[str, list] = {}
     for q in paper.questions:
         counts.setdefault(q.type, []).append(q.points)
     parts = "，".join(f"{SECTION_NAMES[t]} {len(p)} 题" for t, p in counts.items())
@@ -44,8 +54,7 @@ def instructions(paper: Paper) -> str:
         "稍等几秒，下方会出现全部题目。**只需用鼠标点选答案，不需要输入任何内容。**",
         "",
         f"- 本试卷{parts}，满分 **{paper.max_score:g} 分**，{spec.pass_mark:g} 分及格，{spec.excellence_mark:g} 分及以上为优秀。",
-        f"- 考试时间：{spec.window.text()}"
-        + (f"；补考时间：{spec.makeup.text()}" if spec.makeup else "") + "。",
+        f"- 考试时间：{spec.window.text()}" + (f"；补考时间：{spec.makeup.text()}" if spec.makeup else "") + "。",
     ]
     if spec.time_limit:
         lines.append(f"- 答题时限 **{spec.time_limit} 分钟**，从第一次打开试卷并运行时开始计时。")
@@ -61,38 +70,56 @@ def instructions(paper: Paper) -> str:
 
 def exam_notebook(paper: Paper) -> nbformat.NotebookNode:
     spec = paper.spec
-    data = {"exam": spec.id, "title": spec.title, "seed": spec.seed, "time_limit": spec.time_limit,
-            "closes_at_text": spec.window.text().split(" 至 ")[1], "questions": paper.display()}
-    setup = ("# 试卷数据与答题控件（请勿修改）\nfrom grader.widgets import ExamPaper\n"
-             f"paper = ExamPaper({pprint.pformat(data, width=110, sort_dicts=False)})\npaper")
+    data = {
+        "exam": spec.id,
+        "title": spec.title,
+        "seed": spec.seed,
+        "time_limit": spec.time_limit,
+        "closes_at_text": spec.window.text().split(" 至 ")[1],
+        "questions": paper.display(),
+    }
+    setup = (
+        "# 试卷数据与答题控件（请勿修改）\nfrom grader.widgets import ExamPaper\n"
+        f"paper = ExamPaper({pprint.pformat(data, width=110, sort_dicts=False)})\npaper"
+    )
     cells = [
         new_markdown_cell(instructions(paper), metadata=_meta("instructions", hidden=False)),
         new_code_cell(setup, metadata=_meta("setup")),
     ]
     number, section = 0, 0
-    for qtype in ("single", "multiple", "judge"):
+    for qtype in QUESTION_TYPES:
         qs = [q for q in paper.questions if q.type == qtype]
         if not qs:
             continue
         points = {q.points for q in qs}
         each = f"每题 {points.pop():g} 分" if len(points) == 1 else "分值见各题"
-        cells.append(new_markdown_cell(
-            f"## {CN_NUM[section]}、{SECTION_NAMES[qtype]}（共 {len(qs)} 题，{each}）"
-            + ("\n\n每题有两个或两个以上正确选项，请选出全部正确选项。" if qtype == "multiple" else ""),
-            metadata=_meta(f"section-{qtype}", hidden=False)))
+        cells.append(
+            new_markdown_cell(
+                f"## {CN_NUM[section]}、{SECTION_NAMES[qtype]}（共 {len(qs)} 题，{each}）"
+                + ("\n\n每题有两个或两个以上正确选项，请选出全部正确选项。" if qtype == "multiple" else ""),
+                metadata=_meta(f"section-{qtype}", hidden=False),
+            )
+        )
         section += 1
         for _ in qs:
             number += 1
             cells.append(new_code_cell(f"paper.ask({number})", metadata=_meta(f"answer-{number}")))
-    cells.append(new_markdown_cell(
-        "## 交卷\n\n答完后：菜单 **Nbgrader → Assignments（作业）** → 本考试 → **Submit（提交）**。"
-        "\n\n<small>以下为评分用单元格，不需要操作。</small>", metadata=_meta("submit", hidden=False)))
+    cells.append(
+        new_markdown_cell(
+            "## 交卷\n\n答完后：菜单 **Nbgrader → Assignments（作业）** → 本考试 → **Submit（提交）**。"
+            "\n\n<small>以下为评分用单元格，不需要操作。</small>",
+            metadata=_meta("submit", hidden=False),
+        )
+    )
     for q in paper.questions:
         key = repr(q.key.to_dict())
-        cells.append(new_code_cell(
-            "# 评分单元格（请勿修改）\n### BEGIN HIDDEN TESTS\nfrom grader.widgets import graded\n"
-            f"graded({q.id!r}, {key})\n### END HIDDEN TESTS",
-            metadata=_meta(grade_id(q.id), grade=True, points=q.points)))
+        cells.append(
+            new_code_cell(
+                "# 评分单元格（请勿修改）\n### BEGIN HIDDEN TESTS\nfrom grader.widgets import graded\n"
+                f"graded({q.id!r}, {key})\n### END HIDDEN TESTS",
+                metadata=_meta(grade_id(q.id), grade=True, points=q.points),
+            )
+        )
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}

@@ -1,18 +1,19 @@
 """Paper assembly (seeded, reproducible) and the trainer-only paper file that holds the keys."""
+
 from __future__ import annotations
 
 import json
 import os
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.exam.spec import ExamSpec, SpecError
 from grader.scoring import Key
+from grader.vocabulary import CHINA, QUESTION_TYPES, TYPE_NAMES
 
-TYPE_ORDER = ("single", "multiple", "judge")
-TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
+TYPE_ORDER = QUESTION_TYPES
 PAPER_FILE = "paper.json"
 
 
@@ -24,27 +25,33 @@ class PaperQuestion:
     bank: str
     type: str
     stem: str
-    options: list[list[str]]          # [[option_id, text], ...] in bank order
+    options: list[list[str]]  # [[option_id, text], ...] in bank order
     answer: str | list[str] | bool
     points: float
     partial: float
     explanation: str
-    basis: list[dict]                 # {law, version, article, quote, citation}: the law as the paper was built
-    shuffle: bool = True              # False: options shown in bank order to everyone
+    basis: list[dict]  # {law, version, article, quote, citation}: the law as the paper was built
+    shuffle: bool = True  # False: options shown in bank order to everyone
 
     @property
     def key(self) -> Key:
-        answer = frozenset(self.answer) if self.type == "multiple" else self.answer
-        return Key(self.type, answer, float(self.points), float(self.partial or 0),
-                   frozenset(o[0] for o in self.options))
+        answer = frozenset(self.answer) if isinstance(self.answer, list) else self.answer
+        return Key(
+            self.type, answer, float(self.points), float(self.partial or 0), frozenset(o[0] for o in self.options)
+        )
 
     def display(self) -> dict:
         """What a staff kernel may see: no answer, no explanation, no basis.
 
         "shuffle": False (only then present) keeps the options in bank order for everyone.
         """
-        data = {"id": self.id, "type": self.type, "stem": self.stem,
-                "options": [list(o) for o in self.options], "points": self.points}
+        data = {
+            "id": self.id,
+            "type": self.type,
+            "stem": self.stem,
+            "options": [list(o) for o in self.options],
+            "points": self.points,
+        }
         if not self.shuffle:
             data["shuffle"] = False
         return data
@@ -57,7 +64,7 @@ class PaperQuestion:
 class Paper:
     spec: ExamSpec
     questions: list[PaperQuestion]
-    released: dict[str, dict] = field(default_factory=dict)   # grade_id -> {cell_type, source}
+    released: dict[str, dict] = field(default_factory=dict)  # grade_id -> {cell_type, source}
     built_at: str = ""
 
     @property
@@ -68,6 +75,18 @@ class Paper:
     def max_score(self) -> float:
         return sum(q.points for q in self.questions)
 
+    def type_counts(self) -> dict[str, int]:
+        """Questions per type, in the paper's section order."""
+        counts: dict[str, int] = {}
+        for q in self.questions:
+            counts[q.type] = counts.get(q.type, 0) + 1
+        return counts
+
+    def describe(self) -> str:
+        """'单选 20 题，多选 10 题，判断 20 题，满分 100 分'."""
+        parts = [f"{TYPE_NAMES[t]} {n} 题" for t, n in self.type_counts().items()]
+        return "，".join(parts) + f"，满分 {self.max_score:g} 分"
+
     def by_id(self) -> dict[str, PaperQuestion]:
         return {q.id: q for q in self.questions}
 
@@ -75,13 +94,21 @@ class Paper:
         return [q.display() for q in self.questions]
 
     def to_dict(self) -> dict:
-        return {"spec": self.spec.to_dict(), "questions": [q.to_dict() for q in self.questions],
-                "released": self.released, "built_at": self.built_at}
+        return {
+            "spec": self.spec.to_dict(),
+            "questions": [q.to_dict() for q in self.questions],
+            "released": self.released,
+            "built_at": self.built_at,
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Paper":
-        return cls(ExamSpec.from_dict(data["spec"]), [PaperQuestion(**q) for q in data["questions"]],
-                   data.get("released") or {}, data.get("built_at", ""))
+    def from_dict(cls, data: dict) -> Paper:
+        return cls(
+            ExamSpec.from_dict(data["spec"]),
+            [PaperQuestion(**q) for q in data["questions"]],
+            data.get("released") or {},
+            data.get("built_at", ""),
+        )
 
 
 class PaperAssembler:
@@ -109,8 +136,8 @@ class PaperAssembler:
     @property
     def law_date(self):
         """The day whose law the paper examines: the date (China time) of `opens_at`."""
-        from grader.exam.spec import CST
-        return self.spec.window.opens_at.astimezone(CST).date()
+
+        return self.spec.window.opens_at.astimezone(CHINA).date()
 
     def valid(self, questions) -> list:
         """The questions valid on `law_date`."""
@@ -118,6 +145,7 @@ class PaperAssembler:
 
     def assemble(self, banks) -> Paper:
         from grader.bank import Citation  # noqa: F401  (bank questions carry Citation objects)
+
         rng = random.Random(f"{self.spec.id}:{self.spec.seed}")
         every = self.eligible(banks)
         pool = self.valid(every)
@@ -133,24 +161,43 @@ class PaperAssembler:
                 for bank_id in self.spec.banks:
                     n_all = sum(1 for q in every if q.type == qtype and q.bank == bank_id)
                     n_ok = sum(1 for q in candidates if q.bank == bank_id)
-                    per_bank.append(f"{bank_id} {n_ok} 道有效（共 {n_all} 道，{n_all - n_ok} 道所引法规版本"
-                                    f"在 {self.law_date.isoformat()} 不施行）")
-                short.append(f"{qtype}（{TYPE_NAMES[qtype]}）: 需要 {quota.count} 道，有效考试题只有 "
-                             f"{len(candidates)} 道，缺 {quota.count - len(candidates)} 道；" + "；".join(per_bank))
+                    per_bank.append(
+                        f"{bank_id} {n_ok} 道有效（共 {n_all} 道，{n_all - n_ok} 道所引法规版本"
+                        f"在 {self.law_date.isoformat()} 不施行）"
+                    )
+                short.append(
+                    f"{qtype}（{TYPE_NAMES[qtype]}）: 需要 {quota.count} 道，有效考试题只有 "
+                    f"{len(candidates)} 道，缺 {quota.count - len(candidates)} 道；" + "；".join(per_bank)
+                )
                 continue
             for q in rng.sample(candidates, quota.count):
-                chosen.append(PaperQuestion(
-                    id=q.id, bank=q.bank, type=q.type, stem=q.stem,
-                    options=[[k, v] for k, v in q.options.items()],
-                    answer=sorted(q.answer) if q.type == "multiple" else q.answer,
-                    points=float(quota.points if quota.points is not None else q.points),
-                    partial=float(q.partial or 0), explanation=q.explanation,
-                    basis=[{"law": c.law, "version": c.version, "article": c.article, "quote": c.quote,
-                            "citation": c.cited} for c in q.basis],
-                    shuffle=not q.keeps_order))
+                chosen.append(
+                    PaperQuestion(
+                        id=q.id,
+                        bank=q.bank,
+                        type=q.type,
+                        stem=q.stem,
+                        options=[[k, v] for k, v in q.options.items()],
+                        answer=sorted(q.answer) if q.type == "multiple" else q.answer,
+                        points=float(quota.points if quota.points is not None else q.points),
+                        partial=float(q.partial or 0),
+                        explanation=q.explanation,
+                        basis=[
+                            {
+                                "law": c.law,
+                                "version": c.version,
+                                "article": c.article,
+                                "quote": c.quote,
+                                "citation": c.cited,
+                            }
+                            for c in q.basis
+                        ],
+                        shuffle=not q.keeps_order,
+                    )
+                )
         if short:
             raise SpecError("题目不够组卷:\n" + "\n".join(short))
-        return Paper(self.spec, chosen, built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return Paper(self.spec, chosen, built_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def private_dir(path: Path) -> Path:

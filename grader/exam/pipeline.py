@@ -3,10 +3,11 @@
 build:     spec -> PaperAssembler -> exam notebook -> nbgrader generate_assignment -> LeakScanner -> records
 release:   LeakScanner -> nbgrader release_assignment -> LeakScanner (exchange copy)
 collect:   InboundGuard (impersonation, attempts) -> nbgrader collect
-autograde: SubmissionInspector + TimingCheck -> nbgrader autograde (or GradebookWriter: --fast)
+autograde: SubmissionInspector + TimingCheck -> nbgrader autograde (or Gradebook: --fast)
            -> reconcile with the fast scores -> flags into the records
 feedback:  window closed? -> FeedbackWriter -> nbgrader release_feedback
 """
+
 from __future__ import annotations
 
 import json
@@ -15,25 +16,32 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 
+from grader.answers import ANSWERS_FILE
 from grader.errors import LawstudyError
-from grader.exam import course as nbg
+from grader.exam import nbgrader_course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
 from grader.exam.notebook import NOTEBOOK, exam_notebook, grade_id
-from grader.exam.sanitize import sanitize_collected
 from grader.exam.paper import Paper, PaperAssembler, load_paper, paper_path, private_dir, save_paper
-from grader.exam.spec import CST, ExamSpec, SpecError, load_spec
-from grader.exam.submissions import (GradebookWriter, Submission, SubmissionInspector, TimingCheck,
-                                     copy_submission, grade_names)
+from grader.exam.sanitize import sanitize_collected
+from grader.exam.spec import ExamSpec, SpecError, load_spec
+from grader.exam.submissions import (
+    Gradebook,
+    Submission,
+    SubmissionInspector,
+    TimingCheck,
+    copy_submission,
+    grade_names,
+)
 from grader.instance import Instance
-from grader.widgets import ANSWERS_FILE
+from grader.vocabulary import CHINA, UnknownZone, parse_stamp
 
-Progress = Callable[[int, int, str], None]   # (done, total, label)
+Progress = Callable[[int, int, str], None]  # (done, total, label)
 
 
 def _quiet(done: int, total: int, label: str) -> None:
@@ -46,14 +54,16 @@ class ExamError(LawstudyError, RuntimeError):
 
 def _records(instance: Instance):
     from grader import records
+
     return records, records.open_db(instance.home)
 
 
 def set_aside_dir(instance: Instance, exam_id: str) -> Path:
-    return instance.home / "set-aside" / exam_id
+    return instance.set_aside(exam_id)
 
 
 # ------------------------------------------------------------------ build
+
 
 @dataclass
 class BuildResult:
@@ -61,11 +71,12 @@ class BuildResult:
     source: Path
     release: Path
     paper_file: Path
-    unchanged: bool = False     # already released, and the banks and spec give the same paper
+    unchanged: bool = False  # already released, and the banks and spec give the same paper
 
 
 def assemble(spec: ExamSpec, quizzes: Path | None = None) -> Paper:
     from grader.bank import default_quizzes_dir, load_banks
+
     root = Path(quizzes or default_quizzes_dir())
     paths = []
     for bank_id in spec.banks:
@@ -85,29 +96,38 @@ def released_cells(notebook: Path) -> dict[str, dict]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid:
             source = cell.get("source", "")
-            out[gid] = {"cell_type": cell["cell_type"], "source": "".join(source) if isinstance(source, list) else source}
+            out[gid] = {
+                "cell_type": cell["cell_type"],
+                "source": "".join(source) if isinstance(source, list) else source,
+            }
     return out
 
 
-def build(instance: Instance, exam_id: str, quizzes: Path | None = None, force: bool = False,
-          progress: Progress = _quiet) -> BuildResult:
+def build(
+    instance: Instance, exam_id: str, quizzes: Path | None = None, force: bool = False, progress: Progress = _quiet
+) -> BuildResult:
     spec = load_spec(exam_id, quizzes)
-    outbound = instance.exchange / instance.course_id / "outbound" / spec.id
+    outbound = instance.outbound(spec.id)
     progress(0, 5, "组卷")
     paper = assemble(spec, quizzes)
     if outbound.exists() and not force:
-        if _same_paper(instance, paper):   # building is deterministic: nothing to do
+        if _same_paper(instance, paper):  # building is deterministic: nothing to do
             progress(5, 5, "试卷未变")
-            return BuildResult(load_paper(instance.papers, spec.id), instance.course_dir / "source" / spec.id / NOTEBOOK,
-                               instance.course_dir / "release" / spec.id, paper_path(instance.papers, spec.id),
-                               unchanged=True)
-        raise ExamError(f"考试 {spec.id} 已发布，而题库或考试设置已改动：重新组卷会换掉已发出的试卷；"
-                        "确需重建请加 --force")
+            return BuildResult(
+                load_paper(instance.papers, spec.id),
+                instance.source(spec.id) / NOTEBOOK,
+                instance.release(spec.id),
+                paper_path(instance.papers, spec.id),
+                unchanged=True,
+            )
+        raise ExamError(
+            f"考试 {spec.id} 已发布，而题库或考试设置已改动：重新组卷会换掉已发出的试卷；确需重建请加 --force"
+        )
     instance.ensure()
     private_dir(instance.papers)
     nbg.write_config(instance)
     nbg.ensure_exchange(instance)
-    source = instance.course_dir / "source" / spec.id
+    source = instance.source(spec.id)
     source.mkdir(parents=True, exist_ok=True)
     for stale in (ANSWERS_FILE, "." + ANSWERS_FILE + ".lock"):
         (source / stale).unlink(missing_ok=True)
@@ -115,20 +135,37 @@ def build(instance: Instance, exam_id: str, quizzes: Path | None = None, force: 
     nbformat.write(exam_notebook(paper), source / NOTEBOOK)
     progress(2, 5, "nbgrader generate_assignment")
     nbg.check(nbg.api(instance).generate_assignment(spec.id, force=True, create=True), "generate_assignment")
-    release = instance.course_dir / "release" / spec.id
+    release = instance.release(spec.id)
     paper.released = released_cells(release / NOTEBOOK)
     progress(3, 5, "检查泄露")
     LeakScanner(paper).ensure_clean(release)
     paper_file = save_paper(paper, instance.papers)
     progress(4, 5, "登记考试")
     records, db = _records(instance)
-    records.register_exam(db, {
-        "id": spec.id, "title": spec.title, "year": spec.year, "pass_mark": spec.pass_mark,
-        "excellence_mark": spec.excellence_mark, "max_score": paper.max_score,
-        "opens_at": spec.window.opens_at.isoformat(), "closes_at": spec.last_close.isoformat()},
-        [{"question_id": q.id, "law": q.basis[0]["law"] if q.basis else None,
-          "article": q.basis[0]["article"] if q.basis else None, "type": q.type, "points": q.points,
-          "stem": q.stem} for q in paper.questions])
+    records.register_exam(
+        db,
+        {
+            "id": spec.id,
+            "title": spec.title,
+            "year": spec.year,
+            "pass_mark": spec.pass_mark,
+            "excellence_mark": spec.excellence_mark,
+            "max_score": paper.max_score,
+            "opens_at": spec.window.opens_at.isoformat(),
+            "closes_at": spec.last_close.isoformat(),
+        },
+        [
+            {
+                "question_id": q.id,
+                "law": q.basis[0]["law"] if q.basis else None,
+                "article": q.basis[0]["article"] if q.basis else None,
+                "type": q.type,
+                "points": q.points,
+                "stem": q.stem,
+            }
+            for q in paper.questions
+        ],
+    )
     progress(5, 5, "完成")
     return BuildResult(paper, source / NOTEBOOK, release, paper_file)
 
@@ -138,19 +175,21 @@ def _same_paper(instance: Instance, paper: Paper) -> bool:
         old = load_paper(instance.papers, paper.id)
     except SpecError:
         return False
-    return (old.spec.to_dict() == paper.spec.to_dict()
-            and [q.to_dict() for q in old.questions] == [q.to_dict() for q in paper.questions])
+    return old.spec.to_dict() == paper.spec.to_dict() and [q.to_dict() for q in old.questions] == [
+        q.to_dict() for q in paper.questions
+    ]
 
 
 # ------------------------------------------------------------------ release
 
+
 def release(instance: Instance, exam_id: str) -> Path:
     paper = load_paper(instance.papers, exam_id)
     scanner = LeakScanner(paper)
-    release_dir = instance.course_dir / "release" / exam_id
+    release_dir = instance.release(exam_id)
     scanner.ensure_clean(release_dir)
-    outbound = instance.exchange / instance.course_id / "outbound" / exam_id
-    if _same_files(release_dir, outbound):      # released already, unchanged: releasing again is a no-op
+    outbound = instance.outbound(exam_id)
+    if _same_files(release_dir, outbound):  # released already, unchanged: releasing again is a no-op
         return outbound
     nbg.ensure_exchange(instance)
     nbg.check(nbg.api(instance).release_assignment(exam_id), "release_assignment")
@@ -164,14 +203,17 @@ def release(instance: Instance, exam_id: str) -> Path:
 
 def _same_files(a: Path, b: Path) -> bool:
     import filecmp
+
     if not (a.is_dir() and b.is_dir()):
         return False
     names = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    return names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and \
-        all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
+    return names == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file()) and all(
+        filecmp.cmp(a / n, b / n, shallow=False) for n in names
+    )
 
 
 # ------------------------------------------------------------------ collect
+
 
 @dataclass
 class CollectResult:
@@ -181,31 +223,40 @@ class CollectResult:
 
 def collect(instance: Instance, exam_id: str) -> CollectResult:
     paper = load_paper(instance.papers, exam_id)
-    inbound = instance.exchange / instance.course_id / "inbound"
+    inbound = instance.inbound
     report = InboundGuard(inbound, paper, set_aside_dir(instance, exam_id)).run()
     if report.set_aside:
         records, db = _records(instance)
         for item in report.set_aside:
             if item.reason == "impersonation":
-                records.record_flag(db, exam_id, item.student, "impersonation", item.detail,
-                                    submitted_at=_stamp_from_name(item.timestamp))
+                records.record_flag(
+                    db,
+                    exam_id,
+                    item.student,
+                    "impersonation",
+                    item.detail,
+                    submitted_at=_stamp_from_name(item.timestamp),
+                )
     if inbound.is_dir():
         nbg.check(nbg.api(instance).collect(exam_id, update=True), "collect")
     sanitize_collected(instance.course_dir, exam_id)
-    submitted = instance.course_dir / "submitted"
-    collected = sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
+    submitted = instance.submitted
+    collected = (
+        sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
+    )
     return CollectResult(report, collected)
 
 
 def _stamp_from_name(text: str | None):
-    from grader.exam.submissions import UnknownZone, parse_stamp
+
     try:
         return parse_stamp(text) if text else None
-    except UnknownZone:       # the flag then covers every attempt of that person: never a guessed time
+    except UnknownZone:  # the flag then covers every attempt of that person: never a guessed time
         return None
 
 
 # ------------------------------------------------------------------ autograde
+
 
 @dataclass
 class GradeResult:
@@ -217,12 +268,19 @@ class GradeResult:
     nbgrader_log: str = ""
 
     def table(self) -> list[dict]:
-        return [{"student": s.student, "score": s.total, "flags": [f for f, _ in s.flags],
-                 "details": [d for _, d in s.flags]} for s in self.submissions]
+        return [
+            {
+                "student": s.student,
+                "score": s.total,
+                "flags": [f for f, _ in s.flags],
+                "details": [d for _, d in s.flags],
+            }
+            for s in self.submissions
+        ]
 
 
 def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path]]:
-    root = instance.course_dir / "submitted"
+    root = instance.submitted
     if not root.is_dir():
         return []
     return sorted((p.parent.name, p) for p in root.glob(f"*/{exam_id}") if p.is_dir())
@@ -238,8 +296,7 @@ def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
     return subs
 
 
-def _run_nbgrader_autograde(instance: Instance, exam_id: str, progress: Progress, total: int,
-                            force: bool) -> dict:
+def _run_nbgrader_autograde(instance: Instance, exam_id: str, progress: Progress, total: int, force: bool) -> dict:
     from nbgrader.converters import Autograde
     from nbgrader.utils import capture_log, temp_attrs
 
@@ -254,13 +311,14 @@ def _run_nbgrader_autograde(instance: Instance, exam_id: str, progress: Progress
     api = nbg.api(instance)
     with temp_attrs(api.coursedir, assignment_id=exam_id, student_id="*"):
         app = ProgressAutograde(coursedir=api.coursedir, parent=api)
-        app.force = force     # else nbgrader skips submissions not newer than their autograded copy
+        app.force = force  # else nbgrader skips submissions not newer than their autograded copy
         app.create_student = True
         return capture_log(app)
 
 
-def autograde(instance: Instance, exam_id: str, fast: bool = True, progress: Progress = _quiet,
-              force: bool = False) -> GradeResult:
+def autograde(
+    instance: Instance, exam_id: str, fast: bool = True, progress: Progress = _quiet, force: bool = False
+) -> GradeResult:
     """Grade every collected submission; the gradebook ends with the answers-file scores.
 
     nbgrader runs only the submissions that are new or newer than their graded copy (a make-up
@@ -277,7 +335,7 @@ def autograde(instance: Instance, exam_id: str, fast: bool = True, progress: Pro
     """
     started = time.perf_counter()
     paper = load_paper(instance.papers, exam_id)
-    sanitize_collected(instance.course_dir, exam_id)    # nothing a staff member wrote runs or renders
+    sanitize_collected(instance.course_dir, exam_id)  # nothing a staff member wrote runs or renders
     subs = inspect_all(instance, paper)
     result = GradeResult([], 0.0, fast)
     for sub in subs:
@@ -293,10 +351,10 @@ def autograde(instance: Instance, exam_id: str, fast: bool = True, progress: Pro
         else:
             result.submissions.append(sub)
     subs = result.submissions
-    writer = GradebookWriter(instance.gradebook, exam_id)
+    writer = Gradebook(instance.gradebook, exam_id)
     if fast:
-        autograded = instance.course_dir / "autograded"
-        for i, sub in enumerate(subs):
+        autograded = instance.autograded
+        for sub in subs:
             copy_submission(sub.folder, autograded / sub.student / exam_id)
         writer.write([(s.student, s.timestamp, grade_names(s)) for s in subs])
         progress(len(subs), len(subs), "写入成绩库")
@@ -315,7 +373,10 @@ def autograde(instance: Instance, exam_id: str, fast: bool = True, progress: Pro
                     wrong = True
                     result.mismatches.append((sub.student, qid, value, ours))
                     if value is not None and value > ours:
-                        sub.flag("tampered", "nbgrader 运行答题本所得分数高于答案文件的得分（答题本被改动），已按答案文件计分")
+                        sub.flag(
+                            "tampered",
+                            "nbgrader 运行答题本所得分数高于答案文件的得分（答题本被改动），已按答案文件计分",
+                        )
                     elif value is None and not sub.flagged("broken"):
                         sub.flag("broken", "nbgrader 无法运行该答题本，已按答案文件计分")
             if wrong:
@@ -343,16 +404,21 @@ def _record_flags(instance: Instance, exam_id: str, subs: list[Submission]) -> N
 
 
 def _save_report(instance: Instance, paper: Paper, result: GradeResult) -> None:
-    folder = private_dir(instance.papers / paper.id)
-    data = {"exam": paper.id, "fast": result.fast, "graded_at": datetime.now(timezone.utc).isoformat(),
-            "submissions": result.table(),
-            "set_aside": [{"student": s.student, "details": [d for _, d in s.flags]} for s in result.set_aside],
-            "mismatches": result.mismatches}
+    folder = private_dir(instance.paper_dir(paper.id))
+    data = {
+        "exam": paper.id,
+        "fast": result.fast,
+        "graded_at": datetime.now(UTC).isoformat(),
+        "submissions": result.table(),
+        "set_aside": [{"student": s.student, "details": [d for _, d in s.flags]} for s in result.set_aside],
+        "mismatches": result.mismatches,
+    }
     (folder / "grading.json").write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
     os.chmod(folder / "grading.json", 0o600)
 
 
 # ------------------------------------------------------------------ feedback
+
 
 @dataclass
 class FeedbackResult:
@@ -362,24 +428,32 @@ class FeedbackResult:
 
 def final_scores(instance: Instance, exam_id: str) -> dict[str, dict[str, float | None]]:
     """student -> {grade cell: manual score if a grader gave one, else the auto score}."""
-    return GradebookWriter(instance.gradebook, exam_id).read(final=True)
+    return Gradebook(instance.gradebook, exam_id).read(final=True)
 
 
-def feedback(instance: Instance, exam_id: str, force: bool = False, release_it: bool = True,
-             now: datetime | None = None, progress: Progress = _quiet) -> FeedbackResult:
+def feedback(
+    instance: Instance,
+    exam_id: str,
+    force: bool = False,
+    release_it: bool = True,
+    now: datetime | None = None,
+    progress: Progress = _quiet,
+) -> FeedbackResult:
     paper = load_paper(instance.papers, exam_id)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now < paper.spec.last_close and not force:
-        raise ExamError(f"反馈含标准答案，须在最后一场考试（含补考）截止后发布："
-                        f"{paper.spec.last_close.astimezone(CST).strftime('%Y-%m-%d %H:%M')}。"
-                        "培训管理员确需提前发布请加 --force")
+        raise ExamError(
+            f"反馈含标准答案，须在最后一场考试（含补考）截止后发布："
+            f"{paper.spec.last_close.astimezone(CHINA).strftime('%Y-%m-%d %H:%M')}。"
+            "培训管理员确需提前发布请加 --force"
+        )
     scores = final_scores(instance, exam_id)
     subs = [s for s in inspect_all(instance, paper) if s.student in scores]
     writer = FeedbackWriter(paper)
     written = []
     for i, sub in enumerate(subs):
         progress(i, len(subs), f"反馈 {sub.student}")
-        written.append(writer.write(sub, scores[sub.student], instance.course_dir / "feedback"))
+        written.append(writer.write(sub, scores[sub.student], instance.feedback))
     progress(len(subs), len(subs), "发布反馈")
     if release_it and written:
         nbg.check(nbg.api(instance).release_feedback(exam_id), "release_feedback")

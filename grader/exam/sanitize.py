@@ -14,6 +14,7 @@ and moves the folder as submitted into a private audit folder, where `Submission
 still reads the original notebook to flag tampering. Files are opened with `O_NOFOLLOW` and
 `O_NONBLOCK` and must be regular files (no links, devices or FIFOs).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,14 +22,18 @@ import os
 import shutil
 from pathlib import Path
 
+from grader.answers import ANSWERS_FILE, ANSWERS_MAX_BYTES
 from grader.safe_io import read_regular
-from grader.widgets import ANSWERS_FILE, ANSWERS_MAX_BYTES
 
 NOTEBOOK_MAX_BYTES = 20 * 1024 * 1024
 STAMP_MAX_BYTES = 200
 ORIGINALS = "submitted-originals"
 # what a submission keeps (as data, never run): the answers, nbgrader's time and its feedback secret
-KEPT_FILES = {ANSWERS_FILE: ANSWERS_MAX_BYTES, "timestamp.txt": STAMP_MAX_BYTES, "submission_secret.txt": STAMP_MAX_BYTES}
+KEPT_FILES = {
+    ANSWERS_FILE: ANSWERS_MAX_BYTES,
+    "timestamp.txt": STAMP_MAX_BYTES,
+    "submission_secret.txt": STAMP_MAX_BYTES,
+}
 
 
 class SubmissionSanitizer:
@@ -76,15 +81,16 @@ class SubmissionSanitizer:
             shutil.rmtree(keep)
         self.originals.mkdir(parents=True, exist_ok=True)
         os.chmod(self.originals, 0o700)
-        shutil.move(str(folder), str(keep))       # the submission as it came, for audit (links stay links)
+        shutil.move(str(folder), str(keep))  # the submission as it came, for audit (links stay links)
         folder.mkdir(mode=0o700)
         for name, data in kept.items():
             (folder / name).write_bytes(data)
         for item in self.released.iterdir():
             if item.is_file() and not item.is_symlink():
                 shutil.copyfile(item, folder / item.name)
-        marker.write_text("submitted files replaced by the released notebook; originals kept privately\n",
-                          encoding="utf-8")
+        marker.write_text(
+            "submitted files replaced by the released notebook; originals kept privately\n", encoding="utf-8"
+        )
         notes += [f"已丢弃 {name}" for name in dropped if not (self.released / name).is_file()]
         return notes
 

@@ -1,20 +1,35 @@
 """The exam spec (`quizzes/exams/ID.yaml`): what a trainer writes to define one exam."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from grader.errors import LawstudyError
-from grader.scoring import TYPES
+from grader.vocabulary import CHINA, parse_datetime
+from grader.vocabulary import QUESTION_TYPES as TYPES
 
-CST = timezone(timedelta(hours=8), "CST")
 EXAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-FIELDS = {"id", "title", "year", "seed", "banks", "tags", "quotas", "pass_mark", "excellence_mark",
-          "opens_at", "closes_at", "time_limit", "attempts", "makeup"}
+FIELDS = {
+    "id",
+    "title",
+    "year",
+    "seed",
+    "banks",
+    "tags",
+    "quotas",
+    "pass_mark",
+    "excellence_mark",
+    "opens_at",
+    "closes_at",
+    "time_limit",
+    "attempts",
+    "makeup",
+}
 
 
 class SpecError(LawstudyError, ValueError):
@@ -26,17 +41,11 @@ def parse_time(value, what: str, problems: list[str]) -> datetime | None:
     if value in (None, ""):
         problems.append(f"缺少 {what}")
         return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        try:
-            dt = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            problems.append(f"{what} 时间格式无效: {value!r}（应如 2020-11-02 09:00）")
-            return None
-    return dt.replace(tzinfo=CST) if dt.tzinfo is None else dt
+    try:
+        return parse_datetime(value, CHINA)
+    except ValueError:
+        problems.append(f"{what} 时间格式无效: {value!r}（应如 2020-11-02 09:00）")
+        return None
 
 
 @dataclass(frozen=True)
@@ -49,13 +58,13 @@ class Window:
 
     def text(self) -> str:
         f = "%Y-%m-%d %H:%M"
-        return f"{self.opens_at.astimezone(CST).strftime(f)} 至 {self.closes_at.astimezone(CST).strftime(f)}"
+        return f"{self.opens_at.astimezone(CHINA).strftime(f)} 至 {self.closes_at.astimezone(CHINA).strftime(f)}"
 
 
 @dataclass(frozen=True)
 class Quota:
     count: int
-    points: float | None = None   # None: each question's own points
+    points: float | None = None  # None: each question's own points
 
 
 @dataclass
@@ -70,7 +79,7 @@ class ExamSpec:
     tags: list[str] = field(default_factory=list)
     pass_mark: float = 60
     excellence_mark: float = 90
-    time_limit: int | None = None      # minutes
+    time_limit: int | None = None  # minutes
     attempts: int = 1
     makeup: Window | None = None
     path: Path | None = None
@@ -88,17 +97,28 @@ class ExamSpec:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "title": self.title, "year": self.year, "seed": self.seed, "banks": self.banks,
-            "tags": self.tags, "quotas": {t: {"count": q.count, "points": q.points} for t, q in self.quotas.items()},
-            "pass_mark": self.pass_mark, "excellence_mark": self.excellence_mark,
-            "opens_at": self.window.opens_at.isoformat(), "closes_at": self.window.closes_at.isoformat(),
-            "time_limit": self.time_limit, "attempts": self.attempts,
-            "makeup": ({"opens_at": self.makeup.opens_at.isoformat(), "closes_at": self.makeup.closes_at.isoformat()}
-                       if self.makeup else None),
+            "id": self.id,
+            "title": self.title,
+            "year": self.year,
+            "seed": self.seed,
+            "banks": self.banks,
+            "tags": self.tags,
+            "quotas": {t: {"count": q.count, "points": q.points} for t, q in self.quotas.items()},
+            "pass_mark": self.pass_mark,
+            "excellence_mark": self.excellence_mark,
+            "opens_at": self.window.opens_at.isoformat(),
+            "closes_at": self.window.closes_at.isoformat(),
+            "time_limit": self.time_limit,
+            "attempts": self.attempts,
+            "makeup": (
+                {"opens_at": self.makeup.opens_at.isoformat(), "closes_at": self.makeup.closes_at.isoformat()}
+                if self.makeup
+                else None
+            ),
         }
 
     @classmethod
-    def from_dict(cls, raw, path: Path | None = None) -> "ExamSpec":
+    def from_dict(cls, raw, path: Path | None = None) -> ExamSpec:
         problems: list[str] = []
         if not isinstance(raw, dict):
             raise SpecError(f"{path}: 考试设置应为键值对 (mapping)")
@@ -181,14 +201,28 @@ class ExamSpec:
         if problems:
             where = f"{path}: " if path else ""
             raise SpecError("\n".join(where + p for p in problems))
-        return cls(id=exam_id, title=str(raw.get("title") or exam_id), year=year, banks=list(banks),
-                   quotas=quotas, window=Window(opens, closes), seed=seed, tags=list(tags),
-                   pass_mark=marks["pass_mark"], excellence_mark=marks["excellence_mark"],
-                   time_limit=limit, attempts=attempts, makeup=makeup, path=path)
+        assert opens is not None and closes is not None and isinstance(year, int)
+        return cls(
+            id=exam_id,
+            title=str(raw.get("title") or exam_id),
+            year=year,
+            banks=list(banks),
+            quotas=quotas,
+            window=Window(opens, closes),
+            seed=seed,
+            tags=list(tags),
+            pass_mark=marks["pass_mark"],
+            excellence_mark=marks["excellence_mark"],
+            time_limit=limit,
+            attempts=attempts,
+            makeup=makeup,
+            path=path,
+        )
 
 
 def exams_dir(quizzes: Path | None = None) -> Path:
     from grader.bank import default_quizzes_dir
+
     return Path(quizzes or default_quizzes_dir()) / "exams"
 
 

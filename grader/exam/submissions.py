@@ -2,8 +2,9 @@
 
 `SubmissionInspector` reads a collected submission (answers file, notebook, timestamp) without
 running anything and scores it with the one scorer; `TimingCheck` flags late and overtime work;
-`GradebookWriter` puts the grades into nbgrader's gradebook the way `nbgrader autograde` does.
+`Gradebook` reads nbgrader's gradebook and writes grades into it the way `nbgrader autograde` does.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,63 +12,23 @@ import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from grader.answers import ANSWERS_FILE, read_answers
 from grader.errors import LawstudyError
 from grader.exam.notebook import NOTEBOOK, grade_id
 from grader.exam.paper import Paper
 from grader.exam.sanitize import NOTEBOOK_MAX_BYTES, ORIGINALS
 from grader.safe_io import read_regular
 from grader.scoring import normalize_response, score
-from grader.widgets import ANSWERS_FILE, read_answers
+from grader.vocabulary import UnknownZone, parse_stamp
 
 OVERTIME_GRACE = timedelta(minutes=2)
 
 
-# Zone names a timestamp may carry, read by what they mean here (a bureau in China). Anything
-# else ("EST", "IST", ...) is ambiguous or foreign: flagged, never guessed.
-ZONE_NAMES = {"UTC": timezone.utc, "GMT": timezone.utc, "Z": timezone.utc, "UCT": timezone.utc,
-              "CST": timezone(timedelta(hours=8), "CST"),          # China Standard Time
-              "BJT": timezone(timedelta(hours=8), "CST"), "北京时间": timezone(timedelta(hours=8), "CST"),
-              "ASIA/SHANGHAI": timezone(timedelta(hours=8), "CST"), "PRC": timezone(timedelta(hours=8), "CST"),
-              "ETC/UTC": timezone.utc}
-
-
 class GradebookError(LawstudyError, LookupError):
     """The nbgrader gradebook lacks the assignment (exam) being graded."""
-
-
-class UnknownZone(ValueError):
-    """A timestamp whose zone name cannot be read with certainty (the submission is flagged)."""
-
-
-def parse_stamp(text: str | None) -> datetime | None:
-    """nbgrader's timestamp.txt ('2020-11-02 01:02:03.456789 UTC') as an aware datetime.
-
-    Naive means UTC (nbgrader's default). A zone name is read by what it means here, the same
-    whatever the host's own zone: UTC/GMT, CST = China Standard Time (UTC+8), numeric offsets.
-    An unknown zone name raises UnknownZone; unreadable text gives None.
-    """
-    if not text or not text.strip():
-        return None
-    text = " ".join(text.split())
-    zone = None
-    head, _, last = text.rpartition(" ")
-    if head and not last[:1].isdigit() and last[:1] not in "+-":
-        zone = ZONE_NAMES.get(last.upper())
-        if zone is None:
-            raise UnknownZone(f"提交时间 {text!r} 的时区 {last!r} 无法确定（只认 UTC、CST 即北京时间或 +08:00 这类偏移）")
-        text = head
-    try:
-        dt = datetime.fromisoformat(text.replace(" +", "+").replace(" -", "-"))
-    except ValueError:
-        return None
-    if zone is not None:
-        if dt.tzinfo is not None:
-            return None
-        return dt.replace(tzinfo=zone)
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
 
 
 @dataclass
@@ -77,9 +38,9 @@ class Submission:
     timestamp: datetime | None = None
     user: str | None = None
     started_at: datetime | None = None
-    answers: dict = field(default_factory=dict)        # question id -> valid response
-    scores: dict = field(default_factory=dict)         # question id -> points earned
-    flags: list = field(default_factory=list)          # (flag, detail)
+    answers: dict = field(default_factory=dict)  # question id -> valid response
+    scores: dict = field(default_factory=dict)  # question id -> points earned
+    flags: list = field(default_factory=list)  # (flag, detail)
 
     @property
     def total(self) -> float:
@@ -132,7 +93,7 @@ class SubmissionInspector:
         if data["started_at"]:
             try:
                 started = datetime.fromisoformat(data["started_at"])
-                sub.started_at = started.replace(tzinfo=timezone.utc) if started.tzinfo is None else started
+                sub.started_at = started.replace(tzinfo=UTC) if started.tzinfo is None else started
             except ValueError:
                 sub.flag("tampered", "答案文件 started_at 无法识别")
         unknown = sorted(map(str, set(data["answers"]) - set(self.keys)))
@@ -170,8 +131,8 @@ class SubmissionInspector:
         for cell in cells:
             if not isinstance(cell, dict):
                 continue
-            meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-            nbg = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
+            meta = cell["metadata"] if isinstance(cell.get("metadata"), dict) else {}
+            nbg = meta["nbgrader"] if isinstance(meta.get("nbgrader"), dict) else {}
             gid = nbg.get("grade_id")
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else str(source)
@@ -199,8 +160,11 @@ class TimingCheck:
         if sub.timestamp is None:
             return
         if not self.spec.in_window(sub.timestamp):
-            sub.flag("late", "提交时间不在考试（含补考）时段内: "
-                     + sub.timestamp.astimezone(self.spec.window.opens_at.tzinfo).strftime("%Y-%m-%d %H:%M"))
+            sub.flag(
+                "late",
+                "提交时间不在考试（含补考）时段内: "
+                + sub.timestamp.astimezone(self.spec.window.opens_at.tzinfo).strftime("%Y-%m-%d %H:%M"),
+            )
         if self.spec.time_limit and sub.started_at:
             used = sub.timestamp - sub.started_at
             if used > timedelta(minutes=self.spec.time_limit) + OVERTIME_GRACE:
@@ -232,8 +196,8 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-class GradebookWriter:
-    """Write grades straight into nbgrader's gradebook (SQLite), in one transaction.
+class Gradebook:
+    """One exam's grades in nbgrader's gradebook (SQLite): `write` them in one transaction, `read` them back.
 
     Mirrors what `nbgrader autograde` leaves: the student, the submission with its timestamp,
     one submitted notebook per notebook, one grade row per grade cell with `auto_score` set and
@@ -253,13 +217,18 @@ class GradebookWriter:
         notebooks = db.execute("SELECT id FROM notebook WHERE assignment_id = ?", [assignment_id]).fetchall()
         cells = {}
         for (nb_id,) in notebooks:
-            grades = db.execute("SELECT b.id, b.name FROM base_cell b JOIN grade_cells g ON g.id = b.id "
-                                "WHERE b.notebook_id = ?", [nb_id]).fetchall()
-            comments = db.execute("SELECT b.id FROM base_cell b WHERE b.notebook_id = ? AND "
-                                  "(b.id IN (SELECT id FROM solution_cells) OR b.id IN (SELECT id FROM task_cells))",
-                                  [nb_id]).fetchall()
-            tasks = db.execute("SELECT b.id, b.name FROM base_cell b JOIN task_cells t ON t.id = b.id "
-                               "WHERE b.notebook_id = ?", [nb_id]).fetchall()
+            grades = db.execute(
+                "SELECT b.id, b.name FROM base_cell b JOIN grade_cells g ON g.id = b.id WHERE b.notebook_id = ?",
+                [nb_id],
+            ).fetchall()
+            comments = db.execute(
+                "SELECT b.id FROM base_cell b WHERE b.notebook_id = ? AND "
+                "(b.id IN (SELECT id FROM solution_cells) OR b.id IN (SELECT id FROM task_cells))",
+                [nb_id],
+            ).fetchall()
+            tasks = db.execute(
+                "SELECT b.id, b.name FROM base_cell b JOIN task_cells t ON t.id = b.id WHERE b.notebook_id = ?", [nb_id]
+            ).fetchall()
             cells[nb_id] = (grades + tasks, [c[0] for c in comments])
         return assignment_id, cells
 
@@ -270,27 +239,36 @@ class GradebookWriter:
             with db:
                 assignment_id, cells = self._structure(db)
                 for student, timestamp, scores in results:
-                    stamp = (timestamp.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
-                             if timestamp else None)
+                    stamp = timestamp.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ") if timestamp else None
                     db.execute("INSERT OR IGNORE INTO student (id) VALUES (?)", [student])
-                    row = db.execute("SELECT id FROM submitted_assignment WHERE assignment_id = ? AND student_id = ?",
-                                     [assignment_id, student]).fetchone()
+                    row = db.execute(
+                        "SELECT id FROM submitted_assignment WHERE assignment_id = ? AND student_id = ?",
+                        [assignment_id, student],
+                    ).fetchone()
                     if row:
                         sub_id = row[0]
                         db.execute("UPDATE submitted_assignment SET timestamp = ? WHERE id = ?", [stamp, sub_id])
                     else:
                         sub_id = _new_id()
-                        db.execute("INSERT INTO submitted_assignment (id, assignment_id, student_id, timestamp) "
-                                   "VALUES (?, ?, ?, ?)", [sub_id, assignment_id, student, stamp])
+                        db.execute(
+                            "INSERT INTO submitted_assignment (id, assignment_id, student_id, timestamp) "
+                            "VALUES (?, ?, ?, ?)",
+                            [sub_id, assignment_id, student, stamp],
+                        )
                     for nb_id, (grade_cells, comment_cells) in cells.items():
-                        row = db.execute("SELECT id FROM submitted_notebook WHERE assignment_id = ? AND notebook_id = ?",
-                                         [sub_id, nb_id]).fetchone()
+                        row = db.execute(
+                            "SELECT id FROM submitted_notebook WHERE assignment_id = ? AND notebook_id = ?",
+                            [sub_id, nb_id],
+                        ).fetchone()
                         if row:
                             snb = row[0]
                         else:
                             snb = _new_id()
-                            db.execute("INSERT INTO submitted_notebook (id, assignment_id, notebook_id, flagged) "
-                                       "VALUES (?, ?, ?, 0)", [snb, sub_id, nb_id])
+                            db.execute(
+                                "INSERT INTO submitted_notebook (id, assignment_id, notebook_id, flagged) "
+                                "VALUES (?, ?, ?, 0)",
+                                [snb, sub_id, nb_id],
+                            )
                         existing = dict(db.execute("SELECT cell_id, id FROM grade WHERE notebook_id = ?", [snb]))
                         new_rows, updates = [], []
                         for cell_id, name in grade_cells:
@@ -299,26 +277,40 @@ class GradebookWriter:
                                 updates.append((points, points, existing[cell_id]))
                             else:
                                 new_rows.append((_new_id(), snb, cell_id, points))
-                        db.executemany("INSERT INTO grade (id, notebook_id, cell_id, auto_score, needs_manual_grade) "
-                                       "VALUES (?, ?, ?, ?, 0)", new_rows)
-                        db.executemany("UPDATE grade SET auto_score = ?, needs_manual_grade = "
-                                       "(manual_score IS NOT NULL OR ? IS NULL) WHERE id = ?", updates)
+                        db.executemany(
+                            "INSERT INTO grade (id, notebook_id, cell_id, auto_score, needs_manual_grade) "
+                            "VALUES (?, ?, ?, ?, 0)",
+                            new_rows,
+                        )
+                        db.executemany(
+                            "UPDATE grade SET auto_score = ?, needs_manual_grade = "
+                            "(manual_score IS NOT NULL OR ? IS NULL) WHERE id = ?",
+                            updates,
+                        )
                         have = {r[0] for r in db.execute("SELECT cell_id FROM comment WHERE notebook_id = ?", [snb])}
-                        db.executemany("INSERT INTO comment (id, notebook_id, cell_id) VALUES (?, ?, ?)",
-                                       [(_new_id(), snb, c) for c in comment_cells if c not in have])
+                        db.executemany(
+                            "INSERT INTO comment (id, notebook_id, cell_id) VALUES (?, ?, ?)",
+                            [(_new_id(), snb, c) for c in comment_cells if c not in have],
+                        )
         finally:
             db.close()
 
     def set_timestamps(self, stamps: list[tuple[str, datetime | None]]) -> None:
         """Store each submission's time as lawstudy read it (UTC): nbgrader's own autograde reads a
         zone name in timestamp.txt by the host's zone, lawstudy by what it means (see parse_stamp)."""
-        rows = [(t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
-                for student, t in stamps if t is not None]
+        rows = [
+            (t.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
+            for student, t in stamps
+            if t is not None
+        ]
         db = sqlite3.connect(self.db_path, timeout=30)
         try:
             with db:
-                db.executemany("UPDATE submitted_assignment SET timestamp = ? WHERE student_id = ? AND assignment_id = "
-                               "(SELECT id FROM assignment WHERE name = ?)", rows)
+                db.executemany(
+                    "UPDATE submitted_assignment SET timestamp = ? WHERE student_id = ? AND assignment_id = "
+                    "(SELECT id FROM assignment WHERE name = ?)",
+                    rows,
+                )
         finally:
             db.close()
 
@@ -333,7 +325,9 @@ class GradebookWriter:
                 "JOIN submitted_notebook sn ON sn.id = g.notebook_id "
                 "JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
                 "JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell b ON b.id = g.cell_id "
-                "WHERE a.name = ?", [self.assignment]).fetchall()
+                "WHERE a.name = ?",
+                [self.assignment],
+            ).fetchall()
         finally:
             db.close()
         out: dict[str, dict] = {}

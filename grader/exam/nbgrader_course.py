@@ -1,4 +1,5 @@
 """The nbgrader course inside the instance: its config file and the NbGraderAPI over it."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ from grader.errors import LawstudyError
 from grader.instance import Instance
 
 CONFIG_FILE = "nbgrader_config.py"
-CONFIG = '''\
-# Written by lawstudy (grader/exam/course.py) before every `lawstudy exam` step; edit that file instead.
+CONFIG = """\
+# Written by lawstudy (grader/exam/nbgrader_course.py) before every `lawstudy exam` step; edit that file instead.
 # Trainers may run nbgrader's own commands and formgrader from this folder.
 import pathlib
 c = get_config()  # noqa: F821
@@ -40,7 +41,7 @@ from jupyter_core.paths import jupyter_runtime_dir
 os.makedirs(jupyter_runtime_dir(), mode=0o700, exist_ok=True)
 c.KernelManager.transport = "ipc"
 c.KernelManager.ip = os.path.join(jupyter_runtime_dir(), "kernel-ipc")
-'''
+"""
 
 
 def write_config(instance: Instance) -> Path:
@@ -48,10 +49,16 @@ def write_config(instance: Instance) -> Path:
     course = instance.course_dir
     course.mkdir(parents=True, exist_ok=True)
     os.chmod(course, 0o700)
-    path = course / CONFIG_FILE
-    path.write_text(CONFIG.format(root=str(course), course_id=instance.course_id,
-                                  db_url=instance.gradebook_url, exchange=str(instance.exchange)),
-                    encoding="utf-8")
+    path = instance.nbgrader_config
+    path.write_text(
+        CONFIG.format(
+            root=str(course),
+            course_id=instance.course_id,
+            db_url=instance.gradebook_url,
+            exchange=str(instance.exchange),
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -68,13 +75,15 @@ def ensure_exchange(instance: Instance) -> Path:
 
 def load_config(instance: Instance):
     from traitlets.config.loader import PyFileConfigLoader
-    write_config(instance)    # always from the instance: a moved or copied home stays consistent
-    return PyFileConfigLoader(CONFIG_FILE, path=str(instance.course_dir)).load_config()
+
+    write_config(instance)  # always from the instance: a moved or copied home stays consistent
+    return PyFileConfigLoader(instance.nbgrader_config.name, path=str(instance.nbgrader_config.parent)).load_config()
 
 
 def api(instance: Instance):
     """nbgrader's own Python API over this instance's course."""
     from nbgrader.apps import NbGraderAPI
+
     _venv_on_path()
     return NbGraderAPI(config=load_config(instance))
 
@@ -82,6 +91,7 @@ def api(instance: Instance):
 def _venv_on_path() -> None:
     """nbgrader runs `alembic` (gradebook set-up) and kernels by name: find them in our venv."""
     import sys
+
     bindir = str(Path(sys.executable).parent)
     path = os.environ.get("PATH", "")
     if bindir not in path.split(os.pathsep):
