@@ -849,10 +849,11 @@ def hub_users(reset_passwords, as_json, home):
 def hub_start(background, home):
     """Start JupyterHub (root) with the instance's generated config.
 
+    In the foreground the hub is this command's child: Ctrl-C, SIGTERM or SIGHUP stop it like
+    `hub stop` (the hub, its proxy and services, and every person's processes).
+
     Example: lawstudy hub start --background --home /srv/lawstudy
     """
-    import os as _os
-
     hub_api = _hub_api()
     inst = Instance.from_env(home)
     try:
@@ -863,12 +864,14 @@ def hub_start(background, home):
             proc = hub_api.start(inst)
             click.secho(f"JupyterHub 已启动（pid {proc.pid}）：{settings.url}", fg="green")
             return
+        click.echo(f"JupyterHub 启动中：{settings.url}（Ctrl-C 停止）")
+        code = hub_api.run_foreground(
+            inst, on_ready=lambda: click.secho(f"JupyterHub 已就绪：{settings.url}（Ctrl-C 停止）", fg="green")
+        )
     except hub_api.HubError as error:
         fail(str(error))
-    cmd = hub_api.hub_command(inst)
-    click.echo(f"JupyterHub：{settings.url}（Ctrl-C 停止）")
-    _os.chdir(hub_api.hub_dir(inst))
-    _os.execvp(cmd[0], cmd)
+    click.echo("JupyterHub 已停止")
+    sys.exit(code)
 
 
 @hub.command("stop")

@@ -99,5 +99,6 @@ def test_every_nbgrader_config_lawstudy_writes_pins_the_exchange_zone(tmp_path):
 
     text = course.write_config(Instance.from_env(tmp_path / "home").ensure()).read_text(encoding="utf-8")
     assert 'c.Exchange.timezone = "UTC"' in text
-    for template in (hub.STAFF_NBGRADER_CONFIG, hub.GRADER_NBGRADER_CONFIG):
-        assert 'c.Exchange.timezone = "UTC"' in template
+    values = {"course": "c", "lessons": "l", "exchange": "/e", "course_dir": "/c"}
+    for template in ("staff_nbgrader_config.py.j2", "grader_nbgrader_config.py.j2"):
+        assert 'c.Exchange.timezone = "UTC"' in hub.render(template, **values)

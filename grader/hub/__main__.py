@@ -1,0 +1,26 @@
+"""`python -m grader.hub reports-service` (the reports hub service) and
+`python -m grader.hub copy-lessons SOURCE TARGET` (run as the person by the pre_spawn_hook)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["reports-service"]:
+        from grader.hub.reports import reports_service
+
+        reports_service()
+        return 0
+    if argv[:1] == ["copy-lessons"] and len(argv) == 3:
+        from grader.hub.lessons import copy_lessons
+
+        for line in copy_lessons(Path(argv[1]), Path(argv[2])):
+            print(line)
+        return 0
+    sys.exit("usage: python -m grader.hub reports-service | copy-lessons SOURCE TARGET")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,102 @@
+"""The nbgrader exchange guards: OwnSubmit (no submitting as another person) and OwnerCheckedCollect
+(only a submission owned by the person it names is collected, then reduced to its answers)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import pwd
+import time
+from pathlib import Path
+
+from grader.instance import Instance
+
+
+@functools.cache
+def _exchange_guards():
+    """The two nbgrader exchange classes below, built on first use (nbgrader is slow to import)."""
+    from nbgrader.exchange.default.collect import ExchangeCollect
+    from nbgrader.exchange.default.submit import ExchangeSubmit
+
+    class OwnSubmit(ExchangeSubmit):
+        """`nbgrader submit` that refuses to file a submission under another person's name."""
+
+        def init_dest(self):
+            me = pwd.getpwuid(os.getuid()).pw_name
+            student = self.coursedir.student_id
+            if student not in ("", "*", me):
+                self.fail(f"不能以他人名义提交：你是 {me}，却要提交为 {student} (refused: submitting as another user)")
+            super().init_dest()
+
+    class OwnerCheckedCollect(ExchangeCollect):
+        """`nbgrader collect` that ignores submissions not owned by the student they name.
+
+        nbgrader itself only warns ("cheating attempt?") and then files the impostor's work under
+        the victim's name. Here such a submission is dropped before the latest one is chosen, logged,
+        and listed in the course's rejected-submissions.jsonl.
+        """
+
+        def init_src(self):
+            import glob
+
+            super().init_src()
+            pattern = os.path.join(self.inbound_path, f"*+{self.coursedir.assignment_id}+*")
+            genuine, rejected = [], []
+            for path in glob.glob(pattern):
+                rec = self._path_to_record(path)
+                if self.coursedir.student_id not in ("", "*") and rec["username"] != self.coursedir.student_id:
+                    continue
+                try:
+                    owner = pwd.getpwuid(os.stat(path).st_uid).pw_name
+                except KeyError:
+                    owner = "?"
+                (genuine if owner == rec["username"] else rejected).append((rec, owner))
+            latest = {}
+            for rec, _ in genuine:
+                best = latest.get(rec["username"])
+                if best is None or rec["timestamp"] > best["timestamp"]:
+                    latest[rec["username"]] = rec
+            # keep nbgrader's choice (due-date rules) when it is genuine, else the latest genuine one
+            ok = {rec["filename"] for rec, _ in genuine}
+            self.src_records = [r for r in self.src_records if r["filename"] in ok]
+            have = {r["username"] for r in self.src_records}
+            self.src_records += [r for user, r in latest.items() if user not in have]
+            for rec, owner in rejected:
+                self.log.warning("拒收冒名提交 %s：声称是 %s，文件属于 %s", rec["filename"], rec["username"], owner)
+                try:
+                    with open(
+                        os.path.join(self.coursedir.root, "rejected-submissions.jsonl"), "a", encoding="utf-8"
+                    ) as f:
+                        f.write(
+                            json.dumps(
+                                {
+                                    "file": rec["filename"],
+                                    "claimed": rec["username"],
+                                    "owner": owner,
+                                    "assignment": self.coursedir.assignment_id,
+                                    "seen": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                                },
+                                ensure_ascii=False,
+                            )
+                            + "\n"
+                        )
+                except OSError:
+                    pass
+
+        def copy_files(self):
+            """Copy as nbgrader does, then reduce each submission to its answers (grader.exam.sanitize):
+            the formgrader's autograde and its submission view then only see the released notebook."""
+            super().copy_files()
+            from grader.exam.sanitize import sanitize_collected
+
+            sanitize_collected(Path(self.coursedir.root), self.coursedir.assignment_id)
+
+    return {"OwnSubmit": OwnSubmit, "OwnerCheckedCollect": OwnerCheckedCollect}
+
+
+def rejected_submissions(inst: Instance) -> list[dict]:
+    path = inst.course_dir / "rejected-submissions.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
