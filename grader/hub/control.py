@@ -228,7 +228,7 @@ def run_foreground(inst: Instance, wait: float = 90, on_ready: Callable[[], obje
         if on_ready is not None and not received:
             on_ready()
         code = supervise(proc, lambda: stop(inst, proc), received)
-        return 0 if received else code   # stopped as asked: a clean exit (systemd)
+        return 0 if received else code  # stopped as asked: a clean exit (systemd)
 
 
 def _pid(inst: Instance) -> int | None:
