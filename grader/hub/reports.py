@@ -71,5 +71,5 @@ def reports_service() -> None:
     from urllib.parse import urlparse
 
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    app.listen(url.port or 80, url.hostname or "")
+    app.listen(url.port or 80, url.hostname or "127.0.0.1")
     ioloop.IOLoop.current().start()
