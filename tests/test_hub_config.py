@@ -431,3 +431,49 @@ def test_stop_of_an_exited_child_still_cleans_up(tmp_path, monkeypatch):
     monkeypatch.setattr(control, "_killpg", lambda pgid: ended.append(f"group {pgid}"))
     assert control.stop(SimpleNamespace(home=tmp_path), child) is True
     assert ended == [f"group {child.pid}", "p1", "p2"]
+
+
+FAKE_HUB = """
+import http.server, subprocess, sys
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])   # e.g. the proxy
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/hub/health" else 404)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def test_foreground_start_and_stop_with_a_stand_in_hub(tmp_path, monkeypatch):
+    """The real start(terminal=True) / supervise / stop path, with a stand-in for jupyterhub that
+    answers /hub/health and leaves a child behind: SIGTERM ends both (its process group)."""
+    from grader import hub
+    from grader.hub import control
+    from grader.instance import Instance
+
+    inst = Instance.from_env(tmp_path / "home").ensure()
+    ports = {k: hub.free_port() for k in ("port", "hub_port", "proxy_api_port", "formgrader_port", "reports_port")}
+    hub.write_config(inst, hub.Settings(home=str(inst.home), proxy="/bin/true", **ports))
+    script = tmp_path / "fake_hub.py"
+    script.write_text(FAKE_HUB)
+    monkeypatch.setattr(control, "hub_command", lambda inst: [sys.executable, str(script), str(ports["port"])])
+    seen = {}
+
+    def ready():
+        proc_pid = int(subprocess.run(["pgrep", "-f", str(script)], capture_output=True, text=True).stdout.split()[0])
+        seen["group"] = os.getpgid(proc_pid)
+        _later(0.3, lambda: os.kill(os.getpid(), signal.SIGTERM))
+
+    assert control.run_foreground(inst, wait=30, on_ready=ready) == 0
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(seen["group"], 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the stand-in hub's process group outlived lawstudy")
+    assert hub.port_free(ports["port"])
