@@ -40,7 +40,7 @@ import os
 from jupyter_core.paths import jupyter_runtime_dir
 os.makedirs(jupyter_runtime_dir(), mode=0o700, exist_ok=True)
 c.KernelManager.transport = "ipc"
-c.KernelManager.ip = os.path.join(jupyter_runtime_dir(), "kernel-ipc")
+c.KernelManager.ip = os.path.join(jupyter_runtime_dir(), f"kernel-ipc-{{os.getpid()}}")  # per process: two graders never share a socket
 """
 
 
