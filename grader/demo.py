@@ -426,6 +426,8 @@ def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: s
     if as_staff:
         env["JUPYTERHUB_USER"] = username(as_staff)
     proc = subprocess.Popen(lab_command(desk, port, open_browser), cwd=desk, env=env, start_new_session=True)
+    # JupyterLab masks a token it did not make ("token=..."): the person gets the address from us
+    print(f"JupyterLab 地址（在浏览器中打开）: http://127.0.0.1:{port}/lab?token={env['JUPYTER_TOKEN']}", flush=True)
 
     def end(*_):
         raise KeyboardInterrupt
