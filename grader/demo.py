@@ -376,7 +376,7 @@ def make_private(home: Path) -> None:
 
 
 def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
-    """A staff member's JupyterLab folder: the lessons under 课程/ and the start page 开始学习.ipynb.
+    """A staff member's JupyterLab folder: the lessons under 课程/ and the start page 开始学习.md.
 
     No configuration file goes into the folder: nbgrader's exchange settings, the staff page
     config (no instructor tools) and the settings defaults (Chinese, no news) live in

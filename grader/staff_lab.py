@@ -1,12 +1,13 @@
 """The staff's JupyterLab: Chinese, quiet, without instructor tools, with a start page (开始学习).
 
 Used by the hub (grader/hub/staff.py: staff servers' page config and start page) and by
-`lawstudy lab` (grader/demo.py). The start page is a generated notebook of Markdown cells only
-(nothing to run, nothing to trust): JupyterLab renders its links, and one click opens a lesson.
+`lawstudy lab` (grader/demo.py). The start page is a generated Markdown file that JupyterLab opens rendered (Markdown Preview is made the
+default viewer for Markdown in LAB_OVERRIDES): nothing to run, no kernel, nothing to trust; one
+click on a lesson's name opens the lesson.
 
     python -m grader.staff_lab start-page HOME LESSONS_FOLDER [EXCHANGE COURSE_ID]
 
-writes HOME/开始学习.ipynb; the hub runs it as the person (their own files, their own rights).
+writes HOME/开始学习.md; the hub runs it as the person (their own files, their own rights).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-START_PAGE = "开始学习.ipynb"
+START_PAGE = "开始学习.md"
 
 # nbgrader's JupyterLab plugins that are instructor tools (ids from the installed package's
 # labextension, @jupyter/nbgrader 0.9): staff servers run with them disabled. The assignment list
@@ -34,6 +35,8 @@ LAB_OVERRIDES = {
     "@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"},
     # no "official Jupyter news" prompt and no update check: the bureau's network has no internet
     "@jupyterlab/apputils-extension:notification": {"checkForUpdates": False, "fetchNews": "false"},
+    # the start page (a Markdown file) opens rendered, not in the text editor
+    "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Markdown Preview"}},
 }
 
 
@@ -67,6 +70,19 @@ def start_url(prefix: str = "/lab/tree/") -> str:
 
 def _link(path: str) -> str:
     return quote(path)
+
+
+def _title(path: Path) -> str:
+    """The lesson's first Markdown heading (its title), else the file name."""
+    try:
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") == "markdown":
+                for line in "".join(cell.get("source", "")).splitlines():
+                    if line.startswith("# "):
+                        return line[2:].strip()
+    except (OSError, ValueError, AttributeError):
+        pass
+    return path.stem
 
 
 def _practice_count(path: Path) -> int:
@@ -120,10 +136,8 @@ def _feedback(home: Path, course_id: str | None) -> list[str]:
     return rows
 
 
-def start_page(home: Path, lessons: str = "课程", exchange: Path | None = None, course_id: str | None = None):
-    """The start page notebook for the person whose home is `home` (Markdown cells only)."""
-    import nbformat
-
+def start_page(home: Path, lessons: str = "课程", exchange: Path | None = None, course_id: str | None = None) -> str:
+    """The start page (Markdown) for the person whose home is `home`."""
     home = Path(home)
     now = time.time()
     cells = [
@@ -153,7 +167,7 @@ def start_page(home: Path, lessons: str = "课程", exchange: Path | None = None
             opened += seen
             state = "已学习" if seen else "未打开"
             rel = path.relative_to(home).as_posix()
-            rows.append(f"1. [{Path(name).stem}]({_link(rel)}) — {state}，练习 {min(done, count)}/{count} 题")
+            rows.append(f"1. [{_title(path)}]({_link(rel)}) — {state}，练习 {min(done, count)}/{count} 题")
         head = (
             f"### {course.get('title', meta.parent.name)}\n\n"
             f"进度：已学习 {opened}/{len(rows)} 课时，已作答练习 {answered}/{total} 题\n\n"
@@ -172,10 +186,7 @@ def start_page(home: Path, lessons: str = "课程", exchange: Path | None = None
     )
     feedback = _feedback(home, course_id)
     cells.append("## 成绩反馈\n\n" + ("\n".join(feedback) if feedback else "尚未发布成绩反馈。"))
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell(text) for text in cells]
-    nb.metadata["lawstudy"] = {"start_page": True}
-    return nb
+    return "\n\n".join(cells) + "\n"
 
 
 def _was_saved(path: Path) -> bool:
@@ -189,12 +200,10 @@ def _was_saved(path: Path) -> bool:
 
 
 def write_start_page(home: Path, lessons: str = "课程", exchange: Path | None = None, course_id: str | None = None):
-    import nbformat
-
     path = Path(home) / START_PAGE
     if path.is_symlink():
         path.unlink()
-    nbformat.write(start_page(home, lessons, exchange, course_id), str(path))
+    path.write_text(start_page(home, lessons, exchange, course_id), encoding="utf-8")
     return path
 
 

@@ -23,7 +23,7 @@ def is_trainer(user) -> bool:
 
 def staff_hook(inner, home: Path, runtime: Path, folder: str):
     """A pre_spawn_hook: run `inner` (the lessons copy), give a trainer's server the trainers'
-    config folder first on JUPYTER_CONFIG_PATH, then write ~/开始学习.ipynb as the person."""
+    config folder first on JUPYTER_CONFIG_PATH, then write ~/开始学习.md as the person."""
 
     def hook(spawner):
         inner(spawner)
