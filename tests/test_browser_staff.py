@@ -173,6 +173,11 @@ def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(
         "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path.endsWith('.ipynb'); }",
         timeout=90_000,
     )
+    # the lesson opens in a tab next to the start page: bring it to the front (a click on its tab)
+    pg.locator(".lm-TabBar-tab", has_text=".ipynb").first.click()
+    pg.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path.endsWith('.ipynb'); }",
+    )
     _run_current(pg)
     box = pg.locator(".lawstudy-practice").first
     box.scroll_into_view_if_needed()
@@ -204,8 +209,10 @@ def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(
 
 def test_larger_type_switched_on_stays_on(staff, hub_env):
     pg = staff
-    for _ in range(4):  # 设置 → 主题 → 增大内容字号, four times
-        pg.evaluate("() => window.jupyterapp.commands.execute('apputils:incr-font-size', {key: 'content-font-size1'})")
+    pg.evaluate(  # 设置 → 主题 → 增大内容字号, four times
+        """async () => { for (let i = 0; i < 4; i++)
+             await window.jupyterapp.commands.execute('apputils:incr-font-size', {key: 'content-font-size1'}); }"""
+    )
     pg.wait_for_timeout(1500)  # the setting is saved to the server
     pg.reload()
     pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=90_000)
