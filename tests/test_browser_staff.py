@@ -209,17 +209,23 @@ def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(
 
 def test_larger_type_switched_on_stays_on(staff, hub_env):
     pg = staff
-    pg.evaluate(  # 设置 → 主题 → 增大内容字号, four times
-        """async () => { for (let i = 0; i < 4; i++)
-             await window.jupyterapp.commands.execute('apputils:incr-font-size', {key: 'content-font-size1'}); }"""
-    )
+    pg.goto(f"{hub_env.url}/user/{S3}/lab/tree/{START_PAGE}")
+    pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
+    for _ in range(4):  # as the start page says: 设置 → 主题 → 增大内容字号, four times
+        pg.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="设置").click()
+        pg.locator(".lm-Menu-itemLabel", has_text="主题").first.hover()
+        pg.locator(".lm-Menu-itemLabel", has_text="增大内容字号").click()
+        pg.wait_for_timeout(300)
     pg.wait_for_timeout(1500)  # the setting is saved to the server
     pg.reload()
     pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=90_000)
     size = pg.evaluate("() => parseFloat(getComputedStyle(document.body).getPropertyValue('--jp-content-font-size1'))")
     assert size >= 18, size
+    lesson = pg.locator(".jp-RenderedMarkdown li a").first
+    lesson.click()
+    pg.locator(".lm-TabBar-tab", has_text=".ipynb").first.click()
     pg.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.content && w.content.widgets; }"
+        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path.endsWith('.ipynb'); }",
     )
     _run_current(pg)
     stem = pg.locator(".lawstudy-stem").first
