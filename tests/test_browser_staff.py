@@ -138,6 +138,20 @@ def test_trainer_server_keeps_create_assignment_and_formgrader(browser, hub_env)
         context.close()
 
 
+def open_first_lesson(pg) -> None:
+    """One click on the first lesson's name on the start page; the lesson opens in a tab next to
+    the start page, which the test then brings to the front (a click on its tab)."""
+    pg.locator(".jp-RenderedMarkdown li a").first.click()
+    tab = pg.locator(".lm-TabBar-tab", has_text=".ipynb").first
+    tab.wait_for(timeout=60_000)
+    pg.wait_for_timeout(1000)
+    tab.click()
+    pg.wait_for_function(
+        """() => { const w = window.jupyterapp.shell.currentWidget;
+             return w && w.context && w.context.path.endsWith('.ipynb'); }"""
+    )
+
+
 def _run_current(pg) -> None:
     try:
         _run(pg)
@@ -166,18 +180,8 @@ def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(
     pg = staff
     pg.goto(f"{hub_env.url}/user/{S3}/lab/tree/{START_PAGE}")
     pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
-    link = pg.locator(".jp-RenderedMarkdown li a").first
     snap(pg, "start-page-lesson-link")
-    link.click()  # one click opens the lesson
-    pg.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path.endsWith('.ipynb'); }",
-        timeout=90_000,
-    )
-    # the lesson opens in a tab next to the start page: bring it to the front (a click on its tab)
-    pg.locator(".lm-TabBar-tab", has_text=".ipynb").first.click()
-    pg.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path.endsWith('.ipynb'); }",
-    )
+    open_first_lesson(pg)
     _run_current(pg)
     box = pg.locator(".lawstudy-practice").first
     box.scroll_into_view_if_needed()
@@ -221,12 +225,7 @@ def test_larger_type_switched_on_stays_on(staff, hub_env):
     pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=90_000)
     size = pg.evaluate("() => parseFloat(getComputedStyle(document.body).getPropertyValue('--jp-content-font-size1'))")
     assert size >= 18, size
-    lesson = pg.locator(".jp-RenderedMarkdown li a").first
-    lesson.click()
-    pg.locator(".lm-TabBar-tab", has_text=".ipynb").first.click()
-    pg.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget; return w && w.context && w.context.path.endsWith('.ipynb'); }",
-    )
+    open_first_lesson(pg)
     _run_current(pg)
     stem = pg.locator(".lawstudy-stem").first
     stem.scroll_into_view_if_needed()
