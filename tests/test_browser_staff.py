@@ -160,20 +160,27 @@ def _run_current(pg) -> None:
         raise
 
 
+LESSON = "[...window.jupyterapp.shell.widgets('main')].find(w => w.context && w.context.path.endsWith('.ipynb'))"
+
+
 def _run(pg) -> None:
+    """Run the open lesson (the notebook tab, whichever tab is in front)."""
     pg.wait_for_function(
-        """() => { const w = window.jupyterapp.shell.currentWidget;
+        f"""() => {{ const w = {LESSON};
              return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel
-                    && w.sessionContext.session.kernel.status === 'idle'; }""",
+                    && w.sessionContext.session.kernel.status === 'idle'; }}""",
         timeout=90_000,
     )
-    pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    pg.evaluate(
+        f"""async () => {{ const w = {LESSON}; window.jupyterapp.shell.activateById(w.id);
+             await window.jupyterapp.commands.execute('notebook:run-all-cells'); }}"""
+    )
     pg.wait_for_function(
-        """() => { const cells = window.jupyterapp.shell.currentWidget.content.widgets
-                                 .filter(c => c.model.type === 'code');
-             return cells.length > 0 && cells.every(c => c.model.executionCount !== null); }""",
+        f"""() => {{ const cells = {LESSON}.content.widgets.filter(c => c.model.type === 'code');
+             return cells.length > 0 && cells.every(c => c.model.executionCount !== null); }}""",
         timeout=90_000,
     )
+    pg.evaluate(f"() => window.jupyterapp.shell.activateById({LESSON}.id)")
 
 
 def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(staff, hub_env):
