@@ -31,6 +31,7 @@ from grader.errors import LawstudyError
 from grader.exam import pipeline
 from grader.exam.paper import Paper, load_paper
 from grader.instance import COURSE_ID, Instance, username
+from grader.staff_lab import start_url
 from grader.vocabulary import CHINA
 
 SOURCE_EXAM = "2026-annual"  # the demo sits a copy of this spec ...
@@ -375,21 +376,47 @@ def make_private(home: Path) -> None:
 
 
 def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
-    """A staff member's JupyterLab folder: the lessons under 课程/, and nbgrader's exchange settings."""
+    """A staff member's JupyterLab folder: the lessons under 课程/ and the start page 开始学习.md.
+
+    No configuration file goes into the folder: nbgrader's exchange settings, the staff page
+    config (no instructor tools) and the settings defaults (Chinese, no news) live in
+    lab_config_dir(inst), handed to JupyterLab by `lab` (JUPYTER_CONFIG_PATH, app_settings_dir)."""
+    from grader.staff_lab import write_start_page
+
     desk = inst.lab_desk
     desk.mkdir(parents=True, exist_ok=True)
     lessons = desk / "课程"
     if inst.lessons.is_dir() and not lessons.exists():  # keep the person's own work on later runs
         shutil.copytree(inst.lessons, lessons)
+    stale = desk / "nbgrader_config.py"
+    if stale.is_file() and stale.read_text(encoding="utf-8").startswith("# Written by `lawstudy lab`"):
+        stale.unlink()  # written there by earlier versions
+    write_lab_config(inst, as_staff)
+    write_start_page(desk, "课程", inst.exchange, inst.course_id)
+    return desk
+
+
+def lab_config_dir(inst: Instance) -> Path:
+    """Where `lawstudy lab` keeps JupyterLab's configuration (outside the person's folder)."""
+    return inst.home / "lab-config"
+
+
+def write_lab_config(inst: Instance, as_staff: str | None = None) -> Path:
+    from grader.staff_lab import write_overrides, write_page_config
+
+    config = lab_config_dir(inst)
+    config.mkdir(parents=True, exist_ok=True)
     student = f"c.CourseDirectory.student_id = {username(as_staff)!r}\n" if as_staff else ""
-    (desk / "nbgrader_config.py").write_text(
+    (config / "nbgrader_config.py").write_text(
         "# Written by `lawstudy lab`: where staff fetch exams and submit them.\n"
         "c = get_config()  # noqa: F821\n"
         f"c.Exchange.root = {str(inst.exchange)!r}\n"
         f"c.Exchange.cache = {str(inst.lab_cache)!r}\n" + student,
         encoding="utf-8",
     )
-    return desk
+    write_page_config(config, staff=True)
+    write_overrides(config / "settings")
+    return config
 
 
 def lab_command(desk: Path, port: int, open_browser: bool) -> list[str]:
@@ -403,6 +430,8 @@ def lab_command(desk: Path, port: int, open_browser: bool) -> list[str]:
         "--ip=127.0.0.1",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.app_settings_dir={desk.parent / 'lab-config' / 'settings'}",
+        f"--LabApp.default_url={start_url()}",
     ]
     if not open_browser:
         cmd.append("--no-browser")
@@ -423,6 +452,8 @@ def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: s
     desk = lab_desk(inst, as_staff)
     env = dict(os.environ)
     env["JUPYTER_TOKEN"] = env.get("JUPYTER_TOKEN") or secrets.token_hex(24)
+    config = str(lab_config_dir(inst))
+    env["JUPYTER_CONFIG_PATH"] = ":".join(p for p in [config, env.get("JUPYTER_CONFIG_PATH", "")] if p)
     if as_staff:
         env["JUPYTERHUB_USER"] = username(as_staff)
     proc = subprocess.Popen(lab_command(desk, port, open_browser), cwd=desk, env=env, start_new_session=True)

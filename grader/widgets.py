@@ -34,10 +34,14 @@ CSS = """
 <style>
 .lawstudy-question { max-width: 860px; border: 1px solid #d0d7de; border-radius: 6px;
   padding: 10px 14px; margin: 6px 0; background: #fbfcfe; }
-.lawstudy-question .widget-radio-box label, .lawstudy-question .widget-checkbox label { font-size: 15px; }
+.lawstudy-question .widget-radio-box label, .lawstudy-question .widget-checkbox label,
+.lawstudy-question .widget-toggle-buttons button, .lawstudy-question button.lawstudy-submit {
+  font-size: max(15px, calc(var(--jp-content-font-size1, 14px) + 1px)); height: auto; line-height: 1.6; }
 .lawstudy-question .widget-radio-box { flex-direction: column; }
-.lawstudy-stem { font-size: 16px; line-height: 1.6; }
-.lawstudy-feedback { font-size: 15px; line-height: 1.7; }
+.lawstudy-stem { font-size: max(16px, calc(var(--jp-content-font-size1, 14px) + 2px)); line-height: 1.6; }
+.lawstudy-feedback { font-size: max(15px, calc(var(--jp-content-font-size1, 14px) + 1px)); line-height: 1.7; }
+.lawstudy-question input:focus-visible, .lawstudy-question button:focus-visible {
+  outline: 3px solid #0b57d0; outline-offset: 2px; }
 .lawstudy-ok { color: #1a7f37; font-weight: bold; }
 .lawstudy-wrong { color: #cf222e; font-weight: bold; }
 .lawstudy-law { border-left: 4px solid #8c959f; padding: 4px 10px; margin: 4px 0; background: #f6f8fa; }

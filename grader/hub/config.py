@@ -26,8 +26,10 @@ from grader.hub.settings import (
     save_roles,
     staff_etc,
 )
+from grader.hub.staff import trainer_etc
 from grader.hub.users import sync_users, write_people
 from grader.instance import COURSE_ID, Instance
+from grader.staff_lab import TRAINER_ONLY_PLUGINS, page_config, start_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -47,9 +49,8 @@ REPORTS_CSP = (
     "form-action 'none'; frame-ancestors 'none'"
 )
 
-STAFF_PAGE_CONFIG = {
-    "disabledExtensions": {"@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True}
-}
+STAFF_PAGE_CONFIG = page_config(staff=True)
+TRAINER_PAGE_CONFIG = {"disabledExtensions": {plugin: False for plugin in TRAINER_ONLY_PLUGINS}}
 
 
 def render(template: str, **values) -> str:
@@ -85,6 +86,7 @@ def write_config(inst: Instance, settings: Settings) -> Path:
         "lessons": LESSONS_FOLDER,
         "exchange": str(inst.exchange),
         "course_dir": str(inst.course_dir),
+        "start_url": start_url(),
     }
     config = hub / "jupyterhub_config.py"
     _write_private(config, render("jupyterhub_config.py.j2", **values))
@@ -104,6 +106,11 @@ def write_config(inst: Instance, settings: Settings) -> Path:
         encoding="utf-8",
     )
     (etc / "jupyter_server_config.py").write_text(render("staff_server_config.py.j2", **values), encoding="utf-8")
+    # trainers' servers: this folder goes first on their JUPYTER_CONFIG_PATH (grader/hub/staff.py)
+    (trainer_etc(inst) / "labconfig").mkdir(parents=True, exist_ok=True)
+    (trainer_etc(inst) / "labconfig" / "page_config.json").write_text(
+        json.dumps(TRAINER_PAGE_CONFIG, indent=2), encoding="utf-8"
+    )
     getc = grader_etc(inst)
     getc.mkdir(parents=True, exist_ok=True)
     (getc / "jupyter_server_config.json").write_text(

@@ -1,0 +1,63 @@
+"""Per-person choices before a server starts: the start page (written as the person) and the
+trainers' lab configuration (their instructor tools back on top of the staff configuration)."""
+
+from __future__ import annotations
+
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+from grader.instance import COURSE_ID, Instance
+
+TRAINER_GROUP = f"formgrade-{COURSE_ID}"
+
+
+def trainer_etc(inst: Instance) -> Path:
+    return inst.home / "etc" / "trainer"
+
+
+def is_trainer(user) -> bool:
+    return any(getattr(group, "name", group) == TRAINER_GROUP for group in getattr(user, "groups", []) or [])
+
+
+def staff_hook(inner, home: Path, runtime: Path, folder: str):
+    """A pre_spawn_hook: run `inner` (the lessons copy), give a trainer's server the trainers'
+    config folder first on JUPYTER_CONFIG_PATH, then write ~/开始学习.md as the person."""
+
+    def hook(spawner):
+        inner(spawner)
+        if is_trainer(spawner.user):
+            env = dict(spawner.environment)
+            first = str(Path(home) / "etc" / "trainer")
+            env["JUPYTER_CONFIG_PATH"] = ":".join(p for p in [first, env.get("JUPYTER_CONFIG_PATH", "")] if p)
+            spawner.environment = env
+        try:
+            entry = pwd.getpwnam(spawner.user.name)
+        except KeyError:
+            return
+        python = Path(runtime) / "bin" / "python"
+        proc = subprocess.run(
+            [
+                str(python if python.exists() else sys.executable),
+                "-m",
+                "grader.staff_lab",
+                "start-page",
+                entry.pw_dir,
+                folder,
+                str(Path(home) / "exchange"),
+                COURSE_ID,
+            ],
+            user=entry.pw_uid,
+            group=entry.pw_gid,
+            extra_groups=[],
+            cwd="/",
+            env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, "LANG": "C.UTF-8"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode:
+            spawner.log.warning("start page for %s: %s", spawner.user.name, proc.stderr[-500:])
+
+    return hook
