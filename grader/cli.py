@@ -1068,6 +1068,18 @@ def exam_release(exam_id, home):
     click.secho(f"已发布 {exam_id}（{outbound}）；职工在 JupyterLab 菜单 Nbgrader → Assignments 中领取", fg="green")
 
 
+SET_ASIDE_REASONS = {
+    "impersonation": "冒名提交",
+    "attempts": "超过考试次数",
+    "link": "符号链接",
+    "special": "特殊文件",
+    "oversize": "超过大小限制",
+    "unparseable": "名称无法识别",
+    "cap": "提交过多",
+    "unreadable": "无法读取",
+}
+
+
 @exam.command("collect")
 @click.argument("exam_id")
 @home_option
@@ -1080,9 +1092,13 @@ def exam_collect(exam_id, home):
     from grader import exam as exam_api
 
     result = _exam_call(exam_api.collect, Instance.from_env(home), exam_id)
-    for item in result.inbound.set_aside:
-        what = "冒名提交" if item.reason == "impersonation" else "超过考试次数"
-        click.secho(f"已搁置（{what}）{item.student}: {item.detail}", fg="yellow")
+    for line in result.inbound.audit:  # one line per real owner and reason, never the person named
+        what = SET_ASIDE_REASONS.get(line["reason"], line["reason"])
+        named = "、".join(line["named"])
+        click.secho(
+            f"已搁置（{what}）{line['count']} 个，提交者账号 {line['owner']}，名义 {named}: {line['detail']}",
+            fg="yellow",
+        )
     click.echo(f"已收取 {len(result.collected)} 人的答卷")
 
 

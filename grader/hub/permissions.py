@@ -66,13 +66,15 @@ def apply_permissions(inst: Instance) -> None:
         _run(["chown", "-R", "root:root", str(folder)])
         _run(["chmod", "-R", "u+rwX,go+rX,go-w", str(folder)])
     os.chmod(inst.home / "etc", 0o755)
-    # the exchange: root 1777 (nbgrader wants it writable), the course's folders pre-made by the grader
+    # the exchange: root 1777 (nbgrader wants it writable), the course's folders pre-made by the grader;
+    # inbound 3733: staff may add entries (nbgrader submit only mkdirs there) but, sticky, never rename
+    # or remove another's; setgid keeps the grader's group on every entry
     ex = inst.exchange
     ex.mkdir(parents=True, exist_ok=True)
     os.chown(ex, 0, 0)
     os.chmod(ex, 0o1777)
     course = ex / COURSE_ID
-    modes = {course: 0o755, course / "outbound": 0o755, course / "inbound": 0o2733, course / "feedback": 0o711}
+    modes = {course: 0o755, course / "outbound": 0o755, course / "inbound": 0o3733, course / "feedback": 0o711}
     for path, mode in modes.items():
         path.mkdir(exist_ok=True)
         os.chown(path, uid, gid)
