@@ -108,3 +108,35 @@ def test_lesson_study_needs_every_lesson_opened_and_every_practice_answered(stor
     ok, when, _ = store.studied("rt001", "burial", lessons)
     assert ok and when == T0 + timedelta(days=1)
     assert store.studied("rt002", "burial", lessons)[0] is False
+
+
+def test_grading_takes_the_services_answers_and_times(store, tmp_path):
+    from types import SimpleNamespace
+
+    from grader.exam.service_grading import apply_service
+    from grader.exam.submissions import Submission
+    from grader.scoring import Key
+
+    s = spec(time_limit=60)
+    key = Key("single", "A", 50.0, options=frozenset("ABCD"))
+    paper = SimpleNamespace(questions=[SimpleNamespace(id="q1", key=key), SimpleNamespace(id="q2", key=key)], spec=s)
+    store.open(s, "rt001", T0)
+    store.save(s, "rt001", "q1", "A", T0 + timedelta(minutes=1))
+    store.save(s, "rt001", "q2", "B", T0 + timedelta(minutes=2))
+    store.hand_in(s, "rt001", T0 + timedelta(minutes=3))
+    honest = Submission("rt001", tmp_path)
+    honest.answers = {"q1": "A", "q2": "B"}
+    apply_service(honest, paper, store, T0 + timedelta(hours=1))
+    assert honest.flags == [] and honest.scores == {"q1": 50.0, "q2": 0.0}
+    assert honest.started_at == T0 and honest.timestamp == T0 + timedelta(minutes=3)
+    assert honest.time_source == "service" and honest.closed_by == "hand-in"
+    edited = Submission("rt001", tmp_path)
+    edited.answers = {"q1": "A", "q2": "A"}  # the answers file edited after the fact
+    edited.started_at = T0 + timedelta(minutes=59)  # and started_at moved
+    apply_service(edited, paper, store, T0 + timedelta(hours=1))
+    assert [f for f, _ in edited.flags] == ["tampered"] and edited.scores == {"q1": 50.0, "q2": 0.0}
+    assert edited.started_at == T0
+    nobody = Submission("rt009", tmp_path)
+    nobody.answers = {"q1": "A"}
+    apply_service(nobody, paper, store, T0 + timedelta(hours=1))
+    assert [f for f, _ in nobody.flags] == ["tampered"] and sum(nobody.scores.values()) == 0

@@ -288,6 +288,8 @@ class GradeResult:
                 "score": s.total,
                 "flags": [f for f, _ in s.flags],
                 "details": [d for _, d in s.flags],
+                "time_source": s.time_source,
+                "closed_by": s.closed_by,
             }
             for s in self.submissions
         ]
@@ -302,10 +304,13 @@ def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path
 
 def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
     from grader.exam.receipts import received_time
+    from grader.exam.service_grading import apply_service, open_store, used_service
 
     inspector, timing = SubmissionInspector(paper), TimingCheck(paper)
     subs = []
     paper_dir = instance.paper_dir(paper.id)
+    store = open_store(instance.home)
+    service = store if used_service(store, paper.id) else None
     for student, folder in submission_folders(instance, paper.id):
         sub = inspector.inspect(folder, student)
         try:
@@ -317,6 +322,8 @@ def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
             sub.timestamp = server
             sub.time_source = "server"
             sub.flags = [(f, d) for f, d in sub.flags if not (f == "broken" and "timestamp.txt" in d)]
+        if service is not None:  # the exam used the exam service: its record counts
+            apply_service(sub, paper, service)
         timing.check(sub)
         subs.append(sub)
     return subs
