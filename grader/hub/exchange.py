@@ -29,6 +29,14 @@ def _exchange_guards():
                 self.fail(f"不能以他人名义提交：你是 {me}，却要提交为 {student} (refused: submitting as another user)")
             super().init_dest()
 
+        def copy_files(self):
+            super().copy_files()
+            from grader.exam.service_client import ExamServiceClient
+
+            service = ExamServiceClient.from_env()
+            if service is not None:  # the hand-in time is the exam service's (404 for a course: ignored)
+                service.hand_in(self.coursedir.assignment_id)
+
     class OwnerCheckedCollect(ExchangeCollect):
         """`nbgrader collect` that ignores submissions not owned by the student they name.
 
