@@ -573,6 +573,67 @@ def _records(home):
 
 
 @cli.group()
+def flags():
+    """提交问题标记：管理员查看、复核、清除 (flags: list, review, clear)."""
+
+
+@flags.command("list")
+@click.option("--year", type=int, help="年度")
+@click.option("--exam", "exam_id", help="考试编号")
+@click.option("--cleared", is_flag=True, help="也列出已清除的标记")
+@home_option
+def flags_list(year, exam_id, cleared, home):
+    """List flags (late, overtime, impersonation, tampered, broken) with their review notes.
+
+    Example: lawstudy flags list --year 2026 --home lawstudy-home
+    """
+    from grader import flags_admin
+    from grader.vocabulary import FLAG_NAMES
+
+    _, db = _records(home)
+    rows = flags_admin.list_flags(db, year, exam_id, include_cleared=cleared)
+    for r in rows:
+        state = "已清除" if r.get("cleared") else ("已复核：" + r["review"] if r.get("review") else "待复核")
+        click.echo(
+            f"#{r.get('id')} {r.get('year')} {r.get('exam_id')} {r.get('student')} "
+            f"{FLAG_NAMES.get(r.get('flag'), r.get('flag'))}：{r.get('detail')}（{state}）"
+        )
+    click.echo(f"共 {len(rows)} 条")
+
+
+@flags.command("review")
+@click.argument("flag_id", type=int)
+@click.option("--note", required=True, help="复核意见")
+@home_option
+def flags_review(flag_id, note, home):
+    """Add a review note to a flag (the flag stays and keeps changing the figures).
+
+    Example: lawstudy flags review 12 --note "已核实，确属迟交" --home lawstudy-home
+    """
+    from grader import flags_admin
+
+    _, db = _records(home)
+    flag = flags_admin.review(db, flag_id, note)
+    click.echo(f"已复核标记 #{flag_id}（{flag['student']} {flag['flag']}）")
+
+
+@flags.command("clear")
+@click.argument("flag_id", type=int)
+@click.option("--note", required=True, help="清除理由（保存在复核记录中）")
+@home_option
+def flags_clear(flag_id, note, home):
+    """Clear a flag: it no longer changes the figures; what was cleared and why is kept.
+
+    Example: lawstudy flags clear 12 --note "系统时钟故障，经核实按时提交" --home lawstudy-home
+    """
+    from grader import flags_admin
+
+    _, db = _records(home)
+    flag = flags_admin.clear(db, flag_id, note)
+    click.echo(f"已清除标记 #{flag_id}（{flag['student']} {flag['flag']}）")
+
+
+@cli.group()
 def roster():
     """人员名册 (staff roster)."""
 
