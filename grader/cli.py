@@ -559,7 +559,14 @@ def course_collect(course_id, home):
     result = _exam_call(course_api.collect_course, Instance.from_env(home), course_id)
     for student in result.unknown:
         click.secho(f"{student}: 不在名册中，未计学时", fg="yellow")
-    click.echo(f"课程 {course_id}：新计学时 {len(result.credited)} 人，此前已计 {len(result.already)} 人")
+    for line in result.audit:
+        click.secho(f"已搁置 {line['count']} 个提交（提交者账号 {line['owner']}）：{line['detail']}", fg="yellow")
+    for why, count in result.not_credited.items():
+        click.secho(f"未计学时 {count} 份：{why}", fg="yellow")
+    click.echo(
+        f"课程 {course_id}：新计学时 {len(result.credited)} 人，此前已计 {len(result.already)} 人，"
+        f"未计 {sum(result.not_credited.values())} 份"
+    )
 
 
 # ------------------------------------------------------------------ records and report (roster, exempt, sync, results, report)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as w
@@ -137,6 +138,9 @@ class PracticeWidget:
 
     def __init__(self, question: dict):
         self.question = question
+        self.on_answer: Callable[[str], object] | None = (
+            None  # on a hub: reports the answered question to the exam service (grader.lesson)
+        )
         display = {
             "id": question["id"],
             "type": question["type"],
@@ -161,6 +165,11 @@ class PracticeWidget:
             return False
         right = is_correct(self.key, value)
         earned = score(self.key, value)
+        if self.on_answer is not None:
+            try:
+                self.on_answer(self.question["id"])
+            except Exception:  # noqa: BLE001  (never stop the lesson for a report)
+                pass
         if right:
             head = '<span class="lawstudy-ok">✓ 回答正确</span>'
         elif earned:
