@@ -51,13 +51,21 @@ def _exchange_guards():
             super().init_src()
             pattern = os.path.join(self.inbound_path, f"*+{self.coursedir.assignment_id}+*")
             genuine, rejected = [], []
+            from grader.exam.guard import inspect_entry
+
             for path in glob.glob(pattern):
-                rec = self._path_to_record(path)
+                # never an entry that is a link, a special file, unparseable or over the limits (lstat)
+                if inspect_entry(Path(path)).problem is not None:
+                    continue
+                try:
+                    rec = self._path_to_record(path)
+                except Exception:  # noqa: BLE001  (an unparseable name is skipped, never a stop)
+                    continue
                 if self.coursedir.student_id not in ("", "*") and rec["username"] != self.coursedir.student_id:
                     continue
                 try:
-                    owner = pwd.getpwuid(os.stat(path).st_uid).pw_name
-                except KeyError:
+                    owner = pwd.getpwuid(os.lstat(path).st_uid).pw_name
+                except (KeyError, OSError):
                     owner = "?"
                 (genuine if owner == rec["username"] else rejected).append((rec, owner))
             latest = {}
