@@ -45,10 +45,28 @@ def _exchange_guards():
         and listed in the course's rejected-submissions.jsonl.
         """
 
+        SKIP = "\0set-aside"
+
+        def _path_to_record(self, path):
+            """nbgrader's record, or a record it ignores for a link, a special file, an entry over
+            the limits or an unparseable name (checked by lstat): one such entry never stops the run."""
+            from datetime import datetime
+
+            from grader.exam.guard import inspect_entry
+
+            skip = {"username": self.SKIP, "filename": os.path.basename(path), "timestamp": datetime(1970, 1, 1)}
+            if inspect_entry(Path(path)).problem is not None:
+                return skip
+            try:
+                return super()._path_to_record(path)
+            except Exception:  # noqa: BLE001  (nbgrader's self.fail raises too)
+                return skip
+
         def init_src(self):
             import glob
 
             super().init_src()
+            self.src_records = [r for r in self.src_records if r["username"] != self.SKIP]
             pattern = os.path.join(self.inbound_path, f"*+{self.coursedir.assignment_id}+*")
             genuine, rejected = [], []
             from grader.exam.guard import inspect_entry
@@ -57,9 +75,8 @@ def _exchange_guards():
                 # never an entry that is a link, a special file, unparseable or over the limits (lstat)
                 if inspect_entry(Path(path)).problem is not None:
                     continue
-                try:
-                    rec = self._path_to_record(path)
-                except Exception:  # noqa: BLE001  (an unparseable name is skipped, never a stop)
+                rec = self._path_to_record(path)
+                if rec["username"] == self.SKIP:
                     continue
                 if self.coursedir.student_id not in ("", "*") and rec["username"] != self.coursedir.student_id:
                     continue
