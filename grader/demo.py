@@ -440,10 +440,25 @@ def lab_command(desk: Path, port: int, open_browser: bool) -> list[str]:
     return cmd
 
 
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Return once 127.0.0.1:port accepts a connection, the child exited, or `timeout` seconds passed."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with socket.socket() as s:
+            s.settimeout(1)
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+
+
 def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: str | None = None) -> int:
     """Run JupyterLab on the instance until interrupted (Ctrl+C, SIGTERM or SIGHUP stop it too).
 
-    The token is $JUPYTER_TOKEN if set, else a new random one; JupyterLab prints the URL with it.
+    The token is $JUPYTER_TOKEN if set, else a new random one; the address with it is printed once
+    JupyterLab answers (never on a command line).
     JupyterLab runs in its own process group, which is ended with this command.
     """
     import secrets
@@ -456,15 +471,21 @@ def lab(inst: Instance, port: int = 8888, open_browser: bool = True, as_staff: s
     env["JUPYTER_CONFIG_PATH"] = ":".join(p for p in [config, env.get("JUPYTER_CONFIG_PATH", "")] if p)
     if as_staff:
         env["JUPYTERHUB_USER"] = username(as_staff)
-    proc = subprocess.Popen(lab_command(desk, port, open_browser), cwd=desk, env=env, start_new_session=True)
-    # JupyterLab masks a token it did not make ("token=..."): the person gets the address from us
-    print(f"JupyterLab 地址（在浏览器中打开）: http://127.0.0.1:{port}/lab?token={env['JUPYTER_TOKEN']}", flush=True)
 
     def end(*_):
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, end) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    proc = subprocess.Popen(lab_command(desk, port, open_browser), cwd=desk, env=env, start_new_session=True)
     try:
+        # JupyterLab masks a token it did not make ("token=..."): the person gets the address from
+        # us, once the server answers on the port
+        _wait_for_port(port, proc)
+        if proc.poll() is None:
+            print(
+                f"JupyterLab 地址（在浏览器中打开）: http://127.0.0.1:{port}/lab?token={env['JUPYTER_TOKEN']}",
+                flush=True,
+            )
         return proc.wait()
     except KeyboardInterrupt:
         return 0
