@@ -36,11 +36,31 @@ def copy_lessons(source: Path, target: Path) -> list[str]:
     return problems
 
 
+def run_as_person(entry: pwd.struct_passwd, runtime: Path, args: list[str]) -> subprocess.CompletedProcess:
+    """Run `python -m ARGS` from the staff runtime as the person `entry` (their uid and gid, no other
+    groups, a minimal environment, working folder /): the one way root acts on a person's home.
+
+    Returns the finished process (output captured); raises subprocess.TimeoutExpired after 120 s.
+    """
+    python = Path(runtime) / "bin" / "python"
+    return subprocess.run(
+        [str(python if python.exists() else sys.executable), "-m", *args],
+        user=entry.pw_uid,
+        group=entry.pw_gid,
+        extra_groups=[],
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def lessons_hook(source: Path, runtime: Path, folder: str):
     """A JupyterHub pre_spawn_hook that copies `source` into ~/folder as the spawning user.
 
     The copy runs in a child process started with the person's uid, gid and no other groups
-    (`python -m grader.hub copy-lessons`), from the staff runtime they can read.
+    (`python -m grader.hub copy-lessons`, through `run_as_person`), from the staff runtime they can read.
     """
 
     def hook(spawner):
@@ -48,24 +68,8 @@ def lessons_hook(source: Path, runtime: Path, folder: str):
         if not source_dir.is_dir():
             return
         entry = pwd.getpwnam(spawner.user.name)
-        python = Path(runtime) / "bin" / "python"
-        proc = subprocess.run(
-            [
-                str(python if python.exists() else sys.executable),
-                "-m",
-                "grader.hub",
-                "copy-lessons",
-                str(source_dir),
-                str(Path(entry.pw_dir) / folder),
-            ],
-            user=entry.pw_uid,
-            group=entry.pw_gid,
-            extra_groups=[],
-            cwd="/",
-            env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, "LANG": "C.UTF-8"},
-            capture_output=True,
-            text=True,
-            timeout=120,
+        proc = run_as_person(
+            entry, runtime, ["grader.hub", "copy-lessons", str(source_dir), str(Path(entry.pw_dir) / folder)]
         )
         if proc.returncode or proc.stdout.strip():
             spawner.log.warning(

@@ -4,10 +4,9 @@ trainers' lab configuration (their instructor tools back on top of the staff con
 from __future__ import annotations
 
 import pwd
-import subprocess
-import sys
 from pathlib import Path
 
+from grader.hub.lessons import run_as_person
 from grader.instance import COURSE_ID, Instance
 
 TRAINER_GROUP = f"formgrade-{COURSE_ID}"
@@ -36,26 +35,10 @@ def staff_hook(inner, home: Path, runtime: Path, folder: str):
             entry = pwd.getpwnam(spawner.user.name)
         except KeyError:
             return
-        python = Path(runtime) / "bin" / "python"
-        proc = subprocess.run(
-            [
-                str(python if python.exists() else sys.executable),
-                "-m",
-                "grader.staff_lab",
-                "start-page",
-                entry.pw_dir,
-                folder,
-                str(Path(home) / "exchange"),
-                COURSE_ID,
-            ],
-            user=entry.pw_uid,
-            group=entry.pw_gid,
-            extra_groups=[],
-            cwd="/",
-            env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, "LANG": "C.UTF-8"},
-            capture_output=True,
-            text=True,
-            timeout=120,
+        proc = run_as_person(
+            entry,
+            runtime,
+            ["grader.staff_lab", "start-page", entry.pw_dir, folder, str(Path(home) / "exchange"), COURSE_ID],
         )
         if proc.returncode:
             spawner.log.warning("start page for %s: %s", spawner.user.name, proc.stderr[-500:])
