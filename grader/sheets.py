@@ -81,10 +81,13 @@ BANK = Kind(
     free=frozenset({"stem", "explanation", "quote", "basis"} | {f"option_{c}" for c in "ABCDEF"}),
 )
 
+# How a staff member's number is headed in the sheets bureaus keep (the roster also accepts a bare 编号).
+STAFF_ID_HEADERS = ("工号", "职工编号", "员工编号", "人员编号", "staff_id")
+
 ROSTER = Kind(
     "名册",
     {
-        "staff_id": ("工号", "职工编号", "员工编号", "人员编号", "编号", "staff_id"),
+        "staff_id": (*STAFF_ID_HEADERS[:-1], "编号", "staff_id"),
         "name": ("姓名", "职工姓名", "人员姓名", "name"),
         "department": ("科室", "部门", "科室/部门", "所在科室", "所在部门", "处室", "department"),
         "category": ("类别", "人员类别", "人员类型", "身份类别", "category"),
@@ -96,7 +99,7 @@ ROSTER = Kind(
 RESULTS = Kind(
     "成绩",
     {
-        "staff_id": ("工号", "职工编号", "员工编号", "人员编号", "staff_id"),
+        "staff_id": STAFF_ID_HEADERS,
         "exam": ("考试编号", "考试", "exam", "exam_id"),
         "score": ("得分", "成绩", "分数", "score"),
         "max_score": ("满分", "总分", "max_score"),
@@ -110,7 +113,7 @@ RESULTS = Kind(
 EXEMPTIONS = Kind(
     "免考名单",
     {
-        "staff_id": ("工号", "职工编号", "员工编号", "人员编号", "staff_id"),
+        "staff_id": STAFF_ID_HEADERS,
         "reason": ("免考原因", "原因", "理由", "reason"),
         "year": ("年度", "年份", "year"),
         "name": ("姓名", "name"),
@@ -123,7 +126,7 @@ EXEMPTIONS = Kind(
 COMPLETIONS = Kind(
     "课程完成",
     {
-        "staff_id": ("工号", "职工编号", "员工编号", "人员编号", "staff_id"),
+        "staff_id": STAFF_ID_HEADERS,
         "course": ("课程编号", "课程", "course", "course_id"),
         "completed_at": ("完成时间", "提交时间", "completed_at"),
         "hours": ("学时", "hours"),
