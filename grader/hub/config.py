@@ -29,7 +29,7 @@ from grader.hub.settings import (
 from grader.hub.staff import trainer_etc
 from grader.hub.users import sync_users, write_people
 from grader.instance import COURSE_ID, Instance
-from grader.staff_lab import TRAINER_ONLY_PLUGINS, page_config, start_url
+from grader.staff_lab import page_config, start_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -50,7 +50,7 @@ REPORTS_CSP = (
 )
 
 STAFF_PAGE_CONFIG = page_config(staff=True)
-TRAINER_PAGE_CONFIG = {"disabledExtensions": {plugin: False for plugin in TRAINER_ONLY_PLUGINS}}
+TRAINER_PAGE_CONFIG = page_config(staff=False)
 
 
 def render(template: str, **values) -> str:
