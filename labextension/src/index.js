@@ -1,6 +1,6 @@
 // lawstudy-staff: the staff's JupyterLab (issue 17).
 //
-// - A lesson (a notebook under the lessons folder) opens already run: once its kernel is ready,
+// - A lesson (a notebook under the lessons folder) or a fetched exam opens already run: once its kernel is ready,
 //   all its cells run and its tab comes to the front, so its questions are live at once.
 // - The start page (开始学习) takes the Launcher's place: it opens whenever the main area is empty
 //   (the Launcher plugin is disabled for staff in page_config.json) and on `launcher:create`.
@@ -50,6 +50,15 @@ const WORDS = {
   Assignments: '考试与作业'
 };
 
+// Longer messages, by how they begin (their text may be split over lines).
+const MESSAGES = [
+  ['The exchange directory does not exist', '还没有发布过考试或作业（考试交换目录尚未建立）。如有疑问，请联系培训管理员。'],
+  ['not be created. The "release"', ''],
+  ['Please see the documentation', ''],
+  ['http://nbgrader.readthedocs.io', ''],
+  ['for instructions.', '']
+];
+
 function translate(root) {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const changes = [];
@@ -57,6 +66,11 @@ function translate(root) {
     const text = node.nodeValue.trim();
     if (Object.prototype.hasOwnProperty.call(WORDS, text)) {
       changes.push([node, node.nodeValue.replace(text, WORDS[text])]);
+      continue;
+    }
+    const message = text && MESSAGES.find(([start]) => text.startsWith(start));
+    if (message) {
+      changes.push([node, message[1]]);
     }
   }
   for (const [node, value] of changes) {
@@ -128,52 +142,61 @@ function activate(app) {
     commands.addCommand('launcher:create', { label: '开始学习', execute: openStartPage });
   }
 
+  // a lesson (under the lessons folder) or a fetched exam (EXAM_ID/exam.ipynb in the home folder)
   const isLesson = w =>
     w &&
     w.context &&
     w.content &&
     w.sessionContext &&
     typeof w.context.path === 'string' &&
-    w.context.path.startsWith(lessons) &&
-    w.context.path.endsWith('.ipynb');
+    ((w.context.path.startsWith(lessons) && w.context.path.endsWith('.ipynb')) ||
+      /^[^/]+\/exam\.ipynb$/.test(w.context.path));
 
-  const runLesson = async widget => {
+  // `front`: a lesson the person just opened comes to the front; one restored with the workspace
+  // when the page loads runs behind the page the address asked for (the start page).
+  const runLesson = async (widget, front) => {
     seen.add(widget);
-    shell.activateById(widget.id);
+    if (front) {
+      shell.activateById(widget.id);
+    }
     await widget.context.ready;
     await widget.sessionContext.ready;
     if (widget.isDisposed) {
       return;
     }
     // the notebook commands act on the notebook named by `widgetId` (else on the current one)
-    await commands.execute('notebook:run-all-cells', { widgetId: widget.id, activate: true });
+    await commands.execute('notebook:run-all-cells', { widgetId: widget.id, activate: front });
     if (!widget.isDisposed) {
-      shell.activateById(widget.id);
+      if (front) {
+        shell.activateById(widget.id);
+      }
       widget.node.classList.add('lawstudy-lesson-run');
+      // saved as run: closing a lesson just opened asks nothing, and the start page counts it as opened
+      await widget.context.save();
     }
   };
 
-  const scan = () => {
+  const scan = front => {
     let empty = true;
     for (const widget of shell.widgets('main')) {
       empty = false;
       if (widget.id === 'nbgrader-assignment-list') {
         inChinese(widget);
       } else if (!seen.has(widget) && isLesson(widget)) {
-        runLesson(widget).catch(error => console.warn('lawstudy: running the lesson failed', error));
+        runLesson(widget, front).catch(error => console.warn('lawstudy: running the lesson failed', error));
       }
     }
     return empty;
   };
 
   app.restored.then(() => {
-    if (scan()) {
+    if (scan(false)) {
       openStartPage();
     }
     shell.layoutModified.connect(() => {
       // after the change is complete (a tab closed, a document opened)
       setTimeout(() => {
-        if (scan() && disabled.includes(LAUNCHER_PLUGIN)) {
+        if (scan(true) && disabled.includes(LAUNCHER_PLUGIN)) {
           openStartPage();
         }
       }, 0);
