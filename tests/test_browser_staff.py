@@ -100,6 +100,19 @@ def staff(browser, hub_env):
         context.close()
 
 
+def land_on_start_page(pg, env) -> None:
+    """Open the start page by its address and wait until it is in front and stays there (the
+    workspace's other tabs are restored behind it first)."""
+    pg.goto(f"{env.url}/user/{S3}/lab/tree/{START_PAGE}")
+    pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
+    in_front = f"""() => {{ const w = window.jupyterapp.shell.currentWidget;
+                          return w && w.context && w.context.path === '{START_PAGE}'; }}"""
+    for _ in range(2):
+        pg.wait_for_function(in_front, timeout=60_000)
+        pg.wait_for_timeout(1500)
+    pg.wait_for_function(in_front, timeout=60_000)
+
+
 def plugins(pg) -> dict[str, bool]:
     return pg.evaluate(
         "(ids) => Object.fromEntries(ids.map(id => [id, window.jupyterapp.hasPlugin(id)]))",
@@ -204,8 +217,7 @@ def focus_by_tab(pg, target, limit: int = 12) -> None:
 
 def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(staff, hub_env):
     pg = staff
-    pg.goto(f"{hub_env.url}/user/{S3}/lab/tree/{START_PAGE}")
-    pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
+    land_on_start_page(pg, hub_env)
     assert "运行全部单元格" not in pg.locator(".jp-RenderedMarkdown").first.inner_text()
     snap(pg, "start-page-lesson-link")
     open_first_lesson(pg)
@@ -234,16 +246,14 @@ def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(
 
 def test_larger_type_switched_on_stays_on(staff, hub_env):
     pg = staff
-    pg.goto(f"{hub_env.url}/user/{S3}/lab/tree/{START_PAGE}")
-    pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
+    land_on_start_page(pg, hub_env)
     for _ in range(4):  # as the start page says: 设置 → 主题 → 增大内容字号, four times
         pg.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="设置").click()
         pg.locator(".lm-Menu-itemLabel", has_text="主题").first.hover()
         pg.locator(".lm-Menu-itemLabel", has_text="增大内容字号").click()
         pg.wait_for_timeout(300)
     pg.wait_for_timeout(1500)  # the setting is saved to the server
-    pg.reload()
-    pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=90_000)
+    land_on_start_page(pg, hub_env)  # a new page load
     size = pg.evaluate("() => parseFloat(getComputedStyle(document.body).getPropertyValue('--jp-content-font-size1'))")
     assert size >= 18, size
     open_first_lesson(pg)
@@ -259,8 +269,7 @@ def test_larger_type_switched_on_stays_on(staff, hub_env):
 
 def test_the_exam_is_fetched_through_the_chinese_menu_opened_already_run_and_answered_by_keyboard(staff, hub_env):
     pg = staff
-    pg.goto(f"{hub_env.url}/user/{S3}/lab/tree/{START_PAGE}")
-    pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
+    land_on_start_page(pg, hub_env)
     # as the start page says: menu 考试与作业 → 打开考试与作业列表, then 获取 on the exam's line
     pg.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="考试与作业").click()
     pg.locator(".lm-Menu-itemLabel", has_text="打开考试与作业列表").click()
@@ -277,7 +286,12 @@ def test_the_exam_is_fetched_through_the_chinese_menu_opened_already_run_and_ans
         released.locator("button", has_text="获取").click()
     fetched.wait_for(timeout=60_000)
     fetched.locator(".assignment-notebooks-link").click()
-    fetched.locator(".item_name a", has_text="exam").last.click()
+    notebook = fetched.locator(".item_name a", has_text="exam").last
+    notebook.wait_for()
+    visible = [b.inner_text() for b in panel.locator("button").all() if b.is_visible()]
+    assert "Validate" not in visible and "Submit" not in visible and "提交" in visible, visible  # no instructor check
+    snap(pg, "exam-list-fetched")
+    notebook.click()
     pg.wait_for_function(
         f"""() => {{ const w = {CURRENT}; return w && w.context && w.context.path === '{hub_env.exam_id}/exam.ipynb'; }}""",
         timeout=60_000,
@@ -304,9 +318,7 @@ def test_the_exam_is_fetched_through_the_chinese_menu_opened_already_run_and_ans
 
 def test_closing_every_tab_shows_the_start_page_never_a_launcher(staff, hub_env):
     pg = staff
-    pg.goto(f"{hub_env.url}/user/{S3}/lab/tree/{START_PAGE}")
-    pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for(timeout=90_000)
-    pg.wait_for_timeout(2000)  # the workspace's other tabs are restored
+    land_on_start_page(pg, hub_env)
     assert len(main_tabs(pg)) > 1, main_tabs(pg)
     # 文件 → 关闭所有标签页; a changed notebook asks whether to save it: 保存
     pg.locator("#jp-menu-panel .lm-MenuBar-itemLabel", has_text="文件").click()

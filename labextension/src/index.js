@@ -100,7 +100,18 @@ function inChinese(widget) {
   });
 }
 
+// nbgrader's Validate button beside each fetched notebook is an instructor's check: not for staff.
+const STYLE = `
+.nbgrader-mainarea-widget #fetched_assignments_list .nested_list_item .item_status button {
+  display: none;
+}
+`;
+
 function activate(app) {
+  const style = document.createElement('style');
+  style.id = 'lawstudy-staff-style';
+  style.textContent = STYLE;
+  document.head.appendChild(style);
   const config = pageConfig();
   const lessons = (config.lawstudyLessons || '课程').replace(/\/+$/, '') + '/';
   const startPage = config.lawstudyStartPage || '开始学习.md';
@@ -152,8 +163,9 @@ function activate(app) {
     ((w.context.path.startsWith(lessons) && w.context.path.endsWith('.ipynb')) ||
       /^[^/]+\/exam\.ipynb$/.test(w.context.path));
 
-  // `front`: a lesson the person just opened comes to the front; one restored with the workspace
-  // when the page loads runs behind the page the address asked for (the start page).
+  // `front`: a lesson the person just opened comes to the front at once; one restored with the
+  // workspace when the page loads runs behind the page the address asked for (the start page).
+  // Nothing is brought to the front later (when the kernel is ready the person may be elsewhere).
   const runLesson = async (widget, front) => {
     seen.add(widget);
     if (front) {
@@ -165,11 +177,8 @@ function activate(app) {
       return;
     }
     // the notebook commands act on the notebook named by `widgetId` (else on the current one)
-    await commands.execute('notebook:run-all-cells', { widgetId: widget.id, activate: front });
+    await commands.execute('notebook:run-all-cells', { widgetId: widget.id, activate: false });
     if (!widget.isDisposed) {
-      if (front) {
-        shell.activateById(widget.id);
-      }
       widget.node.classList.add('lawstudy-lesson-run');
       // saved as run: closing a lesson just opened asks nothing, and the start page counts it as opened
       await widget.context.save();
