@@ -235,11 +235,14 @@ def _released_feedback(exchange: Path, course_id: str, cache: Path) -> list[tupl
     """(exam id, submission time) of the person's submissions whose feedback the trainer released
     in the exchange and the person has not fetched yet: nbgrader's own lookup (fetch_feedback),
     from the person's exchange cache, so nothing is listed that they could not fetch."""
+    submissions = sorted(Path(cache).glob(f"{course_id}/*+*+*"))
+    if not submissions:
+        return []
     from nbgrader.utils import make_unique_key, notebook_hash
 
     found = []
     feedback = Path(exchange) / course_id / "feedback"
-    for submission in sorted(Path(cache).glob(f"{course_id}/*+*+*")):
+    for submission in submissions:
         try:
             student, exam, stamp = submission.name.split("+")
         except ValueError:
