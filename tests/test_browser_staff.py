@@ -134,7 +134,7 @@ def test_staff_land_on_the_start_page_in_chinese_without_instructor_tools(staff,
     )
     pg.locator(".jp-RenderedMarkdown h1", has_text="开始学习").first.wait_for()
     snap(pg, "staff-start-page")
-    pg.locator(".jp-RenderedMarkdown h2", has_text="考试").first.scroll_into_view_if_needed()
+    front(pg).locator(".jp-RenderedMarkdown h2", has_text="考试").first.scroll_into_view_if_needed()
     snap(pg, "staff-start-page-exams")
     menus = pg.locator("#jp-menu-panel .lm-MenuBar-itemLabel").all_inner_texts()
     assert {"文件", "编辑", "运行", "考试与作业"} <= set(menus), menus
@@ -142,7 +142,7 @@ def test_staff_land_on_the_start_page_in_chinese_without_instructor_tools(staff,
     found = plugins(pg)
     assert not any(found[p] for p in (*TRAINER_ONLY_PLUGINS, *STAFF_HIDDEN_PLUGINS)), found
     assert found["@jupyter/nbgrader:assignment-list"] and found[STAFF_PLUGIN], found
-    text = pg.locator(".jp-RenderedMarkdown").first.inner_text()
+    text = front(pg).locator(".jp-RenderedMarkdown").first.inner_text()
     assert "我的课程" in text and "考试" in text
     # the exam open to them: its window (opens, closes), time left, where to fetch it; no Run All
     assert "端到端测试考试" in text and f"{hub_env.year}-12-31 23:59" in text, text
@@ -218,7 +218,7 @@ def focus_by_tab(pg, target, limit: int = 12) -> None:
 def test_a_lesson_opened_from_the_start_page_is_answered_with_the_keyboard_only(staff, hub_env):
     pg = staff
     land_on_start_page(pg, hub_env)
-    assert "运行全部单元格" not in pg.locator(".jp-RenderedMarkdown").first.inner_text()
+    assert "运行全部单元格" not in front(pg).locator(".jp-RenderedMarkdown").first.inner_text()
     snap(pg, "start-page-lesson-link")
     open_first_lesson(pg)
     snap(pg, "lesson-opened-already-run")
@@ -304,9 +304,17 @@ def test_the_exam_is_fetched_through_the_chinese_menu_opened_already_run_and_ans
     box = front(pg).locator(".lawstudy-exam").first
     box.scroll_into_view_if_needed()
     box.locator(".lawstudy-stem").first.click(position={"x": 2, "y": 2})
-    first = box.locator(".lawstudy-input input").first
-    focus_by_tab(pg, first)
-    pg.keyboard.press("Space")
+    group = box.locator(".lawstudy-input").first
+    for _ in range(12):  # Tab into the question's options
+        if pg.evaluate("(el) => el.contains(document.activeElement)", group.element_handle()):
+            break
+        pg.keyboard.press("Tab")
+    before = group.locator("input:checked").count()
+    # an arrow key moves to the next option and chooses it (whatever was chosen before, if anything)
+    pg.keyboard.press("ArrowDown")
+    if not before and not group.locator("input:checked").count():
+        pg.keyboard.press("Space")
+    assert group.locator("input:checked").count() == 1
     saved = box.locator(".lawstudy-saved")
     saved.filter(has_text="答案已保存").wait_for(timeout=30_000)
     assert "✓ 答案已保存" in saved.inner_text()
