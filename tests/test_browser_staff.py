@@ -309,14 +309,20 @@ def test_the_exam_is_fetched_through_the_chinese_menu_opened_already_run_and_ans
         if pg.evaluate("(el) => el.contains(document.activeElement)", group.element_handle()):
             break
         pg.keyboard.press("Tab")
-    before = group.locator("input:checked").count()
+    checked = "(el) => [...el.querySelectorAll('input')].findIndex(i => i.checked)"
+    before = pg.evaluate(checked, group.element_handle())
     # an arrow key moves to the next option and chooses it (whatever was chosen before, if anything)
     pg.keyboard.press("ArrowDown")
-    if not before and not group.locator("input:checked").count():
+    if before < 0 and pg.evaluate(checked, group.element_handle()) < 0:
         pg.keyboard.press("Space")
-    assert group.locator("input:checked").count() == 1
+    after = pg.evaluate(checked, group.element_handle())
+    assert after >= 0 and after != before, (before, after)
     saved = box.locator(".lawstudy-saved")
-    saved.filter(has_text="答案已保存").wait_for(timeout=30_000)
+    try:
+        saved.filter(has_text="答案已保存").wait_for(timeout=30_000)
+    except Exception:
+        snap(pg, "failed-exam-answer")
+        raise AssertionError(f"not saved: {saved.inner_text()!r}, option {before} -> {after}") from None
     assert "✓ 答案已保存" in saved.inner_text()
     snap(pg, "exam-answered-by-keyboard")
     answers = Path(f"/home/{S3}") / hub_env.exam_id / "answers.json"
