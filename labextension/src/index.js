@@ -6,6 +6,7 @@
 //   (the Launcher plugin is disabled for staff in page_config.json) and on `launcher:create`.
 // - A menu 考试与作业 opens nbgrader's assignment list under that name, with its words in Chinese
 //   (nbgrader's own English menu is disabled for staff).
+// - Arrow keys choose an option inside a question (not taken by the notebook's shortcuts).
 //
 // No import of any JupyterLab package: everything goes through the application object, so the
 // built bundle is small and does not depend on the exact JupyterLab 4 version.
@@ -112,6 +113,19 @@ function activate(app) {
   style.id = 'lawstudy-staff-style';
   style.textContent = STYLE;
   document.head.appendChild(style);
+  // Arrow keys and Space inside a question choose an option: JupyterLab's notebook shortcuts
+  // (arrows move between cells) must not take them. Lumino skips shortcuts for any element
+  // inside one marked data-lm-suppress-shortcuts.
+  document.addEventListener(
+    'focusin',
+    event => {
+      const question = event.target && event.target.closest && event.target.closest('.lawstudy-question');
+      if (question && !question.hasAttribute('data-lm-suppress-shortcuts')) {
+        question.setAttribute('data-lm-suppress-shortcuts', 'true');
+      }
+    },
+    true
+  );
   const config = pageConfig();
   const lessons = (config.lawstudyLessons || '课程').replace(/\/+$/, '') + '/';
   const startPage = config.lawstudyStartPage || '开始学习.md';
