@@ -6,7 +6,7 @@
 //   (the Launcher plugin is disabled for staff in page_config.json) and on `launcher:create`.
 // - A menu 考试与作业 opens nbgrader's assignment list under that name, with its words in Chinese
 //   (nbgrader's own English menu is disabled for staff).
-// - Arrow keys choose an option inside a question (not taken by the notebook's shortcuts).
+// - Arrow keys move between a question's options and choose one (not taken by the notebook's shortcuts).
 //
 // No import of any JupyterLab package: everything goes through the application object, so the
 // built bundle is small and does not depend on the exact JupyterLab 4 version.
@@ -122,6 +122,32 @@ function activate(app) {
       const question = event.target && event.target.closest && event.target.closest('.lawstudy-question');
       if (question && !question.hasAttribute('data-lm-suppress-shortcuts')) {
         question.setAttribute('data-lm-suppress-shortcuts', 'true');
+      }
+    },
+    true
+  );
+  // ipywidgets' radio buttons are not one group for the browser (no shared name): arrow keys
+  // would do nothing. Here an arrow key moves to the next (previous) option and chooses it, as
+  // in any form; the click is what the widget listens to.
+  document.addEventListener(
+    'keydown',
+    event => {
+      const input = event.target;
+      const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[event.key];
+      if (!step || !(input instanceof HTMLInputElement) || input.type !== 'radio') {
+        return;
+      }
+      const box = input.closest('.lawstudy-question .widget-radio-box');
+      if (!box) {
+        return;
+      }
+      const radios = Array.from(box.querySelectorAll('input[type="radio"]')).filter(r => !r.disabled);
+      const next = radios[(radios.indexOf(input) + step + radios.length) % radios.length];
+      event.preventDefault();
+      event.stopPropagation();
+      if (next && next !== input) {
+        next.focus();
+        next.click();
       }
     },
     true
