@@ -1,11 +1,15 @@
 """The staff's JupyterLab: Chinese, quiet, without instructor tools, with a start page (开始学习).
 
 Used by the hub (grader/hub/staff.py: staff servers' page config and start page) and by
-`lawstudy lab` (grader/demo.py). The start page is a generated Markdown file that JupyterLab opens rendered (Markdown Preview is made the
-default viewer for Markdown in LAB_OVERRIDES): nothing to run, no kernel, nothing to trust; one
-click on a lesson's name opens the lesson.
+`lawstudy lab` (grader/demo.py). The start page is a generated Markdown file that JupyterLab opens
+rendered (Markdown Preview is made the default viewer for Markdown in LAB_OVERRIDES): nothing to
+run, no kernel, nothing to trust; one click on a lesson's name opens the lesson, which our
+JupyterLab extension `lawstudy-staff` (labextension/, built into grader/labextension/) runs at once.
+The exams come from the exchange's outbound folder and the public window file (WINDOW_FILE) that
+`lawstudy exam release` writes beside each released notebook; released feedback from the
+exchange's feedback folder, found the way nbgrader's fetch_feedback finds it.
 
-    python -m grader.staff_lab start-page HOME LESSONS_FOLDER [EXCHANGE COURSE_ID]
+    python -m grader.staff_lab start-page HOME LESSONS_FOLDER [EXCHANGE COURSE_ID [CACHE]]
 
 writes HOME/开始学习.md; the hub runs it as the person (their own files, their own rights).
 """
