@@ -217,8 +217,20 @@ function activate(app) {
       return;
     }
     // the notebook commands act on the notebook named by `widgetId` (else on the current one)
+    const notebook = widget.content;
+    const before = notebook.activeCellIndex;
     await commands.execute('notebook:run-all-cells', { widgetId: widget.id, activate: false });
     if (!widget.isDisposed) {
+      // Run All leaves the last cell selected and in view: back to where the person was (the top)
+      try {
+        notebook.activeCellIndex = before;
+        notebook.deselectAll();
+        if (notebook.scrollToItem) {
+          await notebook.scrollToItem(before, 'start');
+        }
+      } catch (error) {
+        console.warn('lawstudy: scrolling back failed', error);
+      }
       widget.node.classList.add('lawstudy-lesson-run');
       // saved as run: closing a lesson just opened asks nothing, and the start page counts it as opened
       await widget.context.save();
