@@ -31,7 +31,7 @@ from grader.errors import LawstudyError
 from grader.exam import pipeline
 from grader.exam.paper import Paper, load_paper
 from grader.instance import COURSE_ID, Instance, username
-from grader.staff_lab import start_url
+from grader.staff_lab import labextensions_dir, start_url
 from grader.vocabulary import CHINA
 
 SOURCE_EXAM = "2026-annual"  # the demo sits a copy of this spec ...
@@ -392,7 +392,7 @@ def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
     if stale.is_file() and stale.read_text(encoding="utf-8").startswith("# Written by `lawstudy lab`"):
         stale.unlink()  # written there by earlier versions
     write_lab_config(inst, as_staff)
-    write_start_page(desk, "课程", inst.exchange, inst.course_id)
+    write_start_page(desk, "课程", inst.exchange, inst.course_id, inst.lab_cache)
     return desk
 
 
@@ -432,6 +432,8 @@ def lab_command(desk: Path, port: int, open_browser: bool) -> list[str]:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--LabApp.app_settings_dir={desk.parent / 'lab-config' / 'settings'}",
         f"--LabApp.default_url={start_url()}",
+        # our staff extension (lessons open already run, the start page instead of the Launcher)
+        f"--LabApp.extra_labextensions_path={labextensions_dir()}",
     ]
     if not open_browser:
         cmd.append("--no-browser")

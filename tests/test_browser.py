@@ -1,8 +1,8 @@
 """A real browser (Debian's chromium through Playwright) on the real hub of tests/conftest_hub.py.
 
-staff3 logs in on the hub's login page, opens a lesson, clicks a practice answer and gets the
-Chinese feedback; then opens the exam, clicks an answer, reloads the page, runs the notebook
-again and finds the answer still selected. staff3 never submits (the e2e report expects them
+staff3 logs in on the hub's login page, opens a lesson (it runs by itself), clicks a practice
+answer and gets the Chinese feedback; then opens the exam, clicks an answer, reloads the page
+(the exam runs again by itself) and finds the answer still selected. staff3 never submits (the e2e report expects them
 absent). A screenshot is saved on failure (path in the failure message).
 """
 
@@ -24,7 +24,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.e2e,
-    pytest.mark.timeout(240),
+    pytest.mark.timeout(600),  # the first test also waits for the shared hub to be built
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's chromium (apt-get install chromium)"),
 ]
 S3 = username(list(STAFF)[2])
@@ -87,23 +87,18 @@ def shot(pg, name):
 
 
 def open_and_run(pg, url: str, path: str) -> None:
-    """Open a notebook in JupyterLab, wait for an idle kernel, run all cells, wait for them all."""
+    """Open a notebook in JupyterLab by its address and wait until it has run by itself (the staff
+    extension runs a lesson or the exam once its kernel is ready: nobody clicks Run All)."""
     pg.goto(url)
     pg.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=90_000)
     pg.wait_for_function(
         """(path) => { const w = window.jupyterapp.shell.currentWidget;
-             return w && w.context && w.context.path === path && w.sessionContext.session
-                    && w.sessionContext.session.kernel && w.sessionContext.session.kernel.status === 'idle'; }""",
+             if (!w || !w.context || w.context.path !== path || !w.node.classList.contains('lawstudy-lesson-run'))
+               return false;
+             const cells = w.content.widgets.filter(c => c.model.type === 'code');
+             return cells.length > 0 && cells.every(c => c.model.executionCount !== null); }""",
         arg=path,
-        timeout=90_000,
-    )
-    pg.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    pg.wait_for_function(
-        """() => { const nb = window.jupyterapp.shell.currentWidget.content;
-             return nb.widgets.filter(c => c.model.type === 'code')
-                      .every(c => c.model.executionCount !== null)
-                    && nb.widgets.filter(c => c.model.type === 'code').length > 0; }""",
-        timeout=90_000,
+        timeout=120_000,
     )
 
 

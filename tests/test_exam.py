@@ -141,9 +141,13 @@ def test_real_annual_exams_build_without_leaks(tmp_path, exam_id):
                     assert q.explanation not in text
                     assert repr(q.key.to_dict()) not in text
                 assert "HIDDEN TESTS" not in text and "graded(" not in text
+    # the public window file beside the released notebook (the staff's start page reads it)
+    window = json.loads((outbound / "window.json").read_text(encoding="utf-8"))
+    assert set(window) == {"exam", "title", "opens_at", "closes_at", "makeup", "time_limit"}
+    assert window["closes_at"] == paper.spec.window.closes_at.isoformat()
     first = nb["cells"][0]["source"]
     # the instruction names the menu in words, never a glyph the machine may have no font for
-    assert "重启内核并运行所有单元格" in "".join(first) and "⏩" not in "".join(first)
+    assert "重启并运行所有单元格" in "".join(first) and "⏩" not in "".join(first)
     assert (inst.papers.stat().st_mode & 0o077) == 0 and (inst.course_dir.stat().st_mode & 0o077) == 0
     import sqlite3
 

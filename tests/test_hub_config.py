@@ -147,6 +147,9 @@ def test_nbgrader_configs_pin_the_zone_and_name_the_guards(written):
     assert server.KernelManager.transport == "ipc"
     page = json.loads((hub.staff_etc(inst) / "labconfig" / "page_config.json").read_text())
     assert page["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True
+    assert page["disabledExtensions"]["@jupyterlab/launcher-extension:plugin"] is True
+    grader_page = json.loads((hub.grader_etc(inst) / "labconfig" / "page_config.json").read_text())
+    assert grader_page["disabledExtensions"]["lawstudy-staff:plugin"] is True
 
 
 def test_setup_rewrites_the_configs(written):

@@ -48,10 +48,12 @@ def instructions(paper: Paper) -> str:
     lines = [
         f"# {spec.title}",
         "",
-        "## 开始答题：请先打开菜单 **“内核”**，点 **“重启内核并运行所有单元格”**"
+        "## 开始答题：试卷打开后会自动运行，稍等几秒，下方会出现全部题目。",
+        "",
+        "如果题目没有出现：打开菜单 **“内核”**，点 **“重启并运行所有单元格”**"
         "（英文界面为 Kernel → Restart Kernel and Run All Cells），在弹出的对话框中点击 **“重启”（Restart）**。",
         "",
-        "稍等几秒，下方会出现全部题目。**只需用鼠标点选答案，不需要输入任何内容。**",
+        "**只需点选答案（鼠标或键盘均可），不需要输入任何内容。**",
         "",
         f"- 本试卷{parts}，满分 **{paper.max_score:g} 分**，{spec.pass_mark:g} 分及格，{spec.excellence_mark:g} 分及以上为优秀。",
         f"- 考试时间：{spec.window.text()}" + (f"；补考时间：{spec.makeup.text()}" if spec.makeup else "") + "。",
@@ -59,9 +61,10 @@ def instructions(paper: Paper) -> str:
     if spec.time_limit:
         lines.append(f"- 答题时限 **{spec.time_limit} 分钟**，从第一次打开试卷并运行时开始计时。")
     lines += [
-        "- 每点一次，答案**立即自动保存**，题目下方会显示“✓ 答案已保存”。关闭页面、重启内核后再按上面的方法运行，已选答案仍在。",
+        "- 每点一次，答案**立即自动保存**，题目下方会显示“✓ 答案已保存”。关闭页面后再打开试卷，已选答案仍在。",
         "- 题目顺序和选项顺序每人不同，请按自己屏幕上的字母作答。",
-        "- 全部答完后，打开菜单 **Nbgrader → Assignments（作业）**，在本考试一行点击 **Submit（提交）**。"
+        "- 全部答完后交卷：打开菜单 **“考试与作业”**，点 **“打开考试与作业列表”**，在“已获取”一栏本考试一行点 **“提交”**"
+        "（培训管理员界面为 Nbgrader → Assignment List → Submit）。"
         "截止前可以修改后再次提交，以最后一次提交为准。",
         "- 不要修改、删除或添加任何单元格，否则试卷会被标记为异常。",
     ]
@@ -106,7 +109,7 @@ def exam_notebook(paper: Paper) -> nbformat.NotebookNode:
             cells.append(new_code_cell(f"paper.ask({number})", metadata=_meta(f"answer-{number}")))
     cells.append(
         new_markdown_cell(
-            "## 交卷\n\n答完后：菜单 **Nbgrader → Assignments（作业）** → 本考试 → **Submit（提交）**。"
+            "## 交卷\n\n答完后：菜单 **“考试与作业”** → **“打开考试与作业列表”** → “已获取”一栏本考试一行 → **“提交”**。"
             "\n\n<small>以下为评分用单元格，不需要操作。</small>",
             metadata=_meta("submit", hidden=False),
         )

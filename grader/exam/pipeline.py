@@ -39,6 +39,7 @@ from grader.exam.submissions import (
     grade_names,
 )
 from grader.instance import Instance
+from grader.staff_lab import write_window
 from grader.vocabulary import CHINA, UnknownZone, parse_stamp
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
@@ -187,6 +188,8 @@ def release(instance: Instance, exam_id: str) -> Path:
     paper = load_paper(instance.papers, exam_id)
     scanner = LeakScanner(paper)
     release_dir = instance.release(exam_id)
+    # the exam's window and time limit, for the staff's start page: public, no answers (scanned too)
+    write_window(release_dir, paper.spec)
     scanner.ensure_clean(release_dir)
     outbound = instance.outbound(exam_id)
     if _same_files(release_dir, outbound):  # released already, unchanged: releasing again is a no-op

@@ -29,7 +29,7 @@ from grader.hub.settings import (
 from grader.hub.staff import trainer_etc
 from grader.hub.users import sync_users, write_people
 from grader.instance import COURSE_ID, Instance
-from grader.staff_lab import TRAINER_ONLY_PLUGINS, page_config, start_url
+from grader.staff_lab import STAFF_PLUGIN, page_config, start_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -50,7 +50,7 @@ REPORTS_CSP = (
 )
 
 STAFF_PAGE_CONFIG = page_config(staff=True)
-TRAINER_PAGE_CONFIG = {"disabledExtensions": {plugin: False for plugin in TRAINER_ONLY_PLUGINS}}
+TRAINER_PAGE_CONFIG = page_config(staff=False)
 
 
 def render(template: str, **values) -> str:
@@ -124,6 +124,12 @@ def write_config(inst: Instance, settings: Settings) -> Path:
         encoding="utf-8",
     )
     (getc / "nbgrader_config.py").write_text(render("grader_nbgrader_config.py.j2", **values), encoding="utf-8")
+    # the formgrader service's own JupyterLab (the course directory) is no staff lab: our staff
+    # extension (lessons run on opening, no Launcher) stays off there
+    (getc / "labconfig").mkdir(exist_ok=True)
+    (getc / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {STAFF_PLUGIN: True}}, indent=2), encoding="utf-8"
+    )
     return config
 
 
