@@ -290,6 +290,7 @@ def _build() -> HubEnv:
         "proxy_api_port": hub.free_port(),
         "formgrader_port": hub.free_port(),
         "reports_port": hub.free_port(),
+        "exam_port": hub.free_port(),
     }
     settings = hub.setup(
         inst,

@@ -222,21 +222,25 @@ class CollectResult:
 
 
 def collect(instance: Instance, exam_id: str) -> CollectResult:
+    """Set aside every inbound entry that is not a plain, owned, parseable folder within the limits
+    (logged against its real owner in the exam's private audit log, never as a flag against the
+    person it names), note the server's receipt time of the rest, then let nbgrader collect."""
+    from grader.exam.receipts import append_audit, make_read_only, save_receipts
+
     paper = load_paper(instance.papers, exam_id)
     inbound = instance.inbound
     report = InboundGuard(inbound, paper, set_aside_dir(instance, exam_id)).run()
-    if report.set_aside:
+    paper_dir = instance.paper_dir(exam_id)
+    save_receipts(paper_dir, report.received)
+    append_audit(paper_dir, report.audit)
+    me = os.geteuid()
+    lab_impostors = [i for i in report.set_aside if i.reason == "impersonation" and i.owner_uid == me]
+    if lab_impostors:  # one account (lawstudy lab): the answers file names someone else; that attempt only
         records, db = _records(instance)
-        for item in report.set_aside:
-            if item.reason == "impersonation":
-                records.record_flag(
-                    db,
-                    exam_id,
-                    item.student,
-                    "impersonation",
-                    item.detail,
-                    submitted_at=_stamp_from_name(item.timestamp),
-                )
+        for item in lab_impostors:
+            records.record_flag(
+                db, exam_id, item.student, "impersonation", item.detail, submitted_at=_stamp_from_name(item.timestamp)
+            )
     if inbound.is_dir():
         nbg.check(nbg.api(instance).collect(exam_id, update=True), "collect")
     sanitize_collected(instance.course_dir, exam_id)
@@ -244,6 +248,12 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
     collected = (
         sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
     )
+    # the submissions as received: the grader's own and read-only (nbgrader still rewrites its own
+    # sanitized working copy under submitted/, which no staff member can write)
+    from grader.exam.sanitize import ORIGINALS
+
+    for student in collected:
+        make_read_only(instance.course_dir / ORIGINALS / exam_id / student)
     return CollectResult(report, collected)
 
 
@@ -274,6 +284,8 @@ class GradeResult:
                 "score": s.total,
                 "flags": [f for f, _ in s.flags],
                 "details": [d for _, d in s.flags],
+                "time_source": s.time_source,
+                "closed_by": s.closed_by,
             }
             for s in self.submissions
         ]
@@ -287,10 +299,27 @@ def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path
 
 
 def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
+    from grader.exam.receipts import received_time
+    from grader.exam.service_grading import apply_service, open_store, used_service
+
     inspector, timing = SubmissionInspector(paper), TimingCheck(paper)
     subs = []
+    paper_dir = instance.paper_dir(paper.id)
+    store = open_store(instance.home)
+    service = store if used_service(store, paper.id) else None
     for student, folder in submission_folders(instance, paper.id):
         sub = inspector.inspect(folder, student)
+        try:
+            stamp_text: str | None = (folder / "timestamp.txt").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            stamp_text = None
+        server = received_time(paper_dir, student, paper.id, stamp_text)
+        if server is not None:  # on a hub: the time the machine received it, never the client's
+            sub.timestamp = server
+            sub.time_source = "server"
+            sub.flags = [(f, d) for f, d in sub.flags if not (f == "broken" and "timestamp.txt" in d)]
+        if service is not None:  # the exam used the exam service: its record counts
+            apply_service(sub, paper, service)
         timing.check(sub)
         subs.append(sub)
     return subs

@@ -1,0 +1,75 @@
+"""The exam service's HTTP API without a hub: the person comes from authentication only."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from grader.exam.sittings import SittingStore
+from grader.exam.spec import ExamSpec
+from grader.hub.exam_service import make_app
+
+tornado_testing = pytest.importorskip("tornado.testing")
+
+CLOCK = [datetime(2026, 12, 10, 1, 30, tzinfo=UTC)]
+SPEC = ExamSpec.from_dict(
+    {
+        "id": "2026-annual",
+        "title": "年度考试",
+        "year": 2026,
+        "banks": ["burial"],
+        "quotas": {"single": {"count": 1, "points": 100}},
+        "opens_at": "2026-12-10 09:00",
+        "closes_at": "2026-12-10 17:00",
+        "time_limit": 30,
+    }
+)
+
+
+class HeaderUser:
+    """Stands for HubAuthenticated: the user is who the (test) token says, never the body."""
+
+    def get_current_user(self):
+        token = self.request.headers.get("Authorization", "")
+        return {"name": token.removeprefix("token ")} if token.startswith("token ") else None
+
+
+class ServiceTest(tornado_testing.AsyncHTTPTestCase):
+    def get_app(self):
+        import tempfile
+        from pathlib import Path
+
+        self.tmp = tempfile.mkdtemp()
+        self.store = SittingStore(Path(self.tmp) / "sittings" / "sittings.db")
+        return make_app(
+            self.store, lambda e: SPEC if e == SPEC.id else None, "/services/exam/", HeaderUser, lambda: CLOCK[0]
+        )
+
+    def call(self, path, body, user="rt001"):
+        headers = {"Authorization": f"token {user}"} if user else {}
+        r = self.fetch(f"/services/exam/api/{path}", method="POST", body=json.dumps(body), headers=headers)
+        return r.code, (json.loads(r.body) if r.code in (200, 409) else None)
+
+    def test_flow_and_identity_from_the_token(self):
+        CLOCK[0] = datetime(2026, 12, 10, 1, 30, tzinfo=UTC)
+        code, _ = self.call("open", {"exam": SPEC.id}, user=None)
+        assert code == 403
+        code, sitting = self.call("open", {"exam": SPEC.id, "user": "rt002"})
+        assert code == 200 and sitting["user"] == "rt001" and sitting["seconds_left"] == 30 * 60
+        code, saved = self.call("save", {"exam": SPEC.id, "question": "q1", "answer": "A", "user": "rt002"})
+        assert code == 200 and saved["saved"]
+        assert self.store.sittings(SPEC.id, "rt002") == []
+        CLOCK[0] += timedelta(minutes=31)
+        code, refused = self.call("save", {"exam": SPEC.id, "question": "q1", "answer": "B"})
+        assert code == 409 and refused["error"] == "overtime"
+        assert self.store.counted(SPEC, "rt001", CLOCK[0])[1] == {"q1": "A"}
+        code, _ = self.call("open", {"exam": "nope"})
+        assert code == 404
+
+    def test_lesson_events(self):
+        code, ok = self.call("lesson", {"course": "burial", "lesson": "01", "kind": "opened"})
+        assert code == 200 and ok["recorded"]
+        code, _ = self.call("lesson", {"course": "burial", "lesson": "01", "kind": "hacked"})
+        assert code == 409
