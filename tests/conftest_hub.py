@@ -32,9 +32,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-PREFIX = "lse2e"  # every system user the tests create starts with this
-STAFF = {"LSE2E-S1": "测试甲", "LSE2E-S2": "测试乙", "LSE2E-S3": "测试丙"}
-TRAINER, ADMIN = "LSE2E-T1", "LSE2E-A1"
+# Every system user the tests create starts with this. Two runs at once on one machine (two
+# checkouts) must each set their own, e.g. LAWSTUDY_E2E_PREFIX=lse2eb: a run removes the users
+# a killed run of the same prefix left behind.
+PREFIX = os.environ.get("LAWSTUDY_E2E_PREFIX", "lse2e")
+_ID = PREFIX.upper()
+STAFF = {f"{_ID}-S1": "测试甲", f"{_ID}-S2": "测试乙", f"{_ID}-S3": "测试丙"}
+TRAINER, ADMIN = f"{_ID}-T1", f"{_ID}-A1"
 GRADER_USER = f"{PREFIX}-grader"
 EXAM_SPEC = """\
 id: {exam_id}

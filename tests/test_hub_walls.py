@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest_hub import STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
+from conftest_hub import ADMIN, STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
 
 from grader.instance import username
 
@@ -163,7 +163,7 @@ def test_3_4_code_in_a_submission_never_runs_and_never_reaches_the_trainer(hub_e
         assert view.status_code == 200 and "LSE2E_PWNED" not in view.text
     page = trainer.get(f"{env.url}/services/lawstudy/formgrader/manage_assignments", timeout=60)
     assert "object-src 'none'" in page.headers.get("Content-Security-Policy", ""), dict(page.headers)
-    admin = env.session(username("LSE2E-A1")).get(f"{env.url}/services/reports/", timeout=60)
+    admin = env.session(username(ADMIN)).get(f"{env.url}/services/reports/", timeout=60)
     assert "default-src 'none'" in admin.headers.get("Content-Security-Policy", "")
     # the tamper check still sees what was submitted, and says so
     graded = cli("exam", "autograde", env.exam_id, "--home", env.home)
