@@ -1167,6 +1167,12 @@ def exam_collect(exam_id, home):
             f"已搁置（{what}）{line['count']} 个，提交者账号 {line['owner']}，名义 {named}: {line['detail']}",
             fg="yellow",
         )
+    if result.closed_at_deadline:
+        click.secho(
+            f"{len(result.closed_at_deadline)} 人未交卷，已按考试服务在截止时保存的作答收取: "
+            + "、".join(result.closed_at_deadline),
+            fg="yellow",
+        )
     click.echo(f"已收取 {len(result.collected)} 人的答卷")
 
 

@@ -247,6 +247,9 @@ def test_fast_and_nbgrader_give_identical_grades(world):
     # nbgrader's own run agreed with the answers-file scores on every honest paper
     report = json.loads((world["home"] / "papers" / EXAM / "grading.json").read_text(encoding="utf-8"))
     assert not [m for m in report["mismatches"] if m[0] in world["expected"]]
+    # one machine, no exam service: the answers files decided, and the records say so
+    db = sqlite3.connect(world["home"] / "records.db")
+    assert db.execute("SELECT timing FROM exams WHERE id = ?", [EXAM]).fetchone()[0] == "files"
 
 
 def test_tampered_and_broken_never_score_above_honest_and_are_reported(world):

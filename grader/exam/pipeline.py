@@ -219,6 +219,9 @@ def _same_files(a: Path, b: Path) -> bool:
 class CollectResult:
     inbound: InboundReport
     collected: list[str] = field(default_factory=list)
+    # people whose sitting the exam service closed at its deadline, never handed in: their
+    # submission was written from the service's record
+    closed_at_deadline: list[str] = field(default_factory=list)
 
 
 def collect(instance: Instance, exam_id: str) -> CollectResult:
@@ -254,7 +257,12 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
 
     for student in collected:
         make_read_only(instance.course_dir / ORIGINALS / exam_id / student)
-    return CollectResult(report, collected)
+    from grader.exam.service_grading import collect_unsubmitted, open_store, used_service
+
+    store = open_store(instance.home)
+    unsubmitted = collect_unsubmitted(instance, paper, store) if store and used_service(store, exam_id) else []
+    collected = sorted(set(collected) | set(unsubmitted))
+    return CollectResult(report, collected, unsubmitted)
 
 
 def _stamp_from_name(text: str | None):
@@ -415,6 +423,7 @@ def autograde(
         progress(len(subs), len(subs), "核对完成")
     result.seconds = time.perf_counter() - started
     _record_flags(instance, exam_id, result.submissions + result.set_aside)
+    _record_timing(instance, exam_id, result.submissions)
     _save_report(instance, paper, result)
     return result
 
@@ -430,6 +439,14 @@ def _record_flags(instance: Instance, exam_id: str, subs: list[Submission]) -> N
             by_flag.setdefault(flag, []).append(detail)
         for flag, details in by_flag.items():
             records.record_flag(db, exam_id, sub.student, flag, "；".join(details), submitted_at=sub.timestamp)
+
+
+def _record_timing(instance: Instance, exam_id: str, subs: list[Submission]) -> None:
+    """Note in the records whether the exam service or the answers files decided this exam."""
+    if not subs:
+        return
+    records, db = _records(instance)
+    records.set_exam_timing(db, exam_id, "service" if any(s.time_source == "service" for s in subs) else "files")
 
 
 def _save_report(instance: Instance, paper: Paper, result: GradeResult) -> None:

@@ -55,3 +55,49 @@ def apply_service(sub: Submission, paper: Paper, store: SittingStore, now: datet
     sub.answers = held
     sub.scores = {qid: score(key, held.get(qid)) for qid, key in keys.items()}
     sub.time_source = "service"
+
+
+def collect_unsubmitted(instance, paper: Paper, store: SittingStore, now: datetime | None = None) -> list[str]:
+    """Write a submission for every sitting the service closed at its deadline that was never
+    handed in through nbgrader (issue 15: "a sitting never handed in is closed at the deadline
+    with what was saved, and reported so").
+
+    The folder is `submitted/PERSON/EXAM/` as nbgrader collect would leave it: the released
+    notebook(s), an answers file with the service's answers and times, and nbgrader's
+    `timestamp.txt` holding the deadline. Grading then takes the service's record as for any
+    submission (`closed_by` = "deadline"). Returns the people written, sorted; a person who
+    already has a collected submission is left alone.
+    """
+    import json
+    import shutil
+
+    from grader.answers import ANSWERS_FILE
+
+    now = now or datetime.now(UTC)
+    released = instance.course_dir / "release" / paper.id
+    written = []
+    for user in sorted(store.users(paper.id)):
+        folder = instance.submitted / user / paper.id
+        if folder.exists():
+            continue
+        counted = store.counted(paper.spec, user, now)
+        if counted is None or counted[0].closed_by != "deadline":
+            continue
+        sitting, answers = counted
+        folder.mkdir(parents=True)
+        if released.is_dir():
+            for item in released.iterdir():
+                if item.is_file() and item.name != ANSWERS_FILE:
+                    shutil.copyfile(item, folder / item.name)
+        data = {
+            "exam": paper.id,
+            "user": user,
+            "started_at": sitting.opened_at.isoformat(),
+            "saved_at": sitting.deadline.isoformat(),
+            "answers": answers,
+        }
+        (folder / ANSWERS_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        stamp = sitting.deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        (folder / "timestamp.txt").write_text(stamp, encoding="utf-8")
+        written.append(user)
+    return written
