@@ -212,3 +212,80 @@ def test_d_collect_and_grade_the_honest_paper_exactly_as_before(sit):
 
     db = sqlite3.connect(env.home / "records.db")
     assert not db.execute("SELECT count(*) FROM flags WHERE exam_id = ? AND student = ?", [exam_id, S1]).fetchone()[0]
+
+
+COURSE = "social-organisations"
+
+
+def study(env, user: str, lessons: list[Path], answer: bool = True) -> None:
+    """Open each lesson in the person's own kernel (its code cells run, as JupyterLab would) and,
+    if `answer`, submit an answer to each of its practice questions, right or wrong."""
+    import re
+
+    for path in lessons:
+        kernel = env.kernel(user, f"{COURSE}/{path.name}")
+        try:
+            cells = nb_cells(path)
+            for code in cells:
+                result = kernel.run(code)
+                assert result["error"] is None, result
+            if answer:
+                ids = sorted({m for code in cells for m in re.findall(r"practice\(\s*['\"]([^'\"]+)['\"]", code)})
+                assert ids, f"no practice question in {path.name}"
+                result = kernel.run(
+                    "from grader.lesson import practice\n"
+                    f"for qid in {ids!r}:\n"
+                    "    w = practice(qid)\n"
+                    "    opts = w.choice.options\n"
+                    "    w.choice.value = True if w.choice.type == 'judge' else"
+                    " ([opts[0][0]] if w.choice.type == 'multiple' else opts[0][0])\n"
+                    "    w.submit()\n"
+                )
+                assert result["error"] is None, result
+        finally:
+            kernel.close()
+
+
+def test_e_course_hours_only_for_study_the_server_saw(sit):
+    """学时: S1 opens every lesson and answers its practice questions; S2 opens one lesson; S3
+    submits the course unopened and plants entries in S1's and S2's names (one of another year).
+    Only S1 is credited, and collect says how many it did not credit and why."""
+    env, _, _ = sit
+    cli("course", "release", COURSE, "--home", env.home)
+    for user in (S1, S2, S3):
+        fetch_course = env.session(user).post(
+            f"{env.url}/user/{user}/assignments/fetch",
+            data={"course_id": "lawstudy", "assignment_id": COURSE},
+            timeout=60,
+        )
+        ok(fetch_course)
+    lessons = sorted(Path(f"/home/{S1}/{COURSE}").glob("*.ipynb"))
+    assert len(lessons) >= 2
+    study(env, S1, lessons)
+    study(env, S2, sorted(Path(f"/home/{S2}/{COURSE}").glob("*.ipynb"))[:1])
+    inbound = env.home / "exchange" / "lawstudy" / "inbound"
+    kernel = env.kernel(S3)
+    try:
+        out = kernel.run(
+            "import os\n"
+            f"ib = {str(inbound)!r}\n"
+            f"os.mkdir(os.path.join(ib, '{S1}+{COURSE}+2026-06-01 09:00:00.000000 UTC+x1'))\n"
+            f"os.mkdir(os.path.join(ib, '{S2}+{COURSE}+2020-06-01 09:00:00.000000 UTC+x2'))\n"
+            "print('planted')"
+        )
+        assert out["stdout"].strip() == "planted", out
+    finally:
+        kernel.close()
+    for user in (S1, S2, S3):
+        submit(env, user, COURSE)
+    out = cli("course", "collect", COURSE, "--home", env.home)
+    assert "新计学时 1 人" in out.stdout, out.stdout
+    assert "未学完" in out.stdout and f"提交者账号 {S3}" in out.stdout, out.stdout
+    import sqlite3
+
+    db = sqlite3.connect(env.home / "records.db")
+    credited = [r[0] for r in db.execute("SELECT staff_id FROM completions WHERE course_id = ?", [COURSE])]
+    assert credited == [list(STAFF)[0]], credited
+    # collecting again credits nobody twice
+    again = cli("course", "collect", COURSE, "--home", env.home)
+    assert "新计学时 0 人" in again.stdout, again.stdout

@@ -140,3 +140,28 @@ def test_grading_takes_the_services_answers_and_times(store, tmp_path):
     nobody.answers = {"q1": "A"}
     apply_service(nobody, paper, store, T0 + timedelta(hours=1))
     assert [f for f, _ in nobody.flags] == ["tampered"] and sum(nobody.scores.values()) == 0
+
+
+def test_one_person_cannot_fill_the_store(store, monkeypatch):
+    """A script saving without end, or huge answers, is refused instead of filling the grader's disk."""
+    from grader.exam import sittings
+
+    monkeypatch.setattr(sittings, "MAX_SAVES_PER_SITTING", 5)
+    monkeypatch.setattr(sittings, "MAX_LESSON_EVENTS", 3)
+    s = spec()
+    store.open(s, "rt001", T0)
+    store.open(s, "rt002", T0)
+    for i in range(5):
+        store.save(s, "rt001", "q1", "A", T0 + timedelta(seconds=i))
+    with pytest.raises(SittingRefused) as refused:
+        store.save(s, "rt001", "q1", "B", T0 + timedelta(seconds=9))
+    assert refused.value.code == "too-many"
+    assert store.counted(s, "rt001", T0 + timedelta(days=30))[1] == {"q1": "A"}
+    with pytest.raises(SittingRefused) as big:
+        store.save(s, "rt002", "q1", "x" * 5000, T0)
+    assert big.value.code == "too-large"
+    for n in range(3):
+        store.lesson_event("rt003", "burial", f"l{n}", "opened", "", T0)
+    with pytest.raises(SittingRefused):
+        store.lesson_event("rt003", "burial", "l9", "opened", "", T0)
+    store.lesson_event("rt004", "burial", "l1", "opened", "", T0)  # a colleague is not affected

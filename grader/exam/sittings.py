@@ -26,6 +26,11 @@ from grader.errors import LawstudyError
 from grader.exam.spec import ExamSpec
 
 STORE_FILE = "sittings.db"
+# Bounds on what one person can make the grader's store hold (a script could otherwise fill the
+# disk for everyone): saves per sitting, the size of one saved answer (JSON), lesson events per person.
+MAX_SAVES_PER_SITTING = 5000
+MAX_ANSWER_BYTES = 4096
+MAX_LESSON_EVENTS = 5000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sittings (
     id INTEGER PRIMARY KEY,
@@ -176,11 +181,17 @@ class SittingStore:
         return found
 
     def save(self, spec: ExamSpec, user: str, question: str, answer, now: datetime) -> Sitting:
+        text = json.dumps(answer, ensure_ascii=False)
+        if len(text.encode("utf-8")) > MAX_ANSWER_BYTES or len(str(question)) > 200:
+            raise SittingRefused("too-large", "作答内容过长，未保存")
         sitting = self._open_sitting(spec, user, now)
         with self.db:
+            (count,) = self.db.execute("SELECT count(*) FROM saves WHERE sitting_id = ?", [sitting.id]).fetchone()
+            if count >= MAX_SAVES_PER_SITTING:
+                raise SittingRefused("too-many", f"本场考试的保存次数已超过 {MAX_SAVES_PER_SITTING} 次，未保存")
             self.db.execute(
                 "INSERT INTO saves (sitting_id, question, answer, saved_at) VALUES (?, ?, ?, ?)",
-                [sitting.id, str(question), json.dumps(answer, ensure_ascii=False), _text(now)],
+                [sitting.id, str(question), text, _text(now)],
             )
         return sitting
 
@@ -227,6 +238,9 @@ class SittingStore:
         if kind not in ("opened", "answered"):
             raise SittingRefused("bad-kind", f"未知事件 {kind!r}")
         with self.db:
+            (count,) = self.db.execute("SELECT count(*) FROM lesson_events WHERE user = ?", [user]).fetchone()
+            if count >= MAX_LESSON_EVENTS:
+                raise SittingRefused("too-many", f"学习记录已超过 {MAX_LESSON_EVENTS} 条，未记录")
             self.db.execute(
                 "INSERT OR IGNORE INTO lesson_events (user, course, lesson, kind, item, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [user, course, lesson, kind, item, _text(now)],
