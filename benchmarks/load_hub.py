@@ -187,16 +187,17 @@ def person(
                 # kernel (the widget's own path: the person's token, HubAuth, the store)
                 r = run(
                     "import json, time\nfrom grader.exam.service_client import ExamServiceClient\n"
-                    f"c = ExamServiceClient.from_env(); keys = {keys!r}; took = []\n"
+                    f"c = ExamServiceClient.from_env(); keys = {keys!r}; took = []; refused = []\n"
                     f"for _ in range({SAVE_ROUNDS}):\n"
                     "    for q, a in keys.items():\n"
                     f"        t = time.perf_counter(); ok, reply = c.save({env.exam_id!r}, q, a)\n"
                     "        took.append(time.perf_counter() - t if ok else -1)\n"
-                    "print(json.dumps(took))\n"
+                    "        ok or refused.append(reply)\n"
+                    "print(json.dumps([took, refused[:3]], ensure_ascii=False))\n"
                 )
                 assert r["error"] is None, r
-                took = json.loads(r["stdout"].strip().splitlines()[-1])
-                assert all(t >= 0 for t in took), "a save was not confirmed by the exam service"
+                took, refused = json.loads(r["stdout"].strip().splitlines()[-1])
+                assert all(t >= 0 for t in took), f"a save was not confirmed by the exam service: {refused}"
                 with lock:
                     times["save"].extend(took)
             finally:

@@ -239,6 +239,11 @@ class ExamWidget:
         note = "已清除本题答案" if value is None else "答案已保存"
         if self.paper.service is not None:  # on a hub: 已保存 only when the exam service confirmed
             ok, reply = self.paper.service.save(self.paper.exam, self.question["id"], value)
+            if not ok and reply.get("error") == "no-sitting":  # the opening call never arrived: open now
+                opened, sitting = self.paper.service.open(self.paper.exam)
+                if opened:
+                    self.paper.sitting = sitting
+                    ok, reply = self.paper.service.save(self.paper.exam, self.question["id"], value)
             if not ok:
                 self.status.value = (
                     f'<span class="lawstudy-wrong">✗ 服务器未确认保存：{_text(reply.get("message", ""))}</span>'

@@ -116,3 +116,62 @@ def test_a_sitting_never_handed_in_is_collected_at_its_deadline_with_what_was_sa
     assert timing[0] == "service"
     # a second collect leaves the written submission alone
     assert exam.collect(inst, "svc-exam").closed_at_deadline == []
+
+
+def _serve_in_thread(store: SittingStore):
+    """The real service app on a free loopback port, in its own thread and IOLoop."""
+    import asyncio
+    import socket
+    import threading
+
+    from tornado.httpserver import HTTPServer
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    ready = threading.Event()
+
+    def run():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        app = make_app(store, lambda e: SPEC if e == SPEC.id else None, "/services/exam/", HeaderUser, lambda: CLOCK[0])
+        HTTPServer(app).listen(port, "127.0.0.1")
+        ready.set()
+        asyncio.get_event_loop().run_forever()
+
+    threading.Thread(target=run, daemon=True).start()
+    assert ready.wait(10)
+    return f"http://127.0.0.1:{port}/services/exam/"
+
+
+def test_exam_widget_opens_the_sitting_when_its_first_call_never_arrived(tmp_path, monkeypatch):
+    """The service was unreachable when the exam notebook opened: the first click opens the
+    sitting on the server and is confirmed (已保存 only once the server confirmed)."""
+    from grader.exam.service_client import URL_ENV
+    from grader.widgets import ExamPaper
+
+    CLOCK[0] = datetime(2026, 12, 10, 1, 30, tzinfo=UTC)
+    store = SittingStore(tmp_path / "sittings" / "sittings.db")
+    url = _serve_in_thread(store)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "rt001")
+    monkeypatch.setenv(URL_ENV, "http://127.0.0.1:9/services/exam/")  # nothing listens there
+    data = {
+        "exam": SPEC.id,
+        "title": "年度考试",
+        "seed": 1,
+        "time_limit": 30,
+        "closes_at_text": "2026-12-10 17:00",
+        "questions": [
+            {"id": "q1", "type": "single", "stem": "题干", "options": [["A", "甲"], ["B", "乙"]], "points": 2}
+        ],
+    }
+    paper = ExamPaper(data, folder=tmp_path, user="rt001")
+    assert "refused" in paper.sitting and store.sittings(SPEC.id, "rt001") == []
+    paper.service.url = url  # the service is back
+    widget = paper.ask(1)
+    widget.choice.value = "B"
+    assert "服务器已确认" in widget.status.value, widget.status.value
+    [sitting] = store.sittings(SPEC.id, "rt001")
+    assert store.counted(SPEC, "rt001", CLOCK[0] + timedelta(hours=1))[1] == {"q1": "B"}
+    assert sitting.opened_at == CLOCK[0]

@@ -44,6 +44,19 @@ def make_app(
     base = auth_mixin or object
 
     class Api(base, web.RequestHandler):  # type: ignore[valid-type,misc]
+        async def prepare(self):
+            """Ask the hub who the token belongs to without blocking the service: HubAuthenticated's
+            own `get_current_user` waits for the hub synchronously, so under a whole bureau one slow
+            answer from the hub would hold up every other person's save."""
+            hub_auth = getattr(self, "hub_auth", None)
+            if hub_auth is None or hasattr(self, "_hub_auth_user_cache"):
+                return
+            model = await hub_auth.get_user(self, sync=False)
+            try:
+                self._hub_auth_user_cache = self.check_hub_user(model) if model else None
+            except Exception:  # noqa: BLE001  (UserNotAllowed: no user, answered 403)
+                self._hub_auth_user_cache = None
+
         def check_xsrf_cookie(self):  # token-authenticated API calls, no cookies
             return None
 
