@@ -526,17 +526,28 @@ def course_build(home):
 
 @course.command("release")
 @click.argument("course_id")
+@click.option("--staged", is_flag=True, hidden=True, help="only publish what root staged (the grader's half on a hub)")
 @home_option
-def course_release(course_id, home):
+def course_release(course_id, staged, home):
     """Release a course's lessons to staff as an nbgrader assignment (their Submit credits its 学时).
 
     Example: lawstudy course release burial --home lawstudy-home
     """
     from grader import course as course_api
 
+    inst = Instance.from_env(home).ensure()
     try:
-        inst = Instance.from_env(home).ensure()
-        outbound = _exam_call(course_api.release_course, inst, course_id)
+        if staged:
+            outbound = _exam_call(course_api.publish_course, inst, course_id)
+        elif _hub_root(inst):
+            # root reads courses/ and the root-only banks; the grader, who owns the exchange, publishes
+            _exam_call(course_api.stage_course, inst, course_id)
+            _give_back_to_grader(inst)
+            from grader import hub
+
+            sys.exit(hub.run_as_grader(inst, ["course", "release", course_id, "--staged"]))
+        else:
+            outbound = _exam_call(course_api.release_course, inst, course_id)
     except ValueError as error:
         fail(str(error))
     _give_back_to_grader(inst)
@@ -1062,6 +1073,15 @@ def _as_grader_on_hub(home) -> None:
         if not arg.startswith("--home="):
             args.append(arg)
     sys.exit(hub.run_as_grader(inst, args + ["--home", str(inst.home)]))
+
+
+def _hub_root(inst) -> bool:
+    """True when root runs a command on a hub instance (steps in the exchange go to the grader)."""
+    if os.geteuid() != 0:
+        return False
+    from grader import hub
+
+    return hub.is_hub_instance(inst)
 
 
 def _give_back_to_grader(inst) -> None:

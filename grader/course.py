@@ -329,6 +329,8 @@ def build_courses(target: Path, courses: list[Course] | None = None, banks: list
                     "summary": course.summary,
                     "hours": course.hours,
                     "lessons": [lesson.path.stem + ".ipynb" for lesson in course.lessons],
+                    # lesson -> its practice questions: what `course collect` requires answered
+                    "practice": {lesson.path.stem: lesson.practice_ids() for lesson in course.lessons},
                     "laws": course.laws,
                 },
                 ensure_ascii=False,
@@ -352,12 +354,18 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     submission, once collected, is what credits the course's 学时 (`lawstudy sync`). Lessons carry
     practice-pool questions only, so releasing them shows staff nothing of an exam.
     Re-releasing after a lesson changed replaces the fetched version for those who fetch later.
+    The two halves are `stage_course` (reads courses/ and the banks) and `publish_course`
+    (nbgrader, in the exchange); on a hub root stages and the grader publishes.
     """
+    stage_course(instance, course_id, banks)
+    return publish_course(instance, course_id)
+
+
+def stage_course(instance, course_id: str, banks: list[Bank] | None = None) -> Path:
+    """Write the course's lesson notebooks, course.json and practice.json into the course's nbgrader
+    source folder (course/source/ID). Raises ValueError for an unknown course. Returns the folder."""
     import shutil
     import tempfile
-
-    from grader import records
-    from grader.exam import nbgrader_course as nbg
 
     found = {c.id: c for c in load_courses()}
     if course_id not in found:
@@ -370,16 +378,41 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
             shutil.rmtree(source)
         shutil.copytree(Path(scratch) / course.id, source)
         shutil.copy(Path(scratch) / "practice.json", source / "practice.json")
+    return source
+
+
+def publish_course(instance, course_id: str) -> Path:
+    """nbgrader generate_assignment and release_assignment of a staged course; registers the course
+    (title, hours) in the records. Raises ValueError when the course was never staged."""
+    import shutil
+
+    from grader import records
+    from grader.exam import nbgrader_course as nbg
+
+    meta = staged_course(instance, course_id)
     nbg.write_config(instance)
     nbg.ensure_exchange(instance)
     api = nbg.api(instance)
-    nbg.check(api.generate_assignment(course.id, force=True, create=True), "generate_assignment")
-    outbound = instance.outbound(course.id)
+    nbg.check(api.generate_assignment(course_id, force=True, create=True), "generate_assignment")
+    outbound = instance.outbound(course_id)
     if outbound.exists():
         shutil.rmtree(outbound)
-    nbg.check(api.release_assignment(course.id), "release_assignment")
-    records.register_course(records.open_db(instance.records), course.id, course.title, course.hours)
+    nbg.check(api.release_assignment(course_id), "release_assignment")
+    records.register_course(records.open_db(instance.records), course_id, meta["title"], meta["hours"])
     return outbound
+
+
+def staged_course(instance, course_id: str) -> dict:
+    """The course.json of a staged course (id, title, hours, lessons, practice: lesson -> question ids).
+    Raises ValueError when the course was never staged (`lawstudy course release`)."""
+    path = instance.source(course_id) / "course.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ValueError(f"课程 {course_id} 尚未发布（lawstudy course release {course_id}）") from None
+    if not isinstance(meta, dict) or meta.get("id") != course_id:
+        raise ValueError(f"课程 {course_id} 的 course.json 不完整，请重新发布")
+    return meta
 
 
 @dataclass
@@ -434,9 +467,14 @@ def collect_course(instance, course_id: str) -> CourseCollect:
             continue
         on_hub = any(n.startswith(f"{student}+{course_id}+") for n in receipts)
         if on_hub:
-            if lessons is None:
-                found = next((c for c in load_courses() if c.id == course_id), None)
-                lessons = {les.path.stem: les.practice_ids() for les in found.lessons} if found else {}
+            if lessons is None:  # the lessons as released (the grader may not read courses/)
+                try:
+                    lessons = staged_course(instance, course_id).get("practice") or {}
+                except ValueError:
+                    lessons = {}
+                if not lessons:
+                    found = next((c for c in load_courses() if c.id == course_id), None)
+                    lessons = {les.path.stem: les.practice_ids() for les in found.lessons} if found else {}
             if store is None or not lessons:
                 why = "考试服务中没有学习记录"
                 result.not_credited[why] = result.not_credited.get(why, 0) + 1
