@@ -7,7 +7,8 @@ the end, and builds a throw-away instance under /tmp):
     .venv/bin/python benchmarks/load_hub.py -n 20 40 60 80 100 --json benchmarks/out/load.json
 
 For each N it prints p50/p95 latency per step (login through the PAM form, server start, fetch,
-answer = a kernel runs the exam notebook and clicks every answer, submit), the failures, and the
+answer = a kernel runs the exam notebook and clicks every answer, save = one save of one answer
+through the exam service, timed in the person's kernel (every answer, SAVE_ROUNDS times), submit), the failures, and the
 memory (RSS, summed over each staff server's process tree: server + kernel) per staff server.
 Steps run concurrently for all N people (one thread each; a step starts when the person's previous
 step is done). Nothing here is run by the test suite.
@@ -38,7 +39,8 @@ from grader import hub  # noqa: E402
 from grader.instance import Instance, username  # noqa: E402
 
 PREFIX = "lsload"
-STEPS = ("login", "spawn", "fetch", "answer", "submit")
+STEPS = ("login", "spawn", "fetch", "answer", "save", "submit")
+SAVE_ROUNDS = 3  # each person saves every answer this many times through the exam service
 
 
 def pct(values, q):
@@ -96,6 +98,7 @@ def build(n: int):
         "proxy_api_port": hub.free_port(),
         "formgrader_port": hub.free_port(),
         "reports_port": hub.free_port(),
+        "exam_port": hub.free_port(),
     }
     settings = hub.setup(inst, port=hub.free_port(), ports=ports, grader_user=f"{PREFIX}-grader", log=lambda *_: None)
     passwords = {}
@@ -180,6 +183,23 @@ def person(
                     "    w = paper.ask(n); w.choice.value = keys[w.question['id']]\n"
                 )
                 assert r["error"] is None, r
+                # save: every answer saved again through the exam service, each save timed in the
+                # kernel (the widget's own path: the person's token, HubAuth, the store)
+                r = run(
+                    "import json, time\nfrom grader.exam.service_client import ExamServiceClient\n"
+                    f"c = ExamServiceClient.from_env(); keys = {keys!r}; took = []; refused = []\n"
+                    f"for _ in range({SAVE_ROUNDS}):\n"
+                    "    for q, a in keys.items():\n"
+                    f"        t = time.perf_counter(); ok, reply = c.save({env.exam_id!r}, q, a)\n"
+                    "        took.append(time.perf_counter() - t if ok else -1)\n"
+                    "        ok or refused.append(reply)\n"
+                    "print(json.dumps([took, refused[:3]], ensure_ascii=False))\n"
+                )
+                assert r["error"] is None, r
+                took, refused = json.loads(r["stdout"].strip().splitlines()[-1])
+                assert all(t >= 0 for t in took), f"a save was not confirmed by the exam service: {refused}"
+                with lock:
+                    times["save"].extend(took)
             finally:
                 kernel.ws.close()  # the kernel stays up, as it does while a person sits the exam
 

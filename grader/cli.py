@@ -526,17 +526,28 @@ def course_build(home):
 
 @course.command("release")
 @click.argument("course_id")
+@click.option("--staged", is_flag=True, hidden=True, help="only publish what root staged (the grader's half on a hub)")
 @home_option
-def course_release(course_id, home):
+def course_release(course_id, staged, home):
     """Release a course's lessons to staff as an nbgrader assignment (their Submit credits its 学时).
 
     Example: lawstudy course release burial --home lawstudy-home
     """
     from grader import course as course_api
 
+    inst = Instance.from_env(home).ensure()
     try:
-        inst = Instance.from_env(home).ensure()
-        outbound = _exam_call(course_api.release_course, inst, course_id)
+        if staged:
+            outbound = _exam_call(course_api.publish_course, inst, course_id)
+        elif _hub_root(inst):
+            # root reads courses/ and the root-only banks; the grader, who owns the exchange, publishes
+            _exam_call(course_api.stage_course, inst, course_id)
+            _give_back_to_grader(inst)
+            from grader import hub
+
+            sys.exit(hub.run_as_grader(inst, ["course", "release", course_id, "--staged"]))
+        else:
+            outbound = _exam_call(course_api.release_course, inst, course_id)
     except ValueError as error:
         fail(str(error))
     _give_back_to_grader(inst)
@@ -559,7 +570,14 @@ def course_collect(course_id, home):
     result = _exam_call(course_api.collect_course, Instance.from_env(home), course_id)
     for student in result.unknown:
         click.secho(f"{student}: 不在名册中，未计学时", fg="yellow")
-    click.echo(f"课程 {course_id}：新计学时 {len(result.credited)} 人，此前已计 {len(result.already)} 人")
+    for line in result.audit:
+        click.secho(f"已搁置 {line['count']} 个提交（提交者账号 {line['owner']}）：{line['detail']}", fg="yellow")
+    for why, count in result.not_credited.items():
+        click.secho(f"未计学时 {count} 份：{why}", fg="yellow")
+    click.echo(
+        f"课程 {course_id}：新计学时 {len(result.credited)} 人，此前已计 {len(result.already)} 人，"
+        f"未计 {sum(result.not_credited.values())} 份"
+    )
 
 
 # ------------------------------------------------------------------ records and report (roster, exempt, sync, results, report)
@@ -570,6 +588,67 @@ def _records(home):
 
     inst = Instance.from_env(home).ensure()
     return inst, records_api.open_db(inst.records)
+
+
+@cli.group()
+def flags():
+    """提交问题标记：管理员查看、复核、清除 (flags: list, review, clear)."""
+
+
+@flags.command("list")
+@click.option("--year", type=int, help="年度")
+@click.option("--exam", "exam_id", help="考试编号")
+@click.option("--cleared", is_flag=True, help="也列出已清除的标记")
+@home_option
+def flags_list(year, exam_id, cleared, home):
+    """List flags (late, overtime, impersonation, tampered, broken) with their review notes.
+
+    Example: lawstudy flags list --year 2026 --home lawstudy-home
+    """
+    from grader import flags_admin
+    from grader.vocabulary import FLAG_NAMES
+
+    _, db = _records(home)
+    rows = flags_admin.list_flags(db, year, exam_id, include_cleared=cleared)
+    for r in rows:
+        state = "已清除" if r.get("cleared") else ("已复核：" + r["review"] if r.get("review") else "待复核")
+        click.echo(
+            f"#{r.get('id')} {r.get('year')} {r.get('exam_id')} {r.get('student')} "
+            f"{FLAG_NAMES.get(r.get('flag'), r.get('flag'))}：{r.get('detail')}（{state}）"
+        )
+    click.echo(f"共 {len(rows)} 条")
+
+
+@flags.command("review")
+@click.argument("flag_id", type=int)
+@click.option("--note", required=True, help="复核意见")
+@home_option
+def flags_review(flag_id, note, home):
+    """Add a review note to a flag (the flag stays and keeps changing the figures).
+
+    Example: lawstudy flags review 12 --note "已核实，确属迟交" --home lawstudy-home
+    """
+    from grader import flags_admin
+
+    _, db = _records(home)
+    flag = flags_admin.review(db, flag_id, note)
+    click.echo(f"已复核标记 #{flag_id}（{flag['student']} {flag['flag']}）")
+
+
+@flags.command("clear")
+@click.argument("flag_id", type=int)
+@click.option("--note", required=True, help="清除理由（保存在复核记录中）")
+@home_option
+def flags_clear(flag_id, note, home):
+    """Clear a flag: it no longer changes the figures; what was cleared and why is kept.
+
+    Example: lawstudy flags clear 12 --note "系统时钟故障，经核实按时提交" --home lawstudy-home
+    """
+    from grader import flags_admin
+
+    _, db = _records(home)
+    flag = flags_admin.clear(db, flag_id, note)
+    click.echo(f"已清除标记 #{flag_id}（{flag['student']} {flag['flag']}）")
 
 
 @cli.group()
@@ -996,6 +1075,15 @@ def _as_grader_on_hub(home) -> None:
     sys.exit(hub.run_as_grader(inst, args + ["--home", str(inst.home)]))
 
 
+def _hub_root(inst) -> bool:
+    """True when root runs a command on a hub instance (steps in the exchange go to the grader)."""
+    if os.geteuid() != 0:
+        return False
+    from grader import hub
+
+    return hub.is_hub_instance(inst)
+
+
 def _give_back_to_grader(inst) -> None:
     """After root wrote the course (a build from the root-only banks), the grader owns it again."""
     if os.geteuid() == 0:
@@ -1068,6 +1156,18 @@ def exam_release(exam_id, home):
     click.secho(f"已发布 {exam_id}（{outbound}）；职工在 JupyterLab 菜单 Nbgrader → Assignments 中领取", fg="green")
 
 
+SET_ASIDE_REASONS = {
+    "impersonation": "冒名提交",
+    "attempts": "超过考试次数",
+    "link": "符号链接",
+    "special": "特殊文件",
+    "oversize": "超过大小限制",
+    "unparseable": "名称无法识别",
+    "cap": "提交过多",
+    "unreadable": "无法读取",
+}
+
+
 @exam.command("collect")
 @click.argument("exam_id")
 @home_option
@@ -1080,9 +1180,19 @@ def exam_collect(exam_id, home):
     from grader import exam as exam_api
 
     result = _exam_call(exam_api.collect, Instance.from_env(home), exam_id)
-    for item in result.inbound.set_aside:
-        what = "冒名提交" if item.reason == "impersonation" else "超过考试次数"
-        click.secho(f"已搁置（{what}）{item.student}: {item.detail}", fg="yellow")
+    for line in result.inbound.audit:  # one line per real owner and reason, never the person named
+        what = SET_ASIDE_REASONS.get(line["reason"], line["reason"])
+        named = "、".join(line["named"])
+        click.secho(
+            f"已搁置（{what}）{line['count']} 个，提交者账号 {line['owner']}，名义 {named}: {line['detail']}",
+            fg="yellow",
+        )
+    if result.closed_at_deadline:
+        click.secho(
+            f"{len(result.closed_at_deadline)} 人未交卷，已按考试服务在截止时保存的作答收取: "
+            + "、".join(result.closed_at_deadline),
+            fg="yellow",
+        )
     click.echo(f"已收取 {len(result.collected)} 人的答卷")
 
 

@@ -330,6 +330,8 @@ def build_courses(target: Path, courses: list[Course] | None = None, banks: list
                     "summary": course.summary,
                     "hours": course.hours,
                     "lessons": [lesson.path.stem + ".ipynb" for lesson in course.lessons],
+                    # lesson -> its practice questions: what `course collect` requires answered
+                    "practice": {lesson.path.stem: lesson.practice_ids() for lesson in course.lessons},
                     "laws": course.laws,
                 },
                 ensure_ascii=False,
@@ -353,12 +355,18 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
     submission, once collected, is what credits the course's 学时 (`lawstudy sync`). Lessons carry
     practice-pool questions only, so releasing them shows staff nothing of an exam.
     Re-releasing after a lesson changed replaces the fetched version for those who fetch later.
+    The two halves are `stage_course` (reads courses/ and the banks) and `publish_course`
+    (nbgrader, in the exchange); on a hub root stages and the grader publishes.
     """
+    stage_course(instance, course_id, banks)
+    return publish_course(instance, course_id)
+
+
+def stage_course(instance, course_id: str, banks: list[Bank] | None = None) -> Path:
+    """Write the course's lesson notebooks, course.json and practice.json into the course's nbgrader
+    source folder (course/source/ID). Raises ValueError for an unknown course. Returns the folder."""
     import shutil
     import tempfile
-
-    from grader import records
-    from grader.exam import nbgrader_course as nbg
 
     found = {c.id: c for c in load_courses()}
     if course_id not in found:
@@ -371,16 +379,41 @@ def release_course(instance, course_id: str, banks: list[Bank] | None = None) ->
             shutil.rmtree(source)
         shutil.copytree(Path(scratch) / course.id, source)
         shutil.copy(Path(scratch) / "practice.json", source / "practice.json")
+    return source
+
+
+def publish_course(instance, course_id: str) -> Path:
+    """nbgrader generate_assignment and release_assignment of a staged course; registers the course
+    (title, hours) in the records. Raises ValueError when the course was never staged."""
+    import shutil
+
+    from grader import records
+    from grader.exam import nbgrader_course as nbg
+
+    meta = staged_course(instance, course_id)
     nbg.write_config(instance)
     nbg.ensure_exchange(instance)
     api = nbg.api(instance)
-    nbg.check(api.generate_assignment(course.id, force=True, create=True), "generate_assignment")
-    outbound = instance.outbound(course.id)
+    nbg.check(api.generate_assignment(course_id, force=True, create=True), "generate_assignment")
+    outbound = instance.outbound(course_id)
     if outbound.exists():
         shutil.rmtree(outbound)
-    nbg.check(api.release_assignment(course.id), "release_assignment")
-    records.register_course(records.open_db(instance.records), course.id, course.title, course.hours)
+    nbg.check(api.release_assignment(course_id), "release_assignment")
+    records.register_course(records.open_db(instance.records), course_id, meta["title"], meta["hours"])
     return outbound
+
+
+def staged_course(instance, course_id: str) -> dict:
+    """The course.json of a staged course (id, title, hours, lessons, practice: lesson -> question ids).
+    Raises ValueError when the course was never staged (`lawstudy course release`)."""
+    path = instance.source(course_id) / "course.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ValueError(f"课程 {course_id} 尚未发布（lawstudy course release {course_id}）") from None
+    if not isinstance(meta, dict) or meta.get("id") != course_id:
+        raise ValueError(f"课程 {course_id} 的 course.json 不完整，请重新发布")
+    return meta
 
 
 @dataclass
@@ -388,31 +421,76 @@ class CourseCollect:
     credited: list[str]  # staff ids newly credited with the course's 学时
     already: list[str]  # submitted, credited before
     unknown: list[str]  # nbgrader student ids not on the roster (reported, not counted)
+    not_credited: dict[str, int] = field(default_factory=dict)  # why (中文) -> how many submissions
+    audit: list[dict] = field(default_factory=list)  # set-aside entries, one line per real owner and reason
 
 
 def collect_course(instance, course_id: str) -> CourseCollect:
-    """Collect the course's submissions (nbgrader collect) and credit each submitter the course's
-    学时 for the year of the submission (China time). No kernels run: lessons hold no graded cells,
-    a submission is the proof of completion. Collecting twice credits nobody twice."""
+    """Collect the course's submissions and credit the course's 学时.
+
+    Every inbound entry is first checked on its own like an exam's (grader.exam.guard: no links,
+    no special files, owned by the person it names, parseable, within size and count); the rest
+    are set aside against their real owner and never credited. On a hub (an entry owned by the
+    person, not by the trainer's account) a submission is only a receipt: the person is credited
+    when the exam service saw them open every lesson and answer its practice questions (right or
+    wrong), in the year the server saw it complete. On one machine (`lawstudy lab`) the
+    submission itself still counts, in the year of its time. Collecting twice credits nobody twice.
+    """
+    from types import SimpleNamespace
+
     from grader import records
     from grader.exam import nbgrader_course as nbg
+    from grader.exam.guard import InboundGuard
+    from grader.exam.receipts import append_audit, load_receipts, save_receipts
+    from grader.exam.service_grading import open_store
     from grader.exam.submissions import UnknownZone, parse_stamp
 
     db = records.open_db(instance.records)
+    target = SimpleNamespace(id=course_id, spec=SimpleNamespace(attempts=10**6))
+    guard = InboundGuard(instance.inbound, target, instance.set_aside(course_id)).run()  # type: ignore[arg-type]
+    private = instance.home / "set-aside" / f"{course_id}-receipts"
+    save_receipts(private, guard.received)
+    append_audit(private, guard.audit)
     nbg.check(nbg.api(instance).collect(course_id, update=True), "collect")
     logins = records.staff_by_login(db)
-    result = CourseCollect([], [], [])
+    result = CourseCollect([], [], [], audit=guard.audit)
+    for item in guard.set_aside:
+        why = "提交被搁置（" + item.reason + "）"
+        result.not_credited[why] = result.not_credited.get(why, 0) + 1
+    receipts = load_receipts(private)
+    store = open_store(instance.home)
+    lessons = None
     for folder in sorted(instance.submitted.glob(f"*/{course_id}")):
         student = folder.parent.name
         staff_id = logins.get(student)
         if staff_id is None:
             result.unknown.append(student)
             continue
-        stamp = folder / "timestamp.txt"
-        try:
-            when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
-        except UnknownZone:  # credited for this year rather than at a guessed time
-            when = None
+        on_hub = any(n.startswith(f"{student}+{course_id}+") for n in receipts)
+        if on_hub:
+            if lessons is None:  # the lessons as released (the grader may not read courses/)
+                try:
+                    lessons = staged_course(instance, course_id).get("practice") or {}
+                except ValueError:
+                    lessons = {}
+                if not lessons:
+                    found = next((c for c in load_courses() if c.id == course_id), None)
+                    lessons = {les.path.stem: les.practice_ids() for les in found.lessons} if found else {}
+            if store is None or not lessons:
+                why = "考试服务中没有学习记录"
+                result.not_credited[why] = result.not_credited.get(why, 0) + 1
+                continue
+            done, when, reason = store.studied(student, course_id, lessons)
+            if not done:
+                why = "未学完：" + reason.split(" ")[0]
+                result.not_credited[why] = result.not_credited.get(why, 0) + 1
+                continue
+        else:
+            stamp = folder / "timestamp.txt"
+            try:
+                when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
+            except UnknownZone:  # credited for this year rather than at a guessed time
+                when = None
         new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
         (result.credited if new else result.already).append(staff_id)
     return result

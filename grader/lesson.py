@@ -112,9 +112,37 @@ def _practice_questions(path: str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))["questions"]
 
 
+def _study_target() -> tuple[object, str, str] | None:
+    """(exam service client, course id, lesson) when this kernel runs a lesson on a hub, else None.
+
+    The lesson is the notebook's name (jupyter_server gives it as JPY_SESSION_NAME); the course is
+    course.json's id beside it. `lawstudy lab` without a hub reports nothing."""
+    from grader.exam.service_client import ExamServiceClient
+
+    client = ExamServiceClient.from_env()
+    session = os.environ.get("JPY_SESSION_NAME")
+    found = _find_up(COURSE_FILE)
+    if client is None or not session or found is None:
+        return None
+    try:
+        course = json.loads(found.read_text(encoding="utf-8"))["id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return client, str(course), Path(session).stem
+
+
 def practice(question_id: str) -> PracticeWidget:
-    """Show practice question `question_id` with a 提交 button and instant feedback."""
+    """Show practice question `question_id` with a 提交 button and instant feedback.
+
+    On a hub the lesson's opening and each answered practice question (right or wrong) are
+    reported to the exam service, which keeps them with server time for 学时 (`course collect`)."""
     questions = _practice_questions(str(practice_path()))
     if question_id not in questions:
         raise KeyError(f"练习题 {question_id} 不存在（或不是练习题）")
-    return PracticeWidget(questions[question_id])
+    widget = PracticeWidget(questions[question_id])
+    target = _study_target()
+    if target is not None:
+        client, course, lesson = target
+        client.lesson(course, lesson, "opened")  # type: ignore[attr-defined]
+        widget.on_answer = lambda qid: client.lesson(course, lesson, "answered", qid)  # type: ignore[attr-defined]
+    return widget

@@ -171,6 +171,13 @@ def m002_study_hours_and_leavers(db: sqlite_utils.Database) -> None:
     """)
 
 
+@MIGRATIONS()
+def m003_exam_timing(db: sqlite_utils.Database) -> None:
+    # which record decided the times and answers of an exam's papers (issue 15): 'service' (the
+    # hub's exam service), 'files' (answers files on one machine, `lawstudy lab`); NULL: imported
+    db.execute("ALTER TABLE exams ADD COLUMN timing TEXT")
+
+
 def records_path(home_or_path: str | os.PathLike | None) -> Path:
     """An instance directory gives its records.db; a path ending in .db is used as is."""
     path = Path(home_or_path) if home_or_path else Instance.from_env().records
@@ -594,6 +601,21 @@ def register_exam(db: sqlite_utils.Database, exam: dict, questions: list[dict]) 
             ],
             pk=("exam_id", "question_id"),
         )
+
+
+TIMINGS = ("service", "files")
+
+
+def set_exam_timing(db: sqlite_utils.Database, exam_id: str, timing: str) -> None:
+    """Record which path graded exam `exam_id`: "service" (times and answers kept by the hub's
+    exam service) or "files" (the answers files, on one machine without a hub).
+
+    Raises RecordsError for another value or an exam that was never registered."""
+    if timing not in TIMINGS:
+        raise RecordsError(f"未知的计时方式 {timing!r} (unknown timing)")
+    with db.atomic():
+        if db.execute("UPDATE exams SET timing = ? WHERE id = ?", [timing, exam_id]).rowcount == 0:
+            raise RecordsError(f"没有编号为 {exam_id} 的考试 (no such exam)")
 
 
 def _ensure_external_exams(

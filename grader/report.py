@@ -133,7 +133,7 @@ ORDER BY correct_rate IS NULL, correct_rate, q.exam_id, q.position
 """
 
 EXAMS = """
-SELECT id, title, pass_mark, excellence_mark, max_score, source FROM exams
+SELECT id, title, pass_mark, excellence_mark, max_score, source, timing FROM exams
 WHERE (:exam IS NOT NULL AND id = :exam)
    OR (:exam IS NULL AND id IN (SELECT DISTINCT exam_id FROM attempts WHERE year = :year))
    OR (:exam IS NULL AND year = :year)
@@ -227,6 +227,21 @@ def _exam_name(report: dict) -> str:
         title = report["exams"][0]["title"] or report["exam"]
         return title if title != report["exam"] else f"{report['year']}年学法用法知识考试（{title}）"
     return f"{report['year']}年学法用法知识考试"
+
+
+TIMING_WORDS = {
+    "service": "开考、每次作答与交卷时间由考试服务在服务器上记录（JupyterHub）",
+    "files": "作答与时间取自答题文件（单机 lawstudy lab，未经考试服务）",
+}
+
+
+def timing_lines(report: dict) -> list[str]:
+    """One line per graded exam saying which record decided its times and answers (issue 15)."""
+    return [
+        f"{e['title'] or e['id']}（{e['id']}）：{TIMING_WORDS[e['timing']]}。"
+        for e in report["exams"]
+        if e.get("timing") in TIMING_WORDS
+    ]
 
 
 def paragraph(report: dict) -> str:
@@ -393,6 +408,7 @@ def screen_notes(report: dict) -> list[str]:
     return [
         f"缺考 {len(report['absent'])} 人，不合格 {len(report['failed'])} 人，免考 {len(report['exempt'])} 人",
         "年度报告段落：" + paragraph(report),
+        *timing_lines(report),
     ]
 
 
@@ -480,6 +496,8 @@ def write_md(report: dict, path: Path) -> None:
         f"# {_exam_name(report)}统计",
         "",
         f"合格分 {_mark(report['pass_mark'])}，优秀分 {_mark(report['excellence_mark'])}（百分制）。",
+        "",
+        *[f"- {md_text(line)}" for line in timing_lines(report)],
         "",
         "## 年度报告用语",
         "",
@@ -602,6 +620,8 @@ def write_xlsx(report: dict, path: Path) -> None:
     ws.append([title])
     ws.append(["合格分（百分制）", _mark(report["pass_mark"])])
     ws.append(["优秀分（百分制）", _mark(report["excellence_mark"])])
+    for line in timing_lines(report):
+        ws.append(["计时与作答记录", cell(ws, "timing", line)])
     ws.append([])
     header(ws, ["指标", "数值"])
     for key, name in GROUP_HEADERS:
@@ -857,6 +877,7 @@ td.num {{ text-align: right; }} img {{ max-width: 100%; display: block; margin: 
 </style></head><body>
 <h1>{html.escape(name)}统计</h1>
 <p>合格分 {_mark(report["pass_mark"])}，优秀分 {_mark(report["excellence_mark"])}（百分制）。</p>
+{"".join(f'<p class="timing">{html.escape(line)}</p>' for line in timing_lines(report))}
 <h2>年度报告用语</h2>
 <p class="para">{html.escape(report["paragraph"])}</p>
 <p class="todo">{html.escape(report["todo"])}</p>

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as w
@@ -141,6 +142,9 @@ class PracticeWidget:
 
     def __init__(self, question: dict):
         self.question = question
+        self.on_answer: Callable[[str], object] | None = (
+            None  # on a hub: reports the answered question to the exam service (grader.lesson)
+        )
         display = {
             "id": question["id"],
             "type": question["type"],
@@ -165,6 +169,11 @@ class PracticeWidget:
             return False
         right = is_correct(self.key, value)
         earned = score(self.key, value)
+        if self.on_answer is not None:
+            try:
+                self.on_answer(self.question["id"])
+            except Exception:  # noqa: BLE001  (never stop the lesson for a report)
+                pass
         if right:
             head = '<span class="lawstudy-ok">✓ 回答正确</span>'
         elif earned:
@@ -228,6 +237,21 @@ class ExamWidget:
         self.paper.saved[self.question["id"]] = value
         when = _dt.datetime.now().strftime("%H:%M:%S")
         note = "已清除本题答案" if value is None else "答案已保存"
+        if self.paper.service is not None:  # on a hub: 已保存 only when the exam service confirmed
+            ok, reply = self.paper.service.save(self.paper.exam, self.question["id"], value)
+            if not ok and reply.get("error") == "no-sitting":  # the opening call never arrived: open now
+                opened, sitting = self.paper.service.open(self.paper.exam)
+                if opened:
+                    self.paper.sitting = sitting
+                    ok, reply = self.paper.service.save(self.paper.exam, self.question["id"], value)
+            if not ok:
+                self.status.value = (
+                    f'<span class="lawstudy-wrong">✗ 服务器未确认保存：{_text(reply.get("message", ""))}</span>'
+                )
+                return
+            left = int(reply.get("seconds_left", 0) // 60)
+            self.status.value = f'<span class="lawstudy-ok">✓ {note}，服务器已确认（{when}，剩余 {left} 分钟）</span>'
+            return
         self.status.value = f'<span class="lawstudy-ok">✓ {note}（{when}）</span>'
 
     def _ipython_display_(self):
@@ -259,6 +283,14 @@ class ExamPaper:
             except Exception:
                 self.started_at = None
         self.widgets: dict[int, ExamWidget] = {}
+        from grader.exam.service_client import ExamServiceClient
+
+        self.service = None if grading() else ExamServiceClient.from_env()
+        self.sitting: dict = {}
+        if self.service is not None:  # the server's clock: first open, deadline, time left
+            ok, self.sitting = self.service.open(self.exam)
+            if not ok:
+                self.sitting = {"refused": self.sitting.get("message", "")}
 
     def ask(self, number: int) -> ExamWidget:
         if number not in self.widgets:
@@ -271,6 +303,11 @@ class ExamPaper:
             f"考生：<b>{_text(self.user)}</b>",
             f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}",
         ]
+        if self.sitting.get("refused") is not None:
+            rows.append(f'<span class="lawstudy-wrong">考试服务：{_text(self.sitting["refused"])}</span>')
+        elif self.sitting:
+            rows[1] = f"开始答题时间（服务器）：{_text(self.sitting['opened_at'][:16].replace('T', ' '))} UTC"
+            rows.append(f"剩余时间：{int(self.sitting['seconds_left'] // 60)} 分钟（以服务器时间为准）")
         if limit:
             rows.append(f"答题时限：{limit} 分钟（从开始答题时计）")
         if self.data.get("closes_at_text"):

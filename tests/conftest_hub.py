@@ -162,15 +162,12 @@ class Kernel:
         self.env, self.user = env, user
         self.http = env.session(user)
         base = f"{env.url}/user/{user}"
+        path = path or f"e2e-{uuid.uuid4().hex[:6]}.ipynb"
         r = self.http.post(
             f"{base}/api/sessions",
             timeout=60,
-            json={
-                "path": path or f"e2e-{uuid.uuid4().hex[:6]}.ipynb",
-                "type": "notebook",
-                "name": "",
-                "kernel": {"name": "python3"},
-            },
+            # as JupyterLab sends it: the notebook's name too (the kernel's JPY_SESSION_NAME)
+            json={"path": path, "type": "notebook", "name": Path(path).name, "kernel": {"name": "python3"}},
         )
         r.raise_for_status()
         self.session_id = r.json()["id"]
@@ -294,6 +291,7 @@ def _build() -> HubEnv:
         "proxy_api_port": hub.free_port(),
         "formgrader_port": hub.free_port(),
         "reports_port": hub.free_port(),
+        "exam_port": hub.free_port(),
     }
     settings = hub.setup(
         inst,

@@ -92,6 +92,9 @@ def bad_inputs(path: str, f: dict) -> list[list[str]]:
             ["exempt", "NOBODY", "--year", "2020", "--reason", "病假", *h],
         ],
         "sync": [["sync", *h]],
+        "flags list": [["flags", "list", "--year", "not-a-year", *h]],
+        "flags review": [["flags", "review", "999", "--note", "x", *h], ["flags", "review", "x", "--note", "x", *h]],
+        "flags clear": [["flags", "clear", "999", "--note", "x", *h], ["flags", "clear", "999", "--note", " ", *h]],
         "results import": [["results", "import", src, *h] for src in (f["missing"], f["garbage"], f["csv"])],
         "report": [
             ["report", "--year", "2020", "--exam", "no-such-exam", "-o", str(Path(f["dir"]) / "r.pdf"), *h],

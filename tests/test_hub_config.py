@@ -108,10 +108,11 @@ def test_jupyterhub_config_compiles_and_says_what_matters(written):
     assert c.Spawner.cmd == [str(Path(written.settings.runtime) / "bin" / "jupyterhub-singleuser")]
     assert c.Spawner.environment["JUPYTER_CONFIG_PATH"] == str(hub.staff_etc(inst))
     services = {s["name"]: s for s in c.JupyterHub.services}
-    assert set(services) == {hub.FORMGRADER_SERVICE, "reports", "lawstudy-ops"}
+    assert set(services) == {hub.FORMGRADER_SERVICE, "reports", "exam", "lawstudy-ops"}
     tokens = json.loads((hub.hub_dir(inst) / "tokens.json").read_text())
     assert services["lawstudy-ops"]["api_token"] == tokens["ops"]
     assert services["reports"]["command"][-3:] == ["-m", "grader.hub", "reports-service"]
+    assert services["exam"]["command"][-3:] == ["-m", "grader.hub", "exam-service"]
     for name in (hub.FORMGRADER_SERVICE, "reports"):
         assert services[name]["user"] == written.settings.grader_user
         etc = Path(services[name]["environment"]["JUPYTER_CONFIG_PATH"])

@@ -341,3 +341,26 @@ def test_screen_table_is_the_bureau_then_each_department(rep):
     assert all(len(r) == len(headers) for r in rows)
     notes = report.screen_notes(rep)
     assert notes[0].startswith("缺考 ") and notes[1].startswith("年度报告段落：")
+
+
+def test_report_says_which_record_decided_each_exam(tmp_path):
+    """Issue 15: an exam sat through the hub's exam service, or from answers files on one machine."""
+    db = records.open_db(tmp_path)
+    path = tmp_path / "r.csv"
+    path.write_text("工号,姓名\nA1,张三\n", encoding="utf-8")
+    records.import_roster(db, path)
+    for exam_id, title in (("hub-exam", "年度考试"), ("lab-exam", "补考")):
+        records.register_exam(db, {"id": exam_id, "title": title, "year": 2020, "max_score": 100}, [])
+    records.set_exam_timing(db, "hub-exam", "service")
+    records.set_exam_timing(db, "lab-exam", "files")
+    with pytest.raises(records.RecordsError):
+        records.set_exam_timing(db, "nope", "service")
+    rep = report.build(db, 2020)
+    [hub_line, lab_line] = report.timing_lines(rep)
+    assert "hub-exam" in hub_line and "考试服务" in hub_line
+    assert "lab-exam" in lab_line and "答题文件" in lab_line
+    for suffix in ("md", "html"):
+        text = report.write(rep, tmp_path / f"r.{suffix}").read_text(encoding="utf-8")
+        assert "考试服务在服务器上记录" in text and "未经考试服务" in text
+    sheet = load_workbook(report.write(rep, tmp_path / "r.xlsx"))["汇总"]
+    assert any(row[0] == "计时与作答记录" and "考试服务" in str(row[1]) for row in sheet.iter_rows(values_only=True))

@@ -21,6 +21,10 @@ c.Exchange.root = {exchange!r}
 # Timestamps in the exchange carry "UTC", which every host reads the same (a zone name such as
 # "CST" would be read as the grading host's local zone by nbgrader). lawstudy shows China time.
 c.Exchange.timezone = "UTC"
+# Collect checks every inbound entry on its own (no links, special files, unparseable names or
+# entries over the limits; on a hub, only entries owned by the person they name): one bad entry
+# never stops the run for everyone. The formgrader's collect uses the same class.
+c.ExchangeFactory.collect = "grader.hub.OwnerCheckedCollect"
 # Answers live in the sidecar answers.json: never overwrite a student's copy with a source file.
 _source = pathlib.Path(c.CourseDirectory.root) / "source"
 c.Autograde.exclude_overwriting = {{p.name: ["answers.json"] for p in _source.iterdir() if p.is_dir()}} \\

@@ -222,24 +222,31 @@ def _same_files(a: Path, b: Path) -> bool:
 class CollectResult:
     inbound: InboundReport
     collected: list[str] = field(default_factory=list)
+    # people whose sitting the exam service closed at its deadline, never handed in: their
+    # submission was written from the service's record
+    closed_at_deadline: list[str] = field(default_factory=list)
 
 
 def collect(instance: Instance, exam_id: str) -> CollectResult:
+    """Set aside every inbound entry that is not a plain, owned, parseable folder within the limits
+    (logged against its real owner in the exam's private audit log, never as a flag against the
+    person it names), note the server's receipt time of the rest, then let nbgrader collect."""
+    from grader.exam.receipts import append_audit, make_read_only, save_receipts
+
     paper = load_paper(instance.papers, exam_id)
     inbound = instance.inbound
     report = InboundGuard(inbound, paper, set_aside_dir(instance, exam_id)).run()
-    if report.set_aside:
+    paper_dir = instance.paper_dir(exam_id)
+    save_receipts(paper_dir, report.received)
+    append_audit(paper_dir, report.audit)
+    me = os.geteuid()
+    lab_impostors = [i for i in report.set_aside if i.reason == "impersonation" and i.owner_uid == me]
+    if lab_impostors:  # one account (lawstudy lab): the answers file names someone else; that attempt only
         records, db = _records(instance)
-        for item in report.set_aside:
-            if item.reason == "impersonation":
-                records.record_flag(
-                    db,
-                    exam_id,
-                    item.student,
-                    "impersonation",
-                    item.detail,
-                    submitted_at=_stamp_from_name(item.timestamp),
-                )
+        for item in lab_impostors:
+            records.record_flag(
+                db, exam_id, item.student, "impersonation", item.detail, submitted_at=_stamp_from_name(item.timestamp)
+            )
     if inbound.is_dir():
         nbg.check(nbg.api(instance).collect(exam_id, update=True), "collect")
     sanitize_collected(instance.course_dir, exam_id)
@@ -247,7 +254,18 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
     collected = (
         sorted(p.parent.name for p in submitted.glob(f"*/{exam_id}") if p.is_dir()) if submitted.is_dir() else []
     )
-    return CollectResult(report, collected)
+    # the submissions as received: the grader's own and read-only (nbgrader still rewrites its own
+    # sanitized working copy under submitted/, which no staff member can write)
+    from grader.exam.sanitize import ORIGINALS
+
+    for student in collected:
+        make_read_only(instance.course_dir / ORIGINALS / exam_id / student)
+    from grader.exam.service_grading import collect_unsubmitted, open_store, used_service
+
+    store = open_store(instance.home)
+    unsubmitted = collect_unsubmitted(instance, paper, store) if store and used_service(store, exam_id) else []
+    collected = sorted(set(collected) | set(unsubmitted))
+    return CollectResult(report, collected, unsubmitted)
 
 
 def _stamp_from_name(text: str | None):
@@ -277,6 +295,8 @@ class GradeResult:
                 "score": s.total,
                 "flags": [f for f, _ in s.flags],
                 "details": [d for _, d in s.flags],
+                "time_source": s.time_source,
+                "closed_by": s.closed_by,
             }
             for s in self.submissions
         ]
@@ -290,10 +310,27 @@ def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path
 
 
 def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
+    from grader.exam.receipts import received_time
+    from grader.exam.service_grading import apply_service, open_store, used_service
+
     inspector, timing = SubmissionInspector(paper), TimingCheck(paper)
     subs = []
+    paper_dir = instance.paper_dir(paper.id)
+    store = open_store(instance.home)
+    service = store if used_service(store, paper.id) else None
     for student, folder in submission_folders(instance, paper.id):
         sub = inspector.inspect(folder, student)
+        try:
+            stamp_text: str | None = (folder / "timestamp.txt").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            stamp_text = None
+        server = received_time(paper_dir, student, paper.id, stamp_text)
+        if server is not None:  # on a hub: the time the machine received it, never the client's
+            sub.timestamp = server
+            sub.time_source = "server"
+            sub.flags = [(f, d) for f, d in sub.flags if not (f == "broken" and "timestamp.txt" in d)]
+        if service is not None:  # the exam used the exam service: its record counts
+            apply_service(sub, paper, service)
         timing.check(sub)
         subs.append(sub)
     return subs
@@ -389,6 +426,7 @@ def autograde(
         progress(len(subs), len(subs), "核对完成")
     result.seconds = time.perf_counter() - started
     _record_flags(instance, exam_id, result.submissions + result.set_aside)
+    _record_timing(instance, exam_id, result.submissions)
     _save_report(instance, paper, result)
     return result
 
@@ -404,6 +442,14 @@ def _record_flags(instance: Instance, exam_id: str, subs: list[Submission]) -> N
             by_flag.setdefault(flag, []).append(detail)
         for flag, details in by_flag.items():
             records.record_flag(db, exam_id, sub.student, flag, "；".join(details), submitted_at=sub.timestamp)
+
+
+def _record_timing(instance: Instance, exam_id: str, subs: list[Submission]) -> None:
+    """Note in the records whether the exam service or the answers files decided this exam."""
+    if not subs:
+        return
+    records, db = _records(instance)
+    records.set_exam_timing(db, exam_id, "service" if any(s.time_source == "service" for s in subs) else "files")
 
 
 def _save_report(instance: Instance, paper: Paper, result: GradeResult) -> None:

@@ -38,6 +38,8 @@ class Submission:
     timestamp: datetime | None = None
     user: str | None = None
     started_at: datetime | None = None
+    time_source: str = "file"  # file: timestamp.txt (lab); server: the hub's receipt; service: the exam service
+    closed_by: str | None = None  # with the service: hand-in, or deadline (never handed in)
     answers: dict = field(default_factory=dict)  # question id -> valid response
     scores: dict = field(default_factory=dict)  # question id -> points earned
     flags: list = field(default_factory=list)  # (flag, detail)

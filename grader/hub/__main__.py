@@ -13,13 +13,18 @@ def main(argv: list[str]) -> int:
 
         reports_service()
         return 0
+    if argv == ["exam-service"]:
+        from grader.hub.exam_service import exam_service
+
+        exam_service()
+        return 0
     if argv[:1] == ["copy-lessons"] and len(argv) == 3:
         from grader.hub.lessons import copy_lessons
 
         for line in copy_lessons(Path(argv[1]), Path(argv[2])):
             print(line)
         return 0
-    sys.exit("usage: python -m grader.hub reports-service | copy-lessons SOURCE TARGET")
+    sys.exit("usage: python -m grader.hub reports-service | exam-service | copy-lessons SOURCE TARGET")
 
 
 if __name__ == "__main__":

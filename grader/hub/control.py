@@ -100,6 +100,7 @@ def start(
         settings.proxy_api_port,
         settings.formgrader_port,
         settings.reports_port,
+        settings.exam_port,
     ):
         if not port_free(port):
             owner = port_owner(port)

@@ -47,7 +47,8 @@ def apply_permissions(inst: Instance) -> None:
             raise HubError(
                 f"{path} 不可被其他用户进入（mode {oct(path.stat().st_mode & 0o777)}）：实例目录须放在所有人可进入的位置"
             )
-    for folder in (inst.course_dir, inst.papers, inst.reports, grader_etc(inst)):
+    # sittings/: the exam service's store (grader.exam.sittings), the grader's alone
+    for folder in (inst.course_dir, inst.papers, inst.reports, grader_etc(inst), inst.home / "sittings"):
         folder.mkdir(parents=True, exist_ok=True)
         _chown_tree(folder, uid, gid)
         os.chmod(folder, 0o700)
@@ -66,13 +67,15 @@ def apply_permissions(inst: Instance) -> None:
         _run(["chown", "-R", "root:root", str(folder)])
         _run(["chmod", "-R", "u+rwX,go+rX,go-w", str(folder)])
     os.chmod(inst.home / "etc", 0o755)
-    # the exchange: root 1777 (nbgrader wants it writable), the course's folders pre-made by the grader
+    # the exchange: root 1777 (nbgrader wants it writable), the course's folders pre-made by the grader;
+    # inbound 3733: staff may add entries (nbgrader submit only mkdirs there) but, sticky, never rename
+    # or remove another's; setgid keeps the grader's group on every entry
     ex = inst.exchange
     ex.mkdir(parents=True, exist_ok=True)
     os.chown(ex, 0, 0)
     os.chmod(ex, 0o1777)
     course = ex / COURSE_ID
-    modes = {course: 0o755, course / "outbound": 0o755, course / "inbound": 0o2733, course / "feedback": 0o711}
+    modes = {course: 0o755, course / "outbound": 0o755, course / "inbound": 0o3733, course / "feedback": 0o711}
     for path, mode in modes.items():
         path.mkdir(exist_ok=True)
         os.chown(path, uid, gid)

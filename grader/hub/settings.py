@@ -35,6 +35,7 @@ class Settings:
     proxy_api_port: int = 8001
     formgrader_port: int = 9010
     reports_port: int = 9011
+    exam_port: int = 9012
     proxy: str = ""
     authenticator: str = "pam"
     max_processes: int = 256  # per person (RLIMIT_NPROC: processes and threads of their account)
