@@ -17,6 +17,7 @@ writes HOME/开始学习.md; the hub runs it as the person (their own files, the
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,16 @@ def _practice_count(path: Path) -> int:
         return path.read_text(encoding="utf-8").count("practice(")
     except OSError:
         return 0
+
+
+def _practice_ids(path: Path) -> list[str]:
+    """The practice question ids a lesson notebook asks (its `practice("ID")` calls)."""
+    import re
+
+    try:
+        return sorted(set(re.findall(r"practice\(\s*['\"]([^'\"]+)['\"]", path.read_text(encoding="utf-8"))))
+    except OSError:
+        return []
 
 
 def _answered(path: Path) -> int:
@@ -297,10 +308,16 @@ def start_page(
     course_id: str | None = None,
     cache: Path | None = None,
     now: datetime | None = None,
+    progress: dict | None = None,
 ) -> str:
     """The start page (Markdown) for the person whose home is `home`: their courses with progress,
     the exams open to them (window, time limit, time left at `now`) and their released feedback.
-    `cache` is their nbgrader exchange cache (default: nbgrader's, under their home)."""
+    `cache` is their nbgrader exchange cache (default: nbgrader's, under their home).
+
+    `progress` is what the exam service saw them study on a hub ({course: {lesson: {"opened",
+    "answered": [practice ids]}}}, grader.exam.sittings.lesson_progress): lessons opened and
+    practice answered then come from the server. Without it (`lawstudy lab`) they are judged from
+    the person's saved copies."""
     home = Path(home)
     now = now or datetime.now(UTC)
     cells = [
@@ -321,13 +338,21 @@ def start_page(
         except (OSError, ValueError):
             continue
         rows, opened, answered, total = [], 0, 0, 0
+        seen_by_server = (progress or {}).get(course.get("id")) if progress is not None else None
         for name in course.get("lessons", []):
             path = meta.parent / name
             if not path.is_file():
                 continue
-            count, done = _practice_count(path), _answered(path)
+            if seen_by_server is not None:  # a hub: the exam service's record
+                ids = (course.get("practice") or {}).get(path.stem)
+                ids = ids if ids is not None else _practice_ids(path)
+                mine = seen_by_server.get(path.stem) or {}
+                count, done = len(ids), len(set(ids) & set(mine.get("answered") or []))
+                seen = bool(mine.get("opened"))
+            else:
+                count, done = _practice_count(path), _answered(path)
+                seen = done > 0 or _was_saved(path)
             total, answered = total + count, answered + min(done, count)
-            seen = done > 0 or _was_saved(path)
             opened += seen
             state = "已学习" if seen else "未打开"
             rel = path.relative_to(home).as_posix()
@@ -370,12 +395,13 @@ def write_start_page(
     exchange: Path | None = None,
     course_id: str | None = None,
     cache: Path | None = None,
+    progress: dict | None = None,
 ) -> Path:
     """Write (rebuild) HOME/开始学习.md; see `start_page`."""
     path = Path(home) / START_PAGE
     if path.is_symlink():
         path.unlink()
-    path.write_text(start_page(home, lessons, exchange, course_id, cache), encoding="utf-8")
+    path.write_text(start_page(home, lessons, exchange, course_id, cache, progress=progress), encoding="utf-8")
     return path
 
 
@@ -385,7 +411,18 @@ def main(argv: list[str]) -> int:
         exchange = Path(argv[3]) if len(argv) > 3 else None
         course_id = argv[4] if len(argv) > 4 else None
         cache = Path(argv[5]) if len(argv) > 5 else None
-        write_start_page(Path(argv[1]), argv[2], exchange, course_id, cache)
+        try:  # on a hub the pre-spawn hook passes what the exam service saw (grader.hub.staff)
+            progress = json.loads(os.environ["LAWSTUDY_PROGRESS"]) if os.environ.get("LAWSTUDY_PROGRESS") else None
+        except ValueError:
+            progress = None
+        write_start_page(
+            Path(argv[1]),
+            argv[2],
+            exchange,
+            course_id,
+            cache,
+            progress=progress if isinstance(progress, dict) else None,
+        )
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -289,3 +289,22 @@ def test_e_course_hours_only_for_study_the_server_saw(sit):
     # collecting again credits nobody twice
     again = cli("course", "collect", COURSE, "--home", env.home)
     assert "新计学时 0 人" in again.stdout, again.stdout
+
+
+def test_f_start_page_shows_the_study_the_server_saw(sit):
+    """After test_e: S1's start page, rebuilt when the server starts, shows every lesson of the course
+    studied (from the exam service's record), S3's shows none of it."""
+    import time
+
+    env, _, _ = sit
+    n = len(list(Path(f"/home/{S1}/{COURSE}").glob("*.ipynb")))
+    for user in (S1, S3):
+        env.api("DELETE", f"/users/{user}/server")
+        deadline = time.monotonic() + 120
+        while (env.api("GET", f"/users/{user}").get("servers") or {}).get("") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        env.start_server(user)
+    mine = Path(f"/home/{S1}/开始学习.md").read_text(encoding="utf-8")
+    assert f"已学习 {n}/{n} 课时" in mine, mine
+    theirs = Path(f"/home/{S3}/开始学习.md").read_text(encoding="utf-8")
+    assert f"已学习 {n}/{n} 课时" not in theirs and f"已学习 0/{n} 课时" in theirs, theirs

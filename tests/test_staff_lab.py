@@ -137,3 +137,28 @@ def test_window_file_holds_no_answer(tmp_path):
     data = json.loads(staff_lab.write_window(tmp_path, spec).read_text(encoding="utf-8"))
     assert set(data) == {"exam", "title", "opens_at", "closes_at", "makeup", "time_limit"}
     assert data["time_limit"] == 90 and data["closes_at"].startswith("2026-12-20T17:00")
+
+
+def test_start_page_progress_on_a_hub_is_what_the_exam_service_saw(tmp_path):
+    """On a hub the lessons opened and practice answered come from the service's record (a real
+    store, read without writing), not from files the person can edit."""
+    from datetime import UTC, datetime
+
+    from grader.exam.sittings import SittingStore, lesson_progress
+
+    _lessons(tmp_path)
+    store = SittingStore(tmp_path / "sittings" / "sittings.db")
+    when = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    store.lesson_event("rt001", "burial", "01-总则", "opened", "", when)
+    store.lesson_event("rt001", "burial", "01-总则", "answered", "bu25-p-002", when)
+    store.lesson_event("rt002", "burial", "02-设施", "opened", "", when)  # a colleague's
+    progress = lesson_progress(store.path, "rt001")
+    assert progress == {"burial": {"01-总则": {"opened": True, "answered": ["bu25-p-002"]}}}
+    text = staff_lab.start_page(tmp_path, "课程", progress=progress)
+    assert "已学习 1/2 课时，已作答练习 1/4 题" in text
+    assert "— 已学习，练习 1/2 题" in text and "— 未打开，练习 0/2 题" in text
+    # an edited copy of a lesson claiming answers counts for nothing on a hub
+    edited = nbformat.read(str(tmp_path / "课程" / "burial" / "02-设施.ipynb"), as_version=4)
+    edited.cells[0].outputs = [nbformat.v4.new_output("display_data", {"text/html": "✓ 回答正确 ✓ 回答正确"})]
+    nbformat.write(edited, str(tmp_path / "课程" / "burial" / "02-设施.ipynb"))
+    assert "已学习 1/2 课时，已作答练习 1/4 题" in staff_lab.start_page(tmp_path, "课程", progress=progress)

@@ -266,6 +266,25 @@ class SittingStore:
         return True, (max(times) if times else None), ""
 
 
+def lesson_progress(path: Path, user: str) -> dict[str, dict[str, dict]]:
+    """What the exam service saw `user` study, read without writing anything (a read-only
+    connection, for the hub's pre-spawn hook): {course: {lesson: {"opened": bool, "answered": [ids]}}}.
+    Raises sqlite3.Error (or OSError) when the store cannot be read."""
+    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = db.execute("SELECT course, lesson, kind, item FROM lesson_events WHERE user = ?", [user]).fetchall()
+    finally:
+        db.close()
+    out: dict[str, dict[str, dict]] = {}
+    for course, lesson, kind, item in rows:
+        entry = out.setdefault(course, {}).setdefault(lesson, {"opened": False, "answered": []})
+        if kind == "opened":
+            entry["opened"] = True
+        elif kind == "answered" and item not in entry["answered"]:
+            entry["answered"].append(item)
+    return out
+
+
 def store_path(home: Path) -> Path:
     """The store lives in the instance's private sittings/ folder (the grader's, mode 700)."""
     return Path(home) / "sittings" / STORE_FILE

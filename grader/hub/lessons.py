@@ -36,9 +36,11 @@ def copy_lessons(source: Path, target: Path) -> list[str]:
     return problems
 
 
-def run_as_person(entry: pwd.struct_passwd, runtime: Path, args: list[str]) -> subprocess.CompletedProcess:
+def run_as_person(
+    entry: pwd.struct_passwd, runtime: Path, args: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run `python -m ARGS` from the staff runtime as the person `entry` (their uid and gid, no other
-    groups, a minimal environment, working folder /): the one way root acts on a person's home.
+    groups, a minimal environment plus `env`, working folder /): the one way root acts on a person's home.
 
     Returns the finished process (output captured); raises subprocess.TimeoutExpired after 120 s.
     """
@@ -49,7 +51,7 @@ def run_as_person(entry: pwd.struct_passwd, runtime: Path, args: list[str]) -> s
         group=entry.pw_gid,
         extra_groups=[],
         cwd="/",
-        env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, "LANG": "C.UTF-8"},
+        env={"PATH": "/usr/bin:/bin", "HOME": entry.pw_dir, "LANG": "C.UTF-8", **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

@@ -39,8 +39,27 @@ def staff_hook(inner, home: Path, runtime: Path, folder: str):
             entry,
             runtime,
             ["grader.staff_lab", "start-page", entry.pw_dir, folder, str(Path(home) / "exchange"), COURSE_ID],
+            env=_progress_env(Path(home), spawner.user.name, spawner.log),
         )
         if proc.returncode:
             spawner.log.warning("start page for %s: %s", spawner.user.name, proc.stderr[-500:])
 
     return hook
+
+
+def _progress_env(home: Path, user: str, log) -> dict[str, str]:
+    """The person's study progress as the exam service recorded it (LAWSTUDY_PROGRESS, JSON) for the
+    start page; nothing when the store cannot be read (the page then judges from the files)."""
+    import json
+    import sqlite3
+
+    from grader.exam.sittings import lesson_progress, store_path
+
+    path = store_path(home)
+    if not path.exists():
+        return {}
+    try:
+        return {"LAWSTUDY_PROGRESS": json.dumps(lesson_progress(path, user), ensure_ascii=False)}
+    except (sqlite3.Error, OSError) as error:
+        log.warning("study progress of %s not read: %s", user, error)
+        return {}
