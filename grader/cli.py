@@ -545,7 +545,7 @@ def course_release(course_id, staged, home):
             _give_back_to_grader(inst)
             from grader import hub
 
-            sys.exit(hub.run_as_grader(inst, ["course", "release", course_id, "--staged"]))
+            sys.exit(hub.run_as_grader(inst, ["course", "release", course_id, "--staged", "--home", str(inst.home)]))
         else:
             outbound = _exam_call(course_api.release_course, inst, course_id)
     except ValueError as error:
@@ -1056,12 +1056,10 @@ def _as_grader_on_hub(home) -> None:
     """On a hub instance, root hands a step that touches the exchange (which staff write) to the
     course's grader account and exits with its result; elsewhere it returns at once."""
     inst = Instance.from_env(home)
-    if os.geteuid() != 0:
+    if not _hub_root(inst):
         return
     from grader import hub
 
-    if not hub.is_hub_instance(inst):
-        return
     args, skip = [], False
     for arg in sys.argv[1:]:
         if skip:
@@ -1086,11 +1084,10 @@ def _hub_root(inst) -> bool:
 
 def _give_back_to_grader(inst) -> None:
     """After root wrote the course (a build from the root-only banks), the grader owns it again."""
-    if os.geteuid() == 0:
+    if _hub_root(inst):
         from grader import hub
 
-        if hub.is_hub_instance(inst):
-            hub.apply_permissions(inst)
+        hub.apply_permissions(inst)
 
 
 def _exam_call(function, *args, **kwargs):
