@@ -715,6 +715,7 @@ def sync_command(home):
 
     Example: lawstudy sync --home lawstudy-home
     """
+    _as_grader_on_hub(home)  # the exam service's store is the grader's
     from grader import records as records_api
 
     inst, db = _records(home)
@@ -728,6 +729,10 @@ def sync_command(home):
         click.secho(f"名册中没有此人，未计入：{assignment} / {student}", fg="yellow")
     for assignment, student in r.pending:
         click.secho(f"尚未评分完毕，暂不计入：{assignment} / {student}", fg="yellow")
+    for assignment, student, detail in r.disagreed:
+        click.secho(f"与考试服务的记录不符（已标记）：{assignment} / {student}：{detail}", fg="yellow")
+    for assignment, staff_id, when in r.dropped:
+        click.secho(f"已删除与考试服务任何考试都不对应的作答：{assignment} / {staff_id} / {when}", fg="yellow")
 
 
 @cli.group()
@@ -1188,6 +1193,18 @@ def exam_collect(exam_id, home):
         click.secho(
             f"{len(result.closed_at_deadline)} 人未交卷，已按考试服务在截止时保存的作答收取: "
             + "、".join(result.closed_at_deadline),
+            fg="yellow",
+        )
+    if result.from_service:
+        click.secho(
+            f"{len(result.from_service)} 人已在考试服务交卷，但交换目录中没有可收取的提交，已按考试服务的记录收取: "
+            + "、".join(result.from_service),
+            fg="yellow",
+        )
+    if result.rewritten:
+        click.secho(
+            f"{len(result.rewritten)} 人提交的答案文件或时间与考试服务的记录不符，已以考试服务的记录为准: "
+            + "、".join(result.rewritten),
             fg="yellow",
         )
     click.echo(f"已收取 {len(result.collected)} 人的答卷")

@@ -491,7 +491,10 @@ def collect_course(instance, course_id: str) -> CourseCollect:
                 when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
             except UnknownZone:  # credited for this year rather than at a guessed time
                 when = None
-        new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
+        # on a hub: the study the exam service saw; on one machine: the submission (self-reported)
+        new = records.record_completion(
+            db, staff_id, course_id, completed_at=when, source="service" if on_hub else "nbgrader"
+        )
         (result.credited if new else result.already).append(staff_id)
     return result
 
