@@ -154,6 +154,92 @@ def test_shipped_index_in_force_dates():
     assert relief.superseded_by == ("中华人民共和国社会救助法", "2026-04-30") and relief.reason
 
 
+@pytest.mark.parametrize(
+    "law, day, version",
+    [
+        # 婚姻登记条例: 2003 text until 2025-01-19, 2024 text 2025-01-20..2025-05-09, 2025 text after
+        ("婚姻登记条例", "2025-01-19", "2003-08-08"),
+        ("婚姻登记条例", "2025-01-20", "2024-12-06"),
+        ("婚姻登记条例", "2025-03-01", "2024-12-06"),
+        ("婚姻登记条例", "2025-05-09", "2024-12-06"),
+        ("婚姻登记条例", "2025-05-10", "2025-04-06"),
+        ("婚姻登记条例", "2025-06-01", "2025-04-06"),
+        ("城市居民委员会组织法", "2025-12-31", "2018-12-29"),
+        ("城市居民委员会组织法", "2026-01-01", "2025-10-28"),
+        ("行政复议法实施条例", "2020-11-16", "2007-05-29"),
+        ("行政复议法实施条例", "2026-06-30", "2007-05-29"),
+        ("行政复议法实施条例", "2026-07-01", "2026-04-29"),
+        ("政府信息公开行政案件规定", "2025-05-31", "2011-07-29"),
+        ("政府信息公开行政案件解释", "2025-06-01", "2025-05-19"),
+        ("法治宣传教育法", "2025-11-01", "2025-09-12"),
+        ("治安管理处罚法", "2026-01-01", "2025-06-27"),
+        ("志愿服务条例", "2017-12-01", "2017-08-22"),
+        ("婚姻家庭编解释（一）", "2021-01-01", "2020-12-29"),
+        ("婚姻家庭编解释（二）", "2025-02-01", "2025-01-15"),
+    ],
+)
+def test_shipped_version_in_force_on_a_day(law, day, version):
+    """`laws show` prints the text in force that day and says which version it is (SOURCES.md 2026-12-07)."""
+    result = CliRunner().invoke(cli, ["laws", "show", f"《{law}》第一条", "--as-of", day])
+    assert result.exit_code == 0, result.output
+    assert f"{version} 版" in result.output.splitlines()[0] and f"{day}：现行" in result.output
+
+
+@pytest.mark.parametrize(
+    "law, day, says",
+    [
+        ("婚姻登记条例", "2003-09-30", "尚未施行"),
+        ("法治宣传教育法", "2025-10-31", "尚未施行（自2025年11月1日起施行）"),
+        ("治安管理处罚法", "2025-12-31", "尚未施行（自2026年1月1日起施行）"),  # the 2012 text is not shipped
+        ("婚姻家庭编解释（二）", "2025-01-31", "尚未施行（自2025年2月1日起施行）"),
+        (
+            "政府信息公开行政案件规定",
+            "2025-06-01",
+            "已不再施行：该版本已于2025年6月1日被《最高人民法院关于审理政府信息公开行政案件适用法律若干问题的解释》"
+            "第十五条第二款废止",
+        ),
+    ],
+)
+def test_shipped_statute_not_in_force_says_why(law, day, says):
+    result = CliRunner().invoke(cli, ["laws", "show", f"《{law}》第一条", "--as-of", day])
+    assert result.exit_code == 1 and says in result.output, result.output
+
+
+def test_marriage_registration_text_changes_on_the_days_sources_md_gives():
+    """第六条(五) (医学上认为不应当结婚的疾病) was deleted by the 2024 revision, in force 2025-01-20."""
+
+    def show(day):
+        return CliRunner().invoke(cli, ["laws", "show", "《婚姻登记条例》第六条", "--as-of", day]).output
+
+    assert "医学上认为不应当结婚的疾病" in show("2025-01-19")
+    assert "医学上认为不应当结婚的疾病" not in show("2025-01-20") and "不予登记" in show("2025-05-09")
+    assert "不得收取费用" in show("2025-05-10")  # the 2025 text renumbered its articles
+
+
+def test_laws_list_never_calls_an_overridden_statute_repealed():
+    """The two texts the 社会救助法 overrides from 2026-07-01 are not 废止; the 2011 规定 is."""
+    out = CliRunner().invoke(cli, ["laws", "list", "--as-of", "2026-12-01"]).output
+    blocks = {b.splitlines()[0]: b for b in ("\n" + out).split("\n《")[1:]}
+    overridden = [
+        b for head, b in blocks.items() if head.startswith(("社会救助暂行办法》", "城市居民最低生活保障条例》"))
+    ]
+    assert len(overridden) == 2
+    for block in overridden:
+        assert "自2026年7月1日起由《中华人民共和国社会救助法》取代（未废止；与之不一致的，适用社会救助法）" in block
+        assert "废止" not in block.replace("未废止", "") and "至 2026" not in block and "* " not in block
+    [repealed] = [
+        b for head, b in blocks.items() if head.startswith("最高人民法院关于审理政府信息公开行政案件若干问题的规定》")
+    ]
+    assert "施行 2011-08-13 至 2025-05-31；已于2025年6月1日被" in repealed and "第十五条第二款废止" in repealed
+    [marriage] = [b for head, b in blocks.items() if head.startswith("婚姻登记条例》")]
+    assert "施行 2003-10-01 至 2025-01-19" in marriage and "施行 2025-01-20 至 2025-05-09" in marriage
+    data = json.loads(CliRunner().invoke(cli, ["laws", "list", "--json", "--as-of", "2026-12-01"]).output)
+    kinds = {s["title"]: s["versions"][0]["supersession"] for s in data["statutes"]}
+    assert kinds["社会救助暂行办法"] == kinds["城市居民最低生活保障条例"] == "overridden"
+    assert kinds["最高人民法院关于审理政府信息公开行政案件若干问题的规定"] == "repealed"
+    assert kinds["婚姻登记条例"] == "revised"
+
+
 def test_quote_in_another_version_is_named_plainly():
     lib = library()
     message = lib.elsewhere_message(
