@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from test_exam_support import make_bank, make_spec, submit_inprocess, write_answers
