@@ -1261,6 +1261,56 @@ def exam_feedback(exam_id, force, no_release, home):
     )
 
 
+@exam.command("analyse")
+@click.argument("exam_id")
+@click.option(
+    "--sitting",
+    type=click.Choice(["first", "all"]),
+    default="first",
+    show_default=True,
+    help="first: each person's first sitting (item statistics); all: the make-up too",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="文件，后缀决定格式：.json .xlsx .html .md（可多次给出）",
+)
+@home_option
+def exam_analyse(exam_id, sitting, outputs, home):
+    """Item analysis: facility, discrimination, distractors, suspect keys, weakest articles and 科室.
+
+    Example: lawstudy exam analyse 2026-annual -o 试题分析.xlsx --home lawstudy-home
+    """
+    _as_grader_on_hub(home)
+    from grader.exam import analysis_export
+    from grader.exam import item_analysis as analysis_api
+
+    result = _exam_call(analysis_api.run, Instance.from_env(home), exam_id, sitting)
+    for line in analysis_export.summary_lines(result):
+        click.echo(line)
+    for q in analysis_export.flagged(result):
+        click.secho(
+            f"{q['question_id']} {analysis_export.citation(q)}：{analysis_export.flag_text(q['flags'])}"
+            f"（通过率 {analysis_export.pct(q['facility'], q['small'])}，区分度 {analysis_export.num(q['discrimination'])}）",
+            fg="yellow",
+        )
+    weakest = result["articles"][:3]
+    if weakest:
+        click.echo(
+            "正确率最低的条款："
+            + "；".join(
+                f"{analysis_export.citation(a)} {analysis_export.pct(a['correct_rate'], a['small'])}（{a['answers']}人次）"
+                for a in weakest
+            )
+        )
+    for output in outputs:
+        analysis_export.write(result, output)
+        click.echo(f"已生成 {output}")
+
+
 # ------------------------------------------------------------------ demo and lab
 
 
