@@ -142,6 +142,8 @@ def quiz_check(paths, as_json, as_of):
     summary["valid_exam_questions"] = {
         law: {"valid": v, "total": n} for law, (v, n) in result.valid_exam_questions(day).items()
     }
+    cues = _format_cues(result.banks, paths, day)
+    summary["format_cues"] = [c.to_dict() for c in cues]
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -157,9 +159,42 @@ def quiz_check(paths, as_json, as_of):
             click.secho(line, fg=None if row["valid"] == row["total"] else "yellow")
         if any(row["valid"] < row["total"] for row in summary["valid_exam_questions"].values()):
             click.echo("（所引版本在该日不施行的考试题不会被组卷；运行 lawstudy laws impact 查看需要迁移或改写的题目）")
+        click.echo("格式线索（考试题；阈值见 docs/content-guide.md）:")
+        for c in cues:
+            share = c.longest_share
+            letters = " ".join(f"{k}{v}" for k, v in c.letters.items())
+            click.echo(
+                f"  {c.scope}：单选 {c.singles} 题，总选最长选项答对 {c.longest:.1f} 题"
+                + (f"（{share:.0%}，随机 {c.chance / c.singles:.0%}）" if share is not None else "")
+                + (f"；答案字母 {letters}" if letters else "")
+                + f"；判断 正确 {c.judge_true} / 错误 {c.judge_false}"
+            )
+    for c in cues:
+        for line in c.warnings():
+            click.secho(f"提示 {line}", fg="yellow")
     if result.problems:
         fail(f"发现 {len(result.problems)} 个问题", 1)
     click.secho("检查通过", fg="green")
+
+
+def _format_cues(banks, paths, day):
+    """Format cues per bank and per exam spec not yet closed on `day` whose banks were all checked."""
+    from grader import format_cues
+    from grader.exam.spec import SpecError, exams_dir, load_spec
+    from grader.vocabulary import CHINA
+
+    folder = exams_dir(
+        Path(paths[0]).parent if paths and Path(paths[0]).is_file() else (Path(paths[0]) if paths else None)
+    )
+    specs = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            spec = load_spec(path)
+        except SpecError:
+            continue  # the spec's own problems are `exam build`'s to report
+        if spec.last_close.astimezone(CHINA).date() >= day:
+            specs.append(spec)
+    return format_cues.measure_banks(banks, specs)
 
 
 @quiz.command("import")
