@@ -1346,6 +1346,39 @@ def exam_analyse(exam_id, sitting, outputs, home):
         click.echo(f"已生成 {output}")
 
 
+@exam.command("review")
+@click.argument("exam_id")
+@click.option("--force", is_flag=True, help="release before the last window (make-up included) has closed")
+@click.option("--staged", is_flag=True, hidden=True, help="only publish what root staged (the grader's half on a hub)")
+@home_option
+def exam_review(exam_id, force, staged, home):
+    """Release each person's review (错题本): the articles behind the questions they missed, with practice.
+
+    Released as the nbgrader assignment ID-review (practice-pool questions only); each person's
+    kernel reads which articles they missed from their own fetched feedback.
+
+    Example: lawstudy exam review 2026-annual --home lawstudy-home
+    """
+    from grader.exam import review as review_api
+
+    inst = Instance.from_env(home).ensure()
+    if staged:
+        outbound = _exam_call(review_api.publish_review, inst, exam_id)
+    elif _hub_root(inst):
+        _exam_call(review_api.stage_review, inst, exam_id, force=force)
+        _give_back_to_grader(inst)
+        from grader import hub
+
+        sys.exit(hub.run_as_grader(inst, ["exam", "review", exam_id, "--staged", "--home", str(inst.home)]))
+    else:
+        outbound = _exam_call(review_api.release_review, inst, exam_id, force=force)
+    _give_back_to_grader(inst)
+    click.secho(
+        f"已发布错题本 {review_api.review_id(exam_id)}（{outbound}）；职工先获取成绩反馈，再在“考试与作业”中获取错题本",
+        fg="green",
+    )
+
+
 # ------------------------------------------------------------------ demo and lab
 
 
