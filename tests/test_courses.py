@@ -9,7 +9,10 @@ from nbclient import NotebookClient
 from grader import bank, course
 from grader.widgets import PracticeWidget
 
-EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5}
+EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5, "community": 5}
+# Courses whose banks are one file per pool (quizzes/<exam bank>.yaml, quizzes/<practice bank>.yaml):
+# course id -> (exam bank id, practice bank id, minimum exam questions, minimum practice questions).
+POOL_BANKS = {"community": ("community", "community-practice", 40, 15)}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,7 @@ def test_three_courses_with_enough_lessons(courses):
 
 def test_bank_counts_per_course(banks):
     by_id = {b.id: b for b in banks}
-    for cid in EXPECTED:
+    for cid in set(EXPECTED) - set(POOL_BANKS):
         qs = by_id[cid].questions
         exam = [q for q in qs if q.pool == "exam"]
         practice = [q for q in qs if q.pool == "practice"]
@@ -48,6 +51,22 @@ def test_bank_counts_per_course(banks):
         assert types["single"] >= len(exam) * 0.4, (cid, types)
         assert types["multiple"] >= len(exam) * 0.15 and types["judge"] >= len(exam) * 0.15, (cid, types)
         assert all(q.basis for q in qs)
+
+
+def test_bank_counts_per_pool_bank_course(banks, courses):
+    """A course with one bank per pool: enough exam and practice questions, a mix of types, every
+    question cited, and every practice question the lessons call is in its practice bank."""
+    by_id = {b.id: b for b in banks}
+    for cid, (exam_id, practice_id, min_exam, min_practice) in POOL_BANKS.items():
+        exam, practice = by_id[exam_id].questions, by_id[practice_id].questions
+        assert {q.pool for q in exam} == {"exam"} and {q.pool for q in practice} == {"practice"}, cid
+        assert len(exam) >= min_exam and len(practice) >= min_practice, (cid, len(exam), len(practice))
+        types = {t: sum(q.type == t for q in exam) for t in ("single", "multiple", "judge")}
+        assert types["single"] >= len(exam) * 0.4, (cid, types)
+        assert types["multiple"] >= len(exam) * 0.15 and types["judge"] >= len(exam) * 0.15, (cid, types)
+        assert all(q.basis for q in exam + practice)
+        called = {qid for lesson in courses[cid].lessons for qid in lesson.practice_ids()}
+        assert called <= {q.id for q in practice}, (cid, called - {q.id for q in practice})
 
 
 def pins_in_force_on(c):
