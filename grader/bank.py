@@ -355,15 +355,17 @@ def validate_question(
 
 _BLANK = re.compile(r"\(\)|_{2,}")  # after `normalize`: （  ） is (), a blank to fill in is ____
 _STEM_END = re.compile(r"[。.？?！!；;：:，,、…]+$")
+_STEM_NUMBER = re.compile(r"^(第\d+题[.、:]?|\(\d+\)|\d+[.、)])")  # 第3题 / （3） / 3. / 3、 before a stem
 
 
 def stem_key(stem: str) -> str:
     """The form stems are compared in to find one statement asked twice: `normalize` (NFKC, no white
-    space), without invisible characters, blank brackets `（ ）` or blanks `____`, and trailing
-    punctuation — "殡葬事业是重要的公益事业（  ）。" and "殡葬事业是重要的公益事业" are one stem."""
+    space), without invisible characters, a leading question number (`3.`, `（3）`, `第3题`), blank
+    brackets `（ ）` or blanks `____`, and trailing punctuation — "殡葬事业是重要的公益事业（  ）。"
+    and "3、殡葬事业是重要的公益事业" are one stem."""
     from grader.sheets import visible
 
-    text = _BLANK.sub("", normalize(visible(stem)))
+    text = _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem))))
     previous = None
     while previous != text:
         previous, text = text, _BLANK.sub("", _STEM_END.sub("", text))
@@ -379,12 +381,21 @@ def keyed_meaning(q: Question):
     return frozenset(normalize(str(q.options.get(str(letter), letter))) for letter in letters)
 
 
+def keyed_text(q: Question) -> str:
+    """The key as a trainer reads it in a message: '正确', or 'B“国务院民政部门”'."""
+    if q.type == "judge":
+        return q.answer_text()
+    letters = sorted(q.answer) if isinstance(q.answer, list) else [str(q.answer)]
+    return "、".join(f"{letter}“{q.options.get(letter, '')}”" for letter in letters)
+
+
 def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
     """Ids must be unique across all banks; one statement is asked once and keyed once.
 
     Stems are compared by `stem_key` (no trailing punctuation, no blank brackets): two questions
     whose stems differ only so are a duplicate, and when their keys disagree (one keyed 正确, the
-    other 错误; or different option texts) the message says the statement is keyed both ways.
+    other 错误; or the same options, in any order, with different ones keyed) the message says the
+    statement is keyed both ways.
     """
     problems = []
     seen_ids: dict[str, str] = {}
@@ -399,13 +410,14 @@ def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
             seen_stems[stem] = (f"{file} {where}", q)
             continue
         place, first = seen_stems[stem]
-        if first.type == q.type and keyed_meaning(first) != keyed_meaning(q):
+        same_options = {normalize(v) for v in first.options.values()} == {normalize(v) for v in q.options.values()}
+        if first.type == q.type and same_options and keyed_meaning(first) != keyed_meaning(q):
             problems.append(
                 Problem(
                     file,
                     where,
-                    f"与 {place} 是同一题干（只差标点或空括号），答案却不同（{first.answer_text()} 与 "
-                    f"{q.answer_text()}）：同一道题只能有一个答案，请删去一题或改正答案",
+                    f"与 {place} 是同一题干（只差标点或空括号），答案却不同（{keyed_text(first)} 与 "
+                    f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
                 )
             )
         elif normalize(first.stem) == normalize(q.stem):
@@ -769,7 +781,8 @@ def _number(text: str, what: str):
 
 
 _OPTION_BREAK = re.compile(r"\s*(?:[|｜]|\r?\n)\s*")
-_INLINE_LABEL = re.compile(r"(?:^|(?<=\s))[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]")
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s;；,，、]))[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]")
+_PIECE_END = re.compile(r"[\s;；,，、]+$")
 
 
 def _inline_options(text: str) -> list[str]:
@@ -783,7 +796,7 @@ def _inline_options(text: str) -> list[str]:
             expected += 1
     if len(starts) < 2 or starts[0] != 0:
         return [text]
-    return [text[a:b].strip() for a, b in zip(starts, [*starts[1:], len(text)])]
+    return [_PIECE_END.sub("", text[a:b]).strip() for a, b in zip(starts, [*starts[1:], len(text)])]
 
 
 def split_options(text: str) -> dict[str, str]:
@@ -795,7 +808,8 @@ def split_options(text: str) -> dict[str, str]:
     """
     from grader.sheets import nfkc
 
-    pieces = [p for p in _OPTION_BREAK.split(text.strip()) if p]
+    pieces = [_PIECE_END.sub("", p).strip() for p in _OPTION_BREAK.split(text.strip())]
+    pieces = [p for p in pieces if p]
     if len(pieces) == 1:
         pieces = _inline_options(pieces[0])
     if len(pieces) < 2:

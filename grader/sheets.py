@@ -6,8 +6,9 @@ looking at them in Excel reads them:
 - the header row is found even under a title row, and across two rows when merged header cells
   continue it (工号 merged down, 科室/类别 under 任职情况); header words go through one alias table
   per sheet kind (`KINDS`); a note in brackets ("工号（必填）") and a required mark (`题型*`, `*题干`,
-  `※答案`) are ignored; a template's 填写说明/示例 row under the header and a repeated header row are
-  skipped and named, never read as a person or a question;
+  `※答案`, `工号：`) are ignored; a template's 填写说明/示例 row under the header, a repeated header row
+  and a line under the data (注：…, 制表人：…, 合计) are skipped and named, never read as a person or
+  a question; a 身份证号 column is the 工号 where there is no 工号 column (`Kind.weak`);
 - every visible worksheet carrying the header is read (a 说明 sheet is not; a roster reads one
   sheet: `Kind.one_sheet`); `read_sheet(..., sheets=[...])` (the commands' `--sheet`) chooses;
 - what Excel/WPS does not show is not data: hidden and very hidden sheets, hidden rows and hidden
@@ -16,14 +17,15 @@ looking at them in Excel reads them:
 - a cell is the text Excel shows: dates in the cell's Chinese or ISO form, percentages, numbers
   zero-padded by their format (工号 0001 stays "0001"); a format that cannot be rendered
   faithfully, a number past Excel's 15 significant digits, an Excel error value (`#N/A`, `#REF!`...),
-  a formula without a cached result and a picture placed in a cell (`=DISPIMG(…)`) are refused with
-  the cell named and what to do (`SheetError`), never guessed;
+  a formula without a cached result and a picture placed in a cell (`=DISPIMG(…)`) or floating over
+  an empty one are refused with the cell named and what to do (`SheetError`), never guessed; a CSV
+  cell `="0001"` is 0001;
 - identifiers and short fields are NFKC-normalised (full-width letters, digits, punctuation);
   characters nobody can see (Unicode category Cf: zero-width space, word joiner, BOM, soft hyphen)
   are removed from every field; white space in names, 科室 and 类别 is collapsed ("社会　救助科" is
   "社会救助科"); free text (题干, 选项, 解析, 依据原文) is kept as written, only trimmed;
-- ids (工号, 身份证号) in scientific notation or with their last digits lost are refused; a final
-  x is read as X; a `?` in a name, 科室 or 类别 (a character a GBK file could not hold) is refused;
+- ids (工号, 身份证号) in scientific notation or with their last digits lost are refused; a leading
+  ' is dropped and a final x is read as X; a `?` in a name, 科室 or 类别 (a character a GBK file could not hold) is refused;
 - CSV is read as UTF-8, UTF-8 with BOM, or GBK (as Excel on Chinese Windows saves it); a file is
   recognised by its content, so an encrypted workbook or an old .xls under an .xlsx name gets a
   message saying which and what to do.
@@ -128,6 +130,8 @@ BANK = Kind(
 
 # How a staff member's number is headed in the sheets bureaus keep (the roster also accepts a bare 编号).
 STAFF_ID_HEADERS = ("工号", "职工编号", "员工编号", "人员编号", "staff_id")
+# A 身份证号 column is the 工号 only when the sheet has no 工号 column (bureaus that key staff by it).
+ID_CARD_HEADERS = ("身份证号", "身份证号码", "公民身份号码", "证件号码")
 
 ROSTER = Kind(
     "名册",
@@ -140,6 +144,7 @@ ROSTER = Kind(
     required=("staff_id", "name"),
     collapse=frozenset({"name", "department", "category"}),
     ids=frozenset({"staff_id"}),
+    weak={"staff_id": ID_CARD_HEADERS},
     one_sheet=True,
 )
 
@@ -148,15 +153,19 @@ RESULTS = Kind(
     {
         "staff_id": STAFF_ID_HEADERS,
         "exam": ("考试编号", "考试", "exam", "exam_id"),
-        "score": ("得分", "成绩", "分数", "考试成绩", "score"),
-        "max_score": ("满分", "总分", "试卷总分", "max_score"),
+        "score": ("得分", "成绩", "分数", "考试成绩", "总成绩", "最终成绩", "score"),
+        "max_score": ("满分", "总分", "试卷总分", "试卷满分", "max_score"),
         "submitted_at": ("提交时间", "交卷时间", "submitted_at"),
         "name": ("姓名", "name"),
     },
     required=("staff_id", "exam", "score", "max_score", "submitted_at"),
     collapse=frozenset({"name"}),
     ids=frozenset({"staff_id"}),
-    weak={"submitted_at": ("考试时间",), "score": ("百分制成绩",)},
+    weak={
+        "staff_id": (*ID_CARD_HEADERS, "用户名", "账号", "登录账号"),
+        "submitted_at": ("考试时间", "完成时间"),
+        "score": ("百分制成绩",),
+    },
     hint=(
         "学法平台导出的成绩表没有工号时，请按名册补上工号列（如用 VLOOKUP 按姓名查名册），"
         "并加上考试编号、满分列；列名与此不同时用 --column 指定，如 --column 得分=原始成绩"
@@ -176,6 +185,7 @@ EXEMPTIONS = Kind(
     collapse=frozenset({"name"}),
     ids=frozenset({"staff_id"}),
     years=frozenset({"year"}),
+    weak={"staff_id": ID_CARD_HEADERS},
 )
 
 COMPLETIONS = Kind(
@@ -188,6 +198,7 @@ COMPLETIONS = Kind(
     },
     required=("staff_id", "course"),
     ids=frozenset({"staff_id"}),
+    weak={"staff_id": ID_CARD_HEADERS},
 )
 
 KINDS = {k.name: k for k in (BANK, ROSTER, RESULTS, EXEMPTIONS, COMPLETIONS)}
@@ -196,9 +207,21 @@ KINDS = {k.name: k for k in (BANK, ROSTER, RESULTS, EXEMPTIONS, COMPLETIONS)}
 # ------------------------------------------------------------------ text normalisation
 
 _BRACKET_NOTE = re.compile(r"[（(\[【［<《].*?[)）\]】］>》]")
-_REQUIRED_MARK = re.compile(r"^[*※]+|[*※]+$")  # 题型*, *题干, ※答案 (＊ is * after NFKC)
+_REQUIRED_MARK = re.compile(r"^[*※]+|[*※:]+$")  # 题型*, *题干, ※答案, 工号： (＊ and ： after NFKC)
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}]) | (?=[{_CJK}])")
+
+
+_TEXT_FORMULA = re.compile(r'^="(.*)"$', re.DOTALL)
+
+
+def excel_text(text: str) -> str:
+    """A CSV cell as Excel shows it: `="0001"` (how exports keep a number as text) is 0001."""
+    if text[:2] == '="':
+        match = _TEXT_FORMULA.match(text.strip())
+        if match:
+            return match.group(1).replace('""', '"')
+    return text
 
 
 def visible(text: str) -> str:
@@ -213,6 +236,7 @@ def nfkc(text: str) -> str:
     """NFKC-normalised, invisible characters removed, trimmed: 'ＡＢ' -> 'AB', '０００１' -> '0001'."""
     if not isinstance(text, str):
         text = str(text)
+    text = excel_text(text)
     if text.isascii():  # most cells: nothing to normalise
         return text.strip()
     return unicodedata.normalize("NFKC", visible(text)).strip()
@@ -220,7 +244,7 @@ def nfkc(text: str) -> str:
 
 def free_text(text: str) -> str:
     """Free text (题干, 选项, 解析…) as written: only invisible characters removed and the ends trimmed."""
-    return visible(text).strip()
+    return visible(excel_text(text)).strip()
 
 
 def collapse(text: str) -> str:
@@ -249,9 +273,12 @@ _ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def staff_id_text(text: str) -> str:
-    """A 工号 or 身份证号 as compared and stored: NFKC, invisible characters removed, a final x after
-    digits upper-cased ('11010819820606006x' is '11010819820606006X', GB 11643-1999's check letter)."""
+    """A 工号 or 身份证号 as compared and stored: NFKC, invisible characters removed, Excel's text
+    prefix (a leading ') dropped, a final x after digits upper-cased ('11010819820606006x' is
+    '11010819820606006X', GB 11643-1999's check letter)."""
     text = nfkc(text)
+    if text[:1] == "'":
+        text = text[1:].strip()
     return text[:-1] + "X" if text[-1:] == "x" and _FINAL_X.match(text) else text
 
 
@@ -649,6 +676,7 @@ def cell_problem(text: str, kind: Kind, key: str) -> str | None:
     if not text or text[0] not in "#=":
         return None
     label = kind.label(key)
+    text = text.strip()
     if _PICTURE.match(text):
         return picture_message(kind, label)
     error = ERROR_VALUES.get(text.upper())
@@ -735,6 +763,10 @@ def _letter(column: int) -> str:
     return name
 
 
+def _short(text: str, n: int = 12) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
 def _numbers(rows: Sequence[int]) -> str:
     """'5、7-9' for rows 5, 7, 8, 9."""
     runs: list[list[int]] = []
@@ -803,9 +835,17 @@ class _WorkbookSheet:
                     self.anchor[(r, col)] = (merged.min_row, merged.min_col)
                     if top is not None:
                         self.cells[(r, col)] = top
-        self.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden)
+        self.hidden_rows = frozenset(r for r, d in ws.row_dimensions.items() if d.hidden or d.ht == 0)
         self.hidden_cols = frozenset(
-            c for d in ws.column_dimensions.values() if d.hidden and d.min for c in range(d.min, (d.max or d.min) + 1)
+            c
+            for d in ws.column_dimensions.values()
+            if (d.hidden or (d.customWidth and d.width == 0)) and d.min
+            for c in range(d.min, (d.max or d.min) + 1)
+        )
+        self.pictures = frozenset(  # top-left cells of pictures floating over the sheet
+            (image.anchor._from.row + 1, image.anchor._from.col + 1)
+            for image in getattr(ws, "_images", [])
+            if hasattr(getattr(image, "anchor", None), "_from")
         )
         self.uncached: dict[tuple[int, int], str] = {}
         if formulas is not None:
@@ -847,6 +887,8 @@ class _WorkbookSheet:
                 texts.append("")
                 if (r, c + 1) in self.uncached:
                     issues[key] = ("formula", self.uncached[(r, c + 1)])
+                elif (r, c + 1) in self.pictures:
+                    issues[key] = ("picture", "")
                 continue
             try:
                 texts.append(cell_text(value, fmt))
@@ -1062,6 +1104,8 @@ def _match_header(cells: list[str], kind: Kind, hidden: frozenset[int], mapped: 
         if len(chosen) > 1:
             header.duplicates.append(f"{named} 都表示{kind.label(key)}，请删去其中一列")
             continue
+        if chosen is tiers[2]:
+            header.notes.append(f"{kind.label(key)}取自 {named}")
         source = f"{named}" + ("（--column 指定）" if chosen is tiers[0] else "")
         for other in (t for t in tiers if t is not chosen and t):
             for i in other:
@@ -1165,6 +1209,20 @@ def is_note_row(kind: Kind, header: Header, values: dict[str, str]) -> bool:
     return points >= 2 and marked * 2 >= len(filled)
 
 
+_FOOTER = re.compile(
+    r"^(注|备注|说明|附注|制表|填表|审核|复核|核对|负责人|联系人|联系电话|合计|总计|小计|共计|单位（盖章）|单位\(盖章\)|盖章)"
+)
+
+
+def footer_text(header: Header, values: dict[str, str]) -> str | None:
+    """The text of a line under the data (注：…, 制表人：…, 合计…) — its first filled cell, in
+    column order, starts so — else None. Never a person or a question."""
+    for key in sorted(values, key=header.index.__getitem__):
+        if values[key]:
+            return values[key] if _FOOTER.match(values[key]) else None
+    return None
+
+
 def is_header_row(kind: Kind, header: Header, values: dict[str, str]) -> bool:
     """A row of header words under the header (a repeated header, the lower line of a header
     that was not recognised as one): never a person or a question."""
@@ -1216,6 +1274,11 @@ def _check_row(reading: _Reading, sheet: _Sheet, header: Header, row: Row, issue
         if issue == "formula":
             picture = _PICTURE.match(detail)
             detail = picture_message(kind, kind.label(key)) if picture else uncached_formula_message(detail)
+        elif issue == "picture":
+            detail = (
+                f"是一张浮在单元格上的图片，单元格里没有文字：{kind.name}只读文字，图片不能作为{kind.label(key)}，"
+                "请改为文字"
+            )
         reading.cell(sheet, row.number, header.index[key], key, detail)
     for key, text in row.values.items():
         if not text or key in issues:
@@ -1270,6 +1333,10 @@ def _read_rows(reading: _Reading, sheet: _Sheet, header: Header, multi: bool) ->
             continue
         if values.get(first_key, "") in header_forms and is_header_row(kind, header, values):
             reading.passed_over.append(f"{prefix}第{r}行（表头文字）")
+            continue
+        footer = footer_text(header, values) if data_seen else None
+        if footer:
+            reading.passed_over.append(f"{prefix}第{r}行（表尾“{_short(footer)}”）")
             continue
         data_seen = True
         row = Row(sheet.title, r, values, multi)

@@ -7,6 +7,7 @@ sheet kinds (banks, rosters, exemption lists, results), with shapes built in the
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,18 @@ def workbook(path: Path, sheets_rows: dict[str, list[list]], setup=None) -> Path
         setup(wb)
     wb.save(path)
     return path
+
+
+def patch_xml(path: Path, part: str, old: str, new: str) -> None:
+    """Rewrite one XML part of a workbook, for shapes openpyxl does not write (as Excel or WPS do)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    text = parts[part].decode("utf-8")
+    assert old in text, (old, text[:500])
+    parts[part] = text.replace(old, new, 1).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
 
 
 def db_with(tmp_path, rows=FIVE_STAFF):
@@ -638,3 +651,99 @@ def test_exported_bank_and_template_read_back_unchanged(tmp_path):
     data = yaml.safe_load(bank.dump_bank(again))
     assert data["questions"][0]["options"]["A"] == "国务院民政部门"
     assert load_workbook(out)["题库"].max_row == 4
+
+
+# ------------------------------------------------------------------ more shapes of the same kinds
+
+
+def test_footer_lines_zero_height_rows_and_text_formulas_on_a_roster(tmp_path):
+    def setup(wb):
+        wb["名册"].merge_cells("A7:D7")
+
+    rows = [
+        ["工号：", "姓名*", "科室", "类别"],
+        ["'MZ001", "李建国", "办公室", "领导干部"],
+        ["MZ002", "王芳", "办公室", "公务员"],
+        ["0003", "赵磊", "社会救助科", "公务员"],
+        ["MZ004", "陈静", "社会救助科", "公务员"],
+        [None],
+        ["注：以上人员不含退休人员"],
+        ["制表人：张三", None, "审核人：李四"],
+    ]
+    path = workbook(tmp_path / "名册.xlsx", {"名册": rows}, setup)
+    # row 3 squeezed to nothing, as Excel writes it (openpyxl leaves a zero height out)
+    patch_xml(path, "xl/worksheets/sheet1.xml", '<row r="3"', '<row r="3" ht="0" customHeight="1"')
+    table = sheets.read_sheet(path, sheets.ROSTER)
+    assert [r.values["staff_id"] for r in table.rows] == ["MZ001", "0003", "MZ004"]
+    assert table.summary() == "跳过隐藏的第3行、第7行（表尾“注:以上人员不含退休人员”）、第8行（表尾“制表人:张三”）"
+
+
+def test_csv_cells_as_exports_keep_text(tmp_path):
+    path = tmp_path / "名册.csv"
+    path.write_text('工号,姓名\n="0003",赵磊\n\'110101197001010011,李建国\n', encoding="utf-8")
+    assert [r.values["staff_id"] for r in sheets.read_sheet(path, sheets.ROSTER).rows] == ["0003", "110101197001010011"]
+
+
+def test_a_picture_floating_over_an_empty_option_cell_is_refused(tmp_path):
+    from openpyxl.drawing.image import Image as Picture
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "logo.png")
+
+    def setup(wb):
+        wb["题库"].add_image(Picture(str(tmp_path / "logo.png")), "E2")
+
+    stem = "依照《殡葬管理条例》，哪个部门负责全国的殡葬管理工作？"
+    path = workbook(
+        tmp_path / "b.xlsx", {"题库": [BANK_HEADER, bank_row("1", "单选", stem, "国务院民政部门", None)]}, setup
+    )
+    with pytest.raises(bank.BankError) as error:
+        imported(path)
+    assert refusal(error) == [
+        "工作表 题库 单元格 E2（选项B）: 是一张浮在单元格上的图片，单元格里没有文字：题库只读文字，图片不能作为选项B，请改为文字"
+    ]
+
+
+def test_id_card_column_is_the_staff_id_only_without_a_staff_id_column(tmp_path):
+    db = records.open_db(tmp_path / "records.db")
+    path = tmp_path / "名册.csv"
+    path.write_text("姓名,身份证号码,科室\n孙丽,11010819820606006x,殡葬管理科\n", encoding="utf-8")
+    result = records.import_roster(db, path)
+    assert staff(db) == [("11010819820606006X", "孙丽", "殡葬管理科", "其他")]
+    assert result.summary == "工号取自 B列“身份证号码”"
+    both = tmp_path / "名册2.csv"
+    both.write_text("工号,姓名,身份证号\nMZ006,孙丽,11010819820606006X\n", encoding="utf-8")
+    table = sheets.read_sheet(both, sheets.ROSTER)
+    assert table.rows[0].values["staff_id"] == "MZ006"
+    assert table.summary() == "未读取 身份证号（C列）：工号取自 A列“工号”"
+    results = tmp_path / "成绩.csv"
+    results.write_text(
+        "用户名,考试编号,总成绩,试卷满分,交卷时间\n11010819820606006x,2026-p,92,100,2026-11-05 09:30\n",
+        encoding="utf-8",
+    )
+    assert records.import_results(db, results).counts.added == 1
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "A.国务院民政部门；B.国务院卫生健康部门；",
+        "A、国务院民政部门，B、国务院卫生健康部门",
+        "A.国务院民政部门；|B.国务院卫生健康部门",
+    ],
+)
+def test_option_cells_with_other_separators(cell):
+    assert bank.split_options(cell) == {"A": "国务院民政部门", "B": "国务院卫生健康部门"}
+
+
+def test_numbered_stems_are_one_stem_and_generic_stems_with_other_options_are_not_contradictions():
+    assert bank.stem_key("3、殡葬事业是重要的公益事业。") == bank.stem_key("（12）殡葬事业是重要的公益事业")
+    assert bank.stem_key("第4题 殡葬事业是重要的公益事业") == bank.stem_key("殡葬事业是重要的公益事业")
+    a = bank.Question("b-1", "single", "下列说法正确的是（ ）。", "A", "解", [], "exam", {"A": "甲", "B": "乙"})
+    b = bank.Question("b-2", "single", "下列说法正确的是：", "B", "解", [], "exam", {"A": "丙", "B": "丁"})
+    c = bank.Question("b-3", "single", "下列说法正确的是", "A", "解", [], "exam", {"A": "乙", "B": "甲"})
+    problems = [p.message for p in bank.check_unique([(a, "x.yaml", "1"), (b, "x.yaml", "2"), (c, "x.yaml", "3")])]
+    assert problems == [
+        "题干与 x.yaml 1 重复（只差标点或空括号）",
+        "与 x.yaml 1 是同一题干（只差标点或空括号），答案却不同（A“甲” 与 A“乙”）：同一道题只能有一个答案，请删去一题或改正答案",
+    ]
