@@ -186,6 +186,7 @@ EXEMPTIONS = Kind(
     ids=frozenset({"staff_id"}),
     years=frozenset({"year"}),
     weak={"staff_id": ID_CARD_HEADERS},
+    one_sheet=True,  # like the roster, it decides who is counted: 2025年 and 2026年 sheets are not one list
 )
 
 COMPLETIONS = Kind(

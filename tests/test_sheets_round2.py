@@ -290,8 +290,27 @@ def test_04_a_roster_reads_one_sheet_unless_told(tmp_path, cli):
     )
     result = cli("roster", "import", path, "--sheet", "退休人员", "--home", home)
     assert result.returncode == 1 and "没有工作表 退休人员（文件中的工作表: 在职人员、离职人员）" in result.stderr
-    # banks, exemptions, results and completions read every sheet with the header
     assert len(sheets.read_sheet(path, sheets.ROSTER, sheets=["在职人员", "离职人员"]).rows) == 7
+    # an exemption list too decides who is counted: one sheet a year is not one list
+    (tmp_path / "records").mkdir()
+    db = db_with(tmp_path / "records")
+    exempt = workbook(
+        tmp_path / "免考.xlsx",
+        {"2025年": [["工号", "免考原因"], ["MZ001", "病假"]], "2026年": [["工号", "免考原因"], ["MZ002", "产假"]]},
+    )
+    with pytest.raises(records.RecordsError, match="都有免考名单表头"):
+        records.import_exemptions(db, exempt, year=2026)
+    assert records.import_exemptions(db, exempt, year=2026, sheet_names=["2026年"]) == 1
+    assert db.execute("SELECT staff_id, year FROM exemptions").fetchall() == [("MZ002", 2026)]
+    # results and completions read every visible sheet with the header (each row names its exam or course)
+    results = workbook(
+        tmp_path / "成绩.xlsx",
+        {
+            name: [["工号", "考试编号", "得分", "满分", "提交时间"], ["MZ001", exam, 80, 100, "2026-11-05 09:30"]]
+            for name, exam in (("正考", "2026-paper"), ("补考", "2026-makeup"))
+        },
+    )
+    assert records.import_results(db, results).counts.added == 2
 
 
 # ------------------------------------------------------------------ 05 one statement, one key
