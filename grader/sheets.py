@@ -225,19 +225,27 @@ def excel_text(text: str) -> str:
     return text
 
 
+# Unicode's format characters (category Cf), as of Unicode 14 (Python 3.11); tests/test_sheets_round2.py
+# checks this class against `unicodedata` so a newer Python's additions are noticed.
+_FORMAT_CHARACTERS = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+
 def visible(text: str) -> str:
     """`text` without the characters nobody can see: Unicode category Cf (zero-width space U+200B,
     word joiner U+2060, BOM U+FEFF inside a cell, soft hyphen U+00AD, direction marks...)."""
     if text.isascii():
         return text
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _FORMAT_CHARACTERS.sub("", text)
 
 
 def nfkc(text: str) -> str:
     """NFKC-normalised, invisible characters removed, trimmed: 'ＡＢ' -> 'AB', '０００１' -> '0001'."""
     if not isinstance(text, str):
         text = str(text)
-    text = excel_text(text)
     if text.isascii():  # most cells: nothing to normalise
         return text.strip()
     return unicodedata.normalize("NFKC", visible(text)).strip()
@@ -245,7 +253,7 @@ def nfkc(text: str) -> str:
 
 def free_text(text: str) -> str:
     """Free text (题干, 选项, 解析…) as written: only invisible characters removed and the ends trimmed."""
-    return visible(excel_text(text)).strip()
+    return visible(text).strip()
 
 
 def collapse(text: str) -> str:
@@ -994,7 +1002,10 @@ def _csv_rows(path: Path) -> list[list[str]]:
     if "\x00" in text:
         raise SheetError(f"{path}: 不是文本格式的 CSV 文件 (binary data in a .csv)")
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        rows = [list(r) for r in csv.reader(io.StringIO(text))]
+        if '="' in text:  # cells an export wrote as ="0001" to keep them text
+            rows = [[excel_text(c) for c in row] for row in rows]
+        return rows
     except csv.Error as error:
         raise SheetError(f"{path}: CSV 格式错误: {error}") from None
 
@@ -1210,17 +1221,18 @@ def is_note_row(kind: Kind, header: Header, values: dict[str, str]) -> bool:
     return points >= 2 and marked * 2 >= len(filled)
 
 
+_FOOTER_START = frozenset("注备说附制填审复核负联合总小共单盖")
 _FOOTER = re.compile(
     r"^(注|备注|说明|附注|制表|填表|审核|复核|核对|负责人|联系人|联系电话|合计|总计|小计|共计|单位（盖章）|单位\(盖章\)|盖章)"
 )
 
 
-def footer_text(header: Header, values: dict[str, str]) -> str | None:
-    """The text of a line under the data (注：…, 制表人：…, 合计…) — its first filled cell, in
-    column order, starts so — else None. Never a person or a question."""
-    for key in sorted(values, key=header.index.__getitem__):
-        if values[key]:
-            return values[key] if _FOOTER.match(values[key]) else None
+def footer_text(values: dict[str, str]) -> str | None:
+    """The text of a line under the data (注：…, 制表人：…, 合计…) — its first filled cell (`values`
+    in column order) starts so — else None. Never a person or a question."""
+    for text in values.values():
+        if text:
+            return text if text[0] in _FOOTER_START and _FOOTER.match(text) else None
     return None
 
 
@@ -1304,12 +1316,13 @@ def _read_rows(reading: _Reading, sheet: _Sheet, header: Header, multi: bool) ->
     """The data rows under a header: empty rows dropped; hidden rows, a 填写说明 row before the first
     data row and repeated header rows passed over (and named); every cell checked."""
     kind = reading.kind
-    cleaners = [(k, _normaliser(kind, k)) for k in header.index]
+    cleaners = [(k, _normaliser(kind, k)) for k in sorted(header.index, key=header.index.__getitem__)]
     first_key = next(iter(kind.required))
     header_forms = (
         {nfkc(header.cells[header.index[first_key]]), *kind.columns[first_key]} if first_key in header.index else set()
     )
     by_column = [(k, header.index[k], clean) for k, clean in cleaners]
+    ordered = {k: header.index[k] for k, _ in cleaners}
     width = max(header.index.values()) + 1
     plain = sheet.rows if isinstance(sheet, _CsvSheet) else None
     rows: list[Row] = []
@@ -1322,7 +1335,7 @@ def _read_rows(reading: _Reading, sheet: _Sheet, header: Header, multi: bool) ->
             cells = plain[r - 1]
             values, issues = {k: clean(cells[c]) for k, c, clean in by_column}, _NO_ISSUES
         else:
-            texts, issues = sheet.row_texts(r, header.index)
+            texts, issues = sheet.row_texts(r, ordered)
             values = {k: clean(text) for (k, clean), text in zip(cleaners, texts)}
         if not any(values.values()) and not issues:
             continue
@@ -1335,7 +1348,7 @@ def _read_rows(reading: _Reading, sheet: _Sheet, header: Header, multi: bool) ->
         if values.get(first_key, "") in header_forms and is_header_row(kind, header, values):
             reading.passed_over.append(f"{prefix}第{r}行（表头文字）")
             continue
-        footer = footer_text(header, values) if data_seen else None
+        footer = footer_text(values) if data_seen else None
         if footer:
             reading.passed_over.append(f"{prefix}第{r}行（表尾“{_short(footer)}”）")
             continue

@@ -766,3 +766,13 @@ def test_numbered_stems_are_one_stem_and_generic_stems_with_other_options_are_no
         "题干与 x.yaml 1 重复（只差标点或空括号）",
         "与 x.yaml 1 是同一题干（只差标点或空括号），答案却不同（A“甲” 与 A“乙”）：同一道题只能有一个答案，请删去一题或改正答案",
     ]
+
+
+def test_invisible_characters_are_exactly_unicode_format_characters():
+    import sys
+    import unicodedata
+
+    format_characters = {chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"}
+    removed = {ch for ch in format_characters if sheets.visible("名" + ch) == "名"}
+    assert removed == format_characters
+    assert sheets.visible("名\u3000字·") == "名\u3000字·"  # spaces and visible marks stay
