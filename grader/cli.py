@@ -431,8 +431,8 @@ def laws_diff(title, old, new, as_json, show_all):
 
     Example: lawstudy laws diff 社会团体登记管理条例 2016-02-06 2026-03-12
     """
-    from grader import law_diff
     from grader.laws import LawError
+    from grader.laws import diff as law_diff
 
     lib = _library()
     try:

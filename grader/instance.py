@@ -10,7 +10,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+# The package folder (grader/); in a checkout its parent holds courses/ and quizzes/.
+PACKAGE = Path(__file__).resolve().parent
 COURSE_ID = "lawstudy"
+# The file `lawstudy demo` leaves in the instance it made (the demo replaces only such a folder,
+# and `hub setup` locks such folders down: their records hold every answer of the demo paper).
+DEMO_MARKER = ".lawstudy-demo"
 DEFAULT_HOME = "lawstudy-home"
 
 
@@ -37,7 +42,7 @@ class Instance:
 
     @property
     def nbgrader_config(self) -> Path:
-        """The course's nbgrader_config.py (written by grader/exam/nbgrader_course.py)."""
+        """The course's nbgrader_config.py (written before every exam step: grader.exams.nbgrader_config)."""
         return self.course_dir / "nbgrader_config.py"
 
     @property

@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 
 from grader import bank as bank_api
-from grader.laws import LawError, Library, Version, library, normalize, to_date, today
+from grader.laws import Library, library, to_date, today
+from grader.laws.diff import locate, target_version
 
 
 @dataclass
@@ -58,40 +59,6 @@ class ImpactRow:
         return data
 
 
-def locate(laws: Library, old: Version, number: int, quote: str, target: Version | None) -> tuple[str, int]:
-    """Where `quote` (from 《old》第number条) stands in `target`: ('moved', new number) or ('changed', 0).
-
-    The same-numbered article is preferred; else the first article of `target` that contains it.
-    An empty quote compares the whole article's words (an article() call in a lesson).
-    """
-    if target is None:
-        return "changed", 0
-    if not quote:
-        try:
-            body = normalize(old.article(number).body)
-        except LawError:
-            return "changed", 0
-        hits = [a.number for a in target.text.articles.values() if normalize(a.body) == body]
-    else:
-        hits = [a.number for a in target.text.articles.values() if a.contains(quote)]
-    if not hits:
-        return "changed", 0
-    return "moved", (number if number in hits else hits[0])
-
-
-def _target(laws: Library, old: Version, as_of, to: str | None) -> Version | None:
-    """The version citations of `old` move to: `to` (a version of old's statute or of its successor
-    statute) if given, else whatever replaced `old` and is in force on `as_of`."""
-    if to:
-        for title in dict.fromkeys([old.title] + ([old.superseded_by[0]] if old.superseded_by else [])):
-            try:
-                return laws.statute(title).version(to)
-            except LawError:
-                continue
-        raise LawError(f"《{old.title}》及其后继法规都没有 {to} 版本")
-    return laws.successor(old, as_of)
-
-
 def question_impact(
     banks: list, laws: Library, as_of, law: str | None = None, to: str | None = None
 ) -> list[ImpactRow]:
@@ -108,7 +75,7 @@ def question_impact(
                 old = laws.statute(c.law).version(c.version)
                 if (old.in_force(as_of) or as_of < old.in_force_from) and not to:
                     continue  # in force, or not yet: nothing superseded it
-                target = _target(laws, old, as_of, to)
+                target = target_version(laws, old, as_of, to)
                 if target is not None and target.name == old.name and target.title == old.title:
                     continue
                 outcome, number = locate(laws, old, c.article, c.quote, target)

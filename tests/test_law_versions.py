@@ -10,11 +10,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from grader import bank, course, law_diff, law_impact
+from grader import bank, course, law_impact
 from grader.cli import cli
 from grader.exam.paper import PaperAssembler
 from grader.exam.spec import ExamSpec, Quota, SpecError, Window
 from grader.laws import LawError, Library, cn_to_int, int_to_cn, library, normalize
+from grader.laws import diff as law_diff
 from grader.vocabulary import CHINA as CST
 
 OLD = """# 测试条例

@@ -1,338 +1,41 @@
-"""Statute texts parsed into articles, versioned by date, and citation look-up.
-
-Every question and lesson quotes the law; this module is the one place that knows where the
-official texts live, which version of a statute was in force on a date, and how an article is
-numbered, so a quote can be checked against the text instead of memory.
-
-The texts and their versions are data: `courses/laws/index.yaml` (see the comment at its top)
-lists per statute its title, short names and versions (file(s), date, in force from / until,
-superseded by, source). Nothing about a particular law is written here.
-"""
+"""The statutes we ship, read from the law index (courses/laws/index.yaml): look-up by title or
+short name, the version in force on a date, citations, where a quote stands, what superseded what."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import os
-import re
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from grader.errors import LawstudyError
-
-DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-UNITS = {"十": 10, "百": 100, "千": 1000}
-CN_NUMERAL = "零〇一二三四五六七八九十百千两"
-ARTICLE_START = re.compile(rf"^第([{CN_NUMERAL}]+)条[\s\u3000]*(.*)$")
-# 《title》第N条; a title may hold one nested title, in 〈〉 or (as some files name it) in 《》:
-# 《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》第一条
-TITLE_TEXT = r"(?:[^《》]|《[^《》]*》)+"  # what stands between a citation's 《》
-CITATION = re.compile(rf"《({TITLE_TEXT})》\s*第([{CN_NUMERAL}0-9]+)条")
-# An explicit version after a citation: 《殡葬管理条例》第四条，2012年版  /  （2012年版）
-VERSION_SUFFIX = re.compile(r"^\s*[，,（(]?\s*(\d{4})年版")
-DATED_FILE = re.compile(r"^(.*)\((\d{4}-\d{2}-\d{2})\)$")
-WHITESPACE = re.compile(r"\s+")
-INDEX_FILE = "index.yaml"
-PREFIX = "中华人民共和国"
-# How a version stops being the law to apply (index.yaml `supersession`):
-#   revised    - a new version of the text replaces it (修订/修正);
-#   repealed   - it is 废止: a provision of the superseding text (or a decision) ends it;
-#   overridden - another law's rules prevail from that day, but it is NOT repealed: it stays 有效,
-#                only where it does not contradict that law (上位法优于下位法); never taught as 废止.
-SUPERSESSIONS = ("revised", "repealed", "overridden")
-
-
-class LawError(LawstudyError, LookupError):
-    """A citation names a law, version or article that is not in the texts we ship."""
-
-
-def cn_to_int(text: str) -> int:
-    """Read a Chinese numeral as used in article numbers: 十二, 一百二十五, 一百零三, 一千零七十七.
-
-    Arabic digits pass through. Raises ValueError for anything else or for zero.
-    """
-    if text.isdigit():
-        return int(text)
-    total, digit = 0, None
-    for ch in text:
-        if ch in DIGITS:
-            digit = DIGITS[ch]
-        elif ch in UNITS:
-            total += (1 if digit is None else digit) * UNITS[ch]
-            digit = None
-        else:
-            raise ValueError(f"不是中文数字: {text!r}")
-    if digit is not None:
-        total += digit
-    if total <= 0:
-        raise ValueError(f"不是有效的条号: {text!r}")
-    return total
-
-
-def int_to_cn(number: int) -> str:
-    """Write an article number the way statutes do: 10 -> 十, 103 -> 一百零三, 1077 -> 一千零七十七.
-
-    Raises ValueError outside 1..9999.
-    """
-    if not 0 < number < 10000:
-        raise ValueError(f"条号超出范围: {number}")
-    names = "零一二三四五六七八九"
-    parts, zero = [], False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        d = number // value % 10
-        if d:
-            if zero:
-                parts.append("零")
-                zero = False
-            parts.append(names[d] + unit)
-        elif parts:
-            zero = True
-    text = "".join(parts)
-    return text[1:] if text.startswith("一十") else text
-
-
-def normalize(text: str) -> str:
-    """The form quotes are compared in: NFKC (full- and half-width punctuation alike), no white space.
-
-    A quote may differ from the statute only in white space and in full- versus half-width forms
-    (the 2026 社会团体登记管理条例 writes （） where the 2016 text wrote ()).
-    """
-    return WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
-
-
-def to_date(value) -> dt.date:
-    """A date from a `datetime.date` or a 'YYYY-MM-DD' string (YAML gives either). Raises ValueError."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"日期 {value!r} 应写作 YYYY-MM-DD") from None
-
-
-def version_name(value) -> str:
-    """A version's name, 'YYYY-MM-DD', from a date or string as written in YAML."""
-    return to_date(value).isoformat()
-
-
-def cn_date(day: dt.date) -> str:
-    """2026-03-30 -> 2026年3月30日."""
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-@dataclass
-class Article:
-    law: str
-    number: int
-    paragraphs: list[str]
-    chapter: str = ""
-    version: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"第{int_to_cn(self.number)}条"
-
-    @property
-    def citation(self) -> str:
-        return f"《{self.law}》{self.label}"
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.paragraphs)
-
-    @property
-    def body(self) -> str:
-        """The text without its leading 第N条 (what stays when an article is only renumbered)."""
-        first = ARTICLE_START.match(self.paragraphs[0])
-        return "\n".join([first.group(2) if first else self.paragraphs[0], *self.paragraphs[1:]])
-
-    def contains(self, quote: str) -> bool:
-        """Whether `quote` stands in this article, up to white space and full/half-width forms."""
-        needle = normalize(quote)
-        return bool(needle) and needle in normalize(self.text)
-
-
-@dataclass
-class Law:
-    """The text of one version of a statute: its articles by number (all parts of a code merged)."""
-
-    title: str
-    path: Path
-    preamble: list[str] = field(default_factory=list)
-    articles: dict[int, Article] = field(default_factory=dict)
-    version: str = ""
-
-    def article(self, number: int | str) -> Article:
-        """Article by number (int, '27', '第二十七条'). Raises LawError when the text has no such article."""
-        n = number if isinstance(number, int) else cn_to_int(str(number).strip("第条"))
-        try:
-            return self.articles[n]
-        except KeyError:
-            raise LawError(
-                f"《{self.title}》{f'（{self.version}）' if self.version else ''}没有第{int_to_cn(n)}条"
-                f"（共{len(self.articles)}条）"
-            ) from None
-
-
-def parse_law(path: Path, title: str | None = None, version: str = "", into: Law | None = None) -> Law:
-    """Split a statute file (LawRefBook Markdown) into numbered articles, paragraphs kept.
-
-    `into` merges a further part of a code (民法典 编) into an existing Law. Raises LawError on a
-    duplicated article number.
-    """
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    title = title or DATED_FILE.sub(r"\1", Path(path).stem)
-    law = into or Law(title=title, path=Path(path), version=version)
-    header_done = "<!-- INFO END -->" not in "\n".join(lines)
-    chapter, current = "", None
-    for raw in lines:
-        line = raw.strip()
-        if not header_done:
-            if line == "<!-- INFO END -->":
-                header_done = True
-            elif line and not line.startswith("#"):
-                law.preamble.append(line)
-            continue
-        if not line:
-            continue
-        if line.startswith("#"):
-            chapter = line.lstrip("#").strip()
-            current = None
-            continue
-        match = ARTICLE_START.match(line)
-        if match:
-            number = cn_to_int(match.group(1))
-            if number in law.articles:
-                raise LawError(f"{path}: 第{match.group(1)}条重复")
-            current = Article(law.title, number, [line], chapter, version)
-            law.articles[number] = current
-        elif current is not None:
-            current.paragraphs.append(line)
-    return law
-
-
-@dataclass
-class Version:
-    """One version of a statute as the law index describes it.
-
-    `in_force_until` is the first day the version is no longer the law to apply (None: still in
-    force). `superseded_by` is (title, version) of what replaces it, possibly another statute;
-    `supersession` says how (one of SUPERSESSIONS: revised, repealed, overridden; '' when nothing
-    replaces it) and `provision` which provision of the superseding text does it (第十五条第二款).
-    An overridden version is not repealed: from `in_force_until` on, questions and lessons answer by
-    the law that overrides it, but no message may call it 废止.
-    """
-
-    title: str
-    name: str
-    files: list[str]
-    in_force_from: dt.date
-    in_force_until: dt.date | None = None
-    superseded_by: tuple[str, str] | None = None
-    reason: str = ""
-    source: str = ""
-    note: str = ""
-    label: str = ""
-    folder: Path = Path(".")
-    supersession: str = ""
-    provision: str = ""
-    _law: Law | None = field(default=None, repr=False)
-
-    @property
-    def date(self) -> dt.date:
-        return to_date(self.name)
-
-    @property
-    def year_label(self) -> str:
-        """How staff name the version: the index's `label` (2012年修订) or 2012年版."""
-        return self.label or f"{self.date.year}年版"
-
-    @property
-    def citation(self) -> str:
-        """《殡葬管理条例》（2012年修订）."""
-        return f"《{self.title}》（{self.year_label}）"
-
-    @property
-    def last_day(self) -> dt.date | None:
-        """The last day this version is the law to apply (the day before `in_force_until`), or None."""
-        return self.in_force_until - dt.timedelta(days=1) if self.in_force_until else None
-
-    def in_force(self, on: dt.date | str) -> bool:
-        """Whether this version is the law to apply on the day `on` (for an overridden version: until
-        the overriding law takes effect, though it is not repealed then)."""
-        on = to_date(on)
-        return self.in_force_from <= on and (self.in_force_until is None or on < self.in_force_until)
-
-    @property
-    def text(self) -> Law:
-        """The parsed text (all parts merged), read on first use. Raises LawError on a bad file."""
-        if self._law is None:
-            law = None
-            for name in self.files:
-                law = parse_law(self.folder / name, self.title, self.name, into=law)
-            self._law = law
-        assert self._law is not None, self.files
-        return self._law
-
-    def article(self, number: int | str) -> Article:
-        """Article `number` of this version's text. Raises LawError if it has no such article."""
-        return self.text.article(number)
-
-
-@dataclass
-class Statute:
-    """A statute with every version we ship, oldest first."""
-
-    title: str
-    short_names: list[str]
-    versions: list[Version]
-
-    def version(self, name) -> Version:
-        """The version named by its date ('2012-11-09' or a date). Raises LawError if not shipped."""
-        try:
-            wanted = version_name(name)
-        except ValueError as error:
-            raise LawError(str(error)) from None
-        for v in self.versions:
-            if v.name == wanted:
-                return v
-        raise LawError(f"《{self.title}》没有{wanted}版本；收录的版本: {'、'.join(v.name for v in self.versions)}")
-
-    def in_force(self, on) -> Version | None:
-        """The version in force on `on`, or None (not yet enacted, or repealed/superseded)."""
-        for v in reversed(self.versions):
-            if v.in_force(on):
-                return v
-        return None
-
-    def by_year(self, year: int) -> Version:
-        """The version of a year (prose citations write `，2012年版`). Raises LawError if none or several."""
-        found = [v for v in self.versions if v.date.year == year]
-        if len(found) != 1:
-            raise LawError(
-                f"《{self.title}》没有唯一的{year}年版本；收录的版本: {'、'.join(v.name for v in self.versions)}"
-            )
-        return found[0]
-
-    @property
-    def latest(self) -> Version:
-        """The newest version shipped (in force or not)."""
-        return self.versions[-1]
+from grader.instance import PACKAGE
+from grader.laws.statute import Article, Law, Statute, Version
+from grader.laws.words import (
+    CITATION,
+    DATED_FILE,
+    INDEX_FILE,
+    PREFIX,
+    SUPERSESSIONS,
+    VERSION_SUFFIX,
+    LawError,
+    cn_date,
+    cn_to_int,
+    normalize,
+    to_date,
+    version_name,
+)
 
 
 def laws_dir() -> Path:
     """Where the statute texts are: $LAWSTUDY_LAWS, the wheel's copy, or the checkout's courses/laws."""
     if os.environ.get("LAWSTUDY_LAWS"):
         return Path(os.environ["LAWSTUDY_LAWS"])
-    packaged = Path(__file__).parent / "_laws"
+    packaged = PACKAGE / "_laws"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "courses" / "laws"
+    return PACKAGE.parent / "courses" / "laws"
 
 
 def today() -> dt.date:

@@ -1,4 +1,4 @@
-"""What changed between two versions of a statute, article by article.
+"""What changed between two versions of a statute, article by article, and where a quote went.
 
 Articles are matched across versions by their text, not their number: an article whose words
 stand unchanged under a new number is `renumbered`; the closest remaining pairs (by character
@@ -11,7 +11,9 @@ import difflib
 import unicodedata
 from dataclasses import dataclass, field
 
-from grader.laws import Article, Version, normalize
+from grader.laws.library import Library
+from grader.laws.statute import Article, Version
+from grader.laws.words import LawError, normalize
 
 SIMILAR = 0.5  # least similarity (0..1) for two articles to count as one article changed
 
@@ -138,3 +140,40 @@ def summary(changes: list[ArticleChange]) -> dict[str, int]:
     for c in changes:
         counts[c.kind] += 1
     return counts
+
+
+# ------------------------------------------------------------------ where a quote went
+
+
+def locate(laws: Library, old: Version, number: int, quote: str, target: Version | None) -> tuple[str, int]:
+    """Where `quote` (from 《old》第number条) stands in `target`: ('moved', new number) or ('changed', 0).
+
+    The same-numbered article is preferred; else the first article of `target` that contains it.
+    An empty quote compares the whole article's words (an article() call in a lesson).
+    """
+    if target is None:
+        return "changed", 0
+    if not quote:
+        try:
+            body = normalize(old.article(number).body)
+        except LawError:
+            return "changed", 0
+        hits = [a.number for a in target.text.articles.values() if normalize(a.body) == body]
+    else:
+        hits = [a.number for a in target.text.articles.values() if a.contains(quote)]
+    if not hits:
+        return "changed", 0
+    return "moved", (number if number in hits else hits[0])
+
+
+def target_version(laws: Library, old: Version, as_of, to: str | None) -> Version | None:
+    """The version citations of `old` move to: `to` (a version of old's statute or of its successor
+    statute) if given, else whatever replaced `old` and is in force on `as_of`."""
+    if to:
+        for title in dict.fromkeys([old.title] + ([old.superseded_by[0]] if old.superseded_by else [])):
+            try:
+                return laws.statute(title).version(to)
+            except LawError:
+                continue
+        raise LawError(f"《{old.title}》及其后继法规都没有 {to} 版本")
+    return laws.successor(old, as_of)
