@@ -12,7 +12,8 @@ import time
 
 import yaml
 
-from grader import bank
+from grader import banks as bank
+from grader.banks import store
 
 
 def timed(runs: int) -> float:
@@ -31,11 +32,11 @@ def main() -> None:
     runs = parser.parse_args().runs
     questions = len(bank.check().questions)
     fast = timed(runs)
-    saved, bank.LOADER = bank.LOADER, yaml.SafeLoader
+    saved, store.LOADER = store.LOADER, yaml.SafeLoader
     try:
         baseline = timed(runs)
     finally:
-        bank.LOADER = saved
+        store.LOADER = saved
     print(f"banks: {questions} questions; median of {runs} runs")
     print(f"quiz check (libyaml):        {fast * 1000:8.1f} ms")
     print(f"baseline (pure-Python YAML): {baseline * 1000:8.1f} ms")

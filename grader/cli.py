@@ -22,7 +22,7 @@ from pathlib import Path
 
 import click
 
-from grader import bank as bank_api
+from grader import banks as bank_api
 from grader.instance import Instance
 from grader.vocabulary import TYPE_NAMES
 
@@ -169,7 +169,9 @@ def quiz_check(paths, as_json, as_of):
     summary["valid_exam_questions"] = {
         law: {"valid": v, "total": n} for law, (v, n) in result.valid_exam_questions(day).items()
     }
-    cues = _format_cues(result.banks, paths, day)
+    from grader.exam import cues as exam_cues
+
+    cues = exam_cues.measure(result.banks, list(paths), day)
     summary["format_cues"] = [c.to_dict() for c in cues]
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -202,26 +204,6 @@ def quiz_check(paths, as_json, as_of):
     if result.problems:
         fail(f"发现 {len(result.problems)} 个问题", 1)
     click.secho("检查通过", fg="green")
-
-
-def _format_cues(banks, paths, day):
-    """Format cues per bank and per exam spec not yet closed on `day` whose banks were all checked."""
-    from grader import format_cues
-    from grader.exam.spec import SpecError, exams_dir, load_spec
-    from grader.vocabulary import CHINA
-
-    folder = exams_dir(
-        Path(paths[0]).parent if paths and Path(paths[0]).is_file() else (Path(paths[0]) if paths else None)
-    )
-    specs = []
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        try:
-            spec = load_spec(path)
-        except SpecError:
-            continue  # the spec's own problems are `exam build`'s to report
-        if spec.last_close.astimezone(CHINA).date() >= day:
-            specs.append(spec)
-    return format_cues.measure_banks(banks, specs)
 
 
 @quiz.command("import")
@@ -297,12 +279,12 @@ def quiz_migrate(law, to, quizzes, as_of):
 
     Example: lawstudy quiz migrate --law 社会团体登记管理条例 --to 2026-03-12
     """
-    from grader import law_impact
+    from grader.banks.impact import migrate
     from grader.laws import LawError
     from grader.laws import int_to_cn as cn
 
     try:
-        result = law_impact.migrate(law, to, [quizzes] if quizzes else None, _as_of(as_of))
+        result = migrate(law, to, [quizzes] if quizzes else None, _as_of(as_of))
     except LawError as error:
         fail(str(error))
     except bank_api.BankError as error:
@@ -510,13 +492,14 @@ def laws_impact(law, quizzes, as_of, as_json):
 
     Example: lawstudy laws impact --law 社会团体登记管理条例
     """
-    from grader import law_impact
+    from grader.banks.impact import counts as impact_counts
+    from grader.courses.impact import impact
     from grader.laws import LawError
     from grader.laws import int_to_cn as cn
 
     day = _as_of(as_of)
     try:
-        rows = law_impact.impact([quizzes] if quizzes else None, law=law, as_of=day)
+        rows = impact([quizzes] if quizzes else None, law=law, as_of=day)
     except LawError as error:
         fail(str(error))
     except bank_api.BankError as error:
@@ -524,7 +507,7 @@ def laws_impact(law, quizzes, as_of, as_json):
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=2))
         return
-    counts = law_impact.counts(rows)
+    counts = impact_counts(rows)
     click.secho(
         f"{day.isoformat()} 已不是现行依据（已修订、废止或被取代）的版本被引用的情况"
         "（题目按引用计；(a) 可自动迁移，(b) 需人工改写）",
@@ -573,7 +556,7 @@ def course_check(as_of):
 
     Example: lawstudy course check --as-of 2026-01-01
     """
-    from grader import course as course_api
+    from grader import courses as course_api
 
     day = _as_of(as_of)
     questions = bank_api.questions_by_id(bank_api.check(as_of=day).banks)
@@ -595,7 +578,7 @@ def course_build(home):
 
     Example: lawstudy course build --home lawstudy-home
     """
-    from grader import course as course_api
+    from grader import courses as course_api
 
     inst = Instance.from_env(home).ensure()
     written = course_api.build_courses(inst.lessons)
@@ -611,7 +594,7 @@ def course_release(course_id, staged, home):
 
     Example: lawstudy course release burial --home lawstudy-home
     """
-    from grader import course as course_api
+    from grader import courses as course_api
 
     inst = Instance.from_env(home).ensure()
     try:
@@ -643,7 +626,7 @@ def course_collect(course_id, home):
     Example: lawstudy course collect burial --home lawstudy-home
     """
     _as_grader_on_hub(home)
-    from grader import course as course_api
+    from grader import courses as course_api
 
     result = _exam_call(course_api.collect_course, Instance.from_env(home), course_id)
     for student in result.unknown:
@@ -922,7 +905,7 @@ def course_complete(staff_id, course_id, year, hours, file, sheet_names, home):
 
     Example: lawstudy course complete MZ001 burial --year 2020 --hours 4 --home lawstudy-home
     """
-    from grader import course as course_api
+    from grader import courses as course_api
     from grader import records as records_api
 
     if sheet_names and not file:
@@ -1215,7 +1198,7 @@ def _exam_call(function, *args, **kwargs):
     except (ExamError, SpecError, LeakError, NbgraderFailed) as error:
         fail(str(error))
     except Exception as error:  # records / bank errors carry Chinese messages too
-        from grader.bank import BankError
+        from grader.banks import BankError
 
         if isinstance(error, BankError):
             fail(f"题库有问题，请先运行 lawstudy quiz check：\n{error}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from grader import course as course_api
+from grader import courses as course_api
 from grader import records
 from grader import report as report_api
 from grader.answers import ANSWERS_FILE
@@ -346,7 +346,7 @@ def demo_quizzes(inst: Instance) -> Path:
     spec must not be the same paper."""
     import yaml
 
-    from grader.bank import default_quizzes_dir
+    from grader.banks import default_quizzes_dir
 
     source = default_quizzes_dir()
     target = inst.file("demo-quizzes")

@@ -18,6 +18,14 @@ TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "judge": "判断�
 SECTION_NAMES = {"single": "单项选择题", "multiple": "多项选择题", "judge": "判断题"}
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}  # short, as the 题库 sheet writes them
 
+# The how-to line atop every lesson and 错题本 notebook staff open (grader.courses.build,
+# grader.exams.review): the notebook runs by itself, nothing is typed.
+LESSON_HOW_TO = (
+    "> **使用方法**：课时打开后会自动运行，稍等几秒即可阅读讲解、点选练习题的答案并点“提交”，"
+    "即可看到对错、解析和法律依据。无需输入任何代码。"
+    "（如果练习题没有出现，打开菜单“内核”，点“重启并运行所有单元格”。）"
+)
+
 # ------------------------------------------------------------------ flags on a submission
 FLAG_NAMES = {
     "late": "迟交",

@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from grader import bank
+from grader import banks as bank
 from grader.scoring import Key, score
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.bank import load_banks
+from grader.banks import load_banks
 from grader.demo import fetch_and_submit
 from grader.instance import Instance, username
 from grader.vocabulary import CHINA as CST

@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader import bank, course
+from grader import banks as bank
+from grader import courses as course
 from grader.widgets import PracticeWidget
 
 EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5, "community": 5}

@@ -9,7 +9,7 @@ import pytest
 from test_exam_support import make_bank, make_spec
 
 from grader import exam
-from grader.bank import load_banks
+from grader.banks import load_banks
 from grader.exam.paper import load_paper
 from grader.exam.spec import ExamSpec, SpecError
 from grader.instance import Instance

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from grader.bank import load_banks
+from grader.banks import load_banks
 from grader.exam import review
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.paper import Paper, PaperQuestion, save_paper

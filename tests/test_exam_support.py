@@ -200,7 +200,7 @@ def random_answers(paper, rng: random.Random, right: float = 0.6) -> dict:
 
 
 def test_support_bank_is_valid(tmp_path):
-    from grader.bank import check
+    from grader.banks import check
 
     result = check([make_bank(tmp_path)])
     assert result.ok, result.problems

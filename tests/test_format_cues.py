@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from grader import format_cues
-from grader.bank import Question
+from grader.banks import Question, format_cues
 
 
 def q(qid, qtype, answer, options=None, stem="题干", bank="a", pool="exam"):

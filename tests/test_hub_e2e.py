@@ -250,7 +250,7 @@ def test_staff_refused_on_other_servers_and_services(hub_env):
 
 def _exam_needles() -> list[str]:
     """Text that only an exam key carries: every exam-pool question's 解析, and the key dicts."""
-    from grader.bank import load_banks
+    from grader.banks import load_banks
 
     needles = []
     for bank in load_banks():

@@ -407,7 +407,7 @@ def test_e_lesson_events_sent_by_request_earn_no_hours(exams):
     env, _, _, _ = exams
     course = "burial"
     cli("course", "release", course, "--home", env.home)
-    from grader.course import staged_course
+    from grader.courses import staged_course
 
     lessons = staged_course(env.inst, course)["practice"]
     practice = json.loads((env.inst.source(course) / "practice.json").read_text(encoding="utf-8"))["questions"]

@@ -5,7 +5,7 @@ import csv
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from grader import bank
+from grader import banks as bank
 
 
 @pytest.fixture(autouse=True)

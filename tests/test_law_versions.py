@@ -10,8 +10,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from grader import bank, course, law_impact
+from grader import banks as bank
+from grader import courses as course
+from grader.banks import impact as bank_impact
 from grader.cli import cli
+from grader.courses import impact as course_impact
 from grader.exam.paper import PaperAssembler
 from grader.exam.spec import ExamSpec, Quota, SpecError, Window
 from grader.laws import LawError, Library, cn_to_int, int_to_cn, library, normalize
@@ -300,20 +303,20 @@ def test_diff_ignores_full_and_half_width_differences():
 
 
 def test_impact_splits_moved_and_changed(lib, quizzes):
-    rows = law_impact.impact([quizzes], law="测试条例", as_of="2025-03-01", laws=lib, include_lessons=False)
+    rows = course_impact.impact([quizzes], law="测试条例", as_of="2025-03-01", laws=lib, include_lessons=False)
     by_id = {r.question: r for r in rows}
     assert set(by_id) == {"t-001", "t-002"}  # t-003 cites the version in force
     assert by_id["t-001"].outcome == "moved" and by_id["t-001"].new_article == 3
     assert by_id["t-001"].to_dict()["new_version"] == "2024-06-01"
     assert by_id["t-002"].outcome == "changed" and "new_article" not in by_id["t-002"].to_dict()
-    assert law_impact.counts(rows)["测试条例"]["question_moved"] == 1
-    assert law_impact.impact([quizzes], as_of="2024-12-31", laws=lib, include_lessons=False) == []
+    assert bank_impact.counts(rows)["测试条例"]["question_moved"] == 1
+    assert course_impact.impact([quizzes], as_of="2024-12-31", laws=lib, include_lessons=False) == []
 
 
 def test_migrate_moves_only_the_citation(lib, quizzes):
     path = quizzes / "t.yaml"
     before = path.read_text(encoding="utf-8")
-    result = law_impact.migrate("测试条例", quizzes=[quizzes], as_of="2025-03-01", laws=lib)
+    result = bank_impact.migrate("测试条例", quizzes=[quizzes], as_of="2025-03-01", laws=lib)
     assert [r.question for r in result.moved] == ["t-001"] and [r.question for r in result.left] == ["t-002"]
     after = path.read_text(encoding="utf-8")
     assert "# a comment that migrate must keep" in after
@@ -342,7 +345,8 @@ def spec(opens: str, quotas: dict) -> ExamSpec:
 
 
 def test_exam_draws_only_questions_valid_when_it_opens(lib, quizzes, monkeypatch):
-    monkeypatch.setattr("grader.bank.library", lambda: lib)
+    for module in ("store", "model"):  # load_banks and the citations it makes
+        monkeypatch.setattr(f"grader.banks.{module}.library", lambda: lib)
     banks = bank.load_banks([quizzes], as_of="2024-12-01")
     before = PaperAssembler(spec("2024-12-01 09:00", {"single": Quota(1, 2)})).assemble(banks)
     after = PaperAssembler(spec("2025-03-01 09:00", {"single": Quota(1, 2)})).assemble(banks)
@@ -405,7 +409,7 @@ def test_lesson_citing_a_superseded_version(lib, lesson_course):
     assert course.check_course(lesson_course, questions, lib, as_of="2024-12-01") == []
     problems = course.check_course(lesson_course, questions, lib, as_of="2025-03-01")
     assert len(problems) == 1 and "不施行" in problems[0].message and "第3行等 2 处" in problems[0].where
-    rows = law_impact.lesson_impact([lesson_course], lib, "2025-03-01")
+    rows = course_impact.lesson_impact([lesson_course], lib, "2025-03-01")
     assert {(r.line, r.outcome, r.new_article) for r in rows} == {(3, "moved", 3), (9, "moved", 3)}
     nb = course.lesson_notebook(lesson_course.lessons[0], lesson_course.laws, as_of="2025-03-01", laws=lib)
     assert (

@@ -17,7 +17,8 @@ import yaml
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
-from grader import bank, records, sheets
+from grader import banks as bank
+from grader import records, sheets
 from grader.cli import cli
 from grader.errors import DatabaseBusy, LawstudyError
 

@@ -16,7 +16,8 @@ import pytest
 import yaml
 from openpyxl import Workbook, load_workbook
 
-from grader import bank, records, sheets
+from grader import banks as bank
+from grader import records, sheets
 
 DATA = Path(__file__).parent / "data"
 R2 = DATA / "cases" / "round2"

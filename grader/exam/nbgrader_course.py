@@ -77,6 +77,23 @@ def ensure_exchange(instance: Instance) -> Path:
     return instance.exchange
 
 
+def publish(instance: Instance, name: str) -> Path:
+    """nbgrader generate_assignment of the staged source folder `name`, then release_assignment,
+    replacing what staff fetch (a course or a 错题本; an exam has its own checks).
+    Returns the outbound folder. Raises NbgraderFailed with nbgrader's log when a step fails."""
+    import shutil
+
+    write_config(instance)
+    ensure_exchange(instance)
+    nbgrader = api(instance)
+    check(nbgrader.generate_assignment(name, force=True, create=True), "generate_assignment")
+    outbound = instance.outbound(name)
+    if outbound.exists():
+        shutil.rmtree(outbound)
+    check(nbgrader.release_assignment(name), "release_assignment")
+    return outbound
+
+
 def load_config(instance: Instance):
     from traitlets.config.loader import PyFileConfigLoader
 

@@ -153,7 +153,7 @@ class PaperAssembler:
         return [q for q in questions if q.valid_on(self.law_date)]
 
     def assemble(self, banks) -> Paper:
-        from grader.bank import Citation  # noqa: F401  (bank questions carry Citation objects)
+        from grader.banks import Citation  # noqa: F401  (bank questions carry Citation objects)
 
         rng = random.Random(f"{self.spec.id}:{self.spec.seed}")
         every = self.eligible(banks)

@@ -77,7 +77,7 @@ class BuildResult:
 
 
 def assemble(spec: ExamSpec, quizzes: Path | None = None) -> Paper:
-    from grader.bank import default_quizzes_dir, load_banks
+    from grader.banks import default_quizzes_dir, load_banks
 
     root = Path(quizzes or default_quizzes_dir())
     paths = []

@@ -21,7 +21,7 @@ import nbformat
 
 from grader.exam.paper import load_paper
 from grader.laws import normalize
-from grader.vocabulary import CHINA
+from grader.vocabulary import CHINA, LESSON_HOW_TO
 
 NOTEBOOK = "错题本.ipynb"
 SUFFIX = "-review"
@@ -33,14 +33,12 @@ def review_id(exam_id: str) -> str:
 
 def review_notebook(exam_id: str, title: str) -> nbformat.NotebookNode:
     """The notebook staff open: how to use it, then one collapsed cell that shows the review."""
-    from grader.course import HOW_TO
-
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     code = nbformat.v4.new_code_cell(f"from grader.review_book import review\n\nreview({exam_id!r})")
     code.metadata["jupyter"] = {"source_hidden": True}
     nb.cells = [
-        nbformat.v4.new_markdown_cell(HOW_TO),
+        nbformat.v4.new_markdown_cell(LESSON_HOW_TO),
         nbformat.v4.new_markdown_cell(
             f"# 错题本：{title}\n\n"
             "本页按你本人的成绩反馈，列出你答错的题目所依据的法条原文，并附上同一条款的练习题（即时反馈）。"
@@ -73,8 +71,8 @@ def stage_review(instance, exam_id: str, force: bool = False, now: datetime | No
 
     Raises ExamError before the exam's last window has closed (unless force), or when what
     would be released holds an exam question. Returns the source folder."""
-    from grader.bank import load_banks
-    from grader.course import practice_data
+    from grader.banks import load_banks
+    from grader.banks.practice import practice_data
     from grader.exam.pipeline import ExamError
 
     paper = load_paper(instance.papers, exam_id)
@@ -110,15 +108,7 @@ def publish_review(instance, exam_id: str) -> Path:
     name = review_id(exam_id)
     if not (instance.source(name) / NOTEBOOK).is_file():
         raise ExamError(f"错题本 {name} 尚未生成（lawstudy exam review {exam_id}）")
-    nbg.write_config(instance)
-    nbg.ensure_exchange(instance)
-    api = nbg.api(instance)
-    nbg.check(api.generate_assignment(name, force=True, create=True), "generate_assignment")
-    outbound = instance.outbound(name)
-    if outbound.exists():
-        shutil.rmtree(outbound)
-    nbg.check(api.release_assignment(name), "release_assignment")
-    return outbound
+    return nbg.publish(instance, name)
 
 
 def release_review(instance, exam_id: str, force: bool = False, now: datetime | None = None, banks=None) -> Path:

@@ -221,7 +221,7 @@ class ExamSpec:
 
 
 def exams_dir(quizzes: Path | None = None) -> Path:
-    from grader.bank import default_quizzes_dir
+    from grader.banks import default_quizzes_dir
 
     return Path(quizzes or default_quizzes_dir()) / "exams"
 

@@ -1,4 +1,5 @@
-"""What a change of law touches, and moving the citations whose words still stand.
+"""Questions citing a version of a law no longer in force, and moving the citations whose words
+still stand (`lawstudy quiz migrate`); lessons are grader.courses.impact's.
 
 `impact` lists every question (by bank and id) and every lesson citation (by file and line) that
 cites a version no longer in force on a date, split into
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import yaml
 
-from grader import bank as bank_api
+from grader.banks.model import BankError
+from grader.banks.store import LOADER, check
 from grader.laws import Library, library, to_date, today
 from grader.laws.diff import locate, target_version
 
@@ -100,73 +102,6 @@ def question_impact(
     return rows
 
 
-def lesson_impact(courses: list, laws: Library, as_of, law: str | None = None) -> list[ImpactRow]:
-    """Rows for every lesson citation (pinned or unpinned, not explicitly dated) of a version not in
-    force on `as_of`. Explicitly dated citations (`，2012年版`, version=) are deliberate: not listed."""
-    from grader.course import lesson_citations, pinned_versions
-
-    only = laws.statute(law).title if law else None
-    as_of = to_date(as_of)
-    rows = []
-    for course in courses:
-        pins, _ = pinned_versions(course, laws)
-        for lesson in course.lessons:
-            for c in lesson_citations(lesson, pins, laws, as_of):
-                if (
-                    c.error
-                    or c.explicit
-                    or c.version is None
-                    or c.version.in_force(as_of)
-                    or as_of < c.version.in_force_from
-                    or (only and c.law != only)
-                ):
-                    continue
-                target = laws.successor(c.version, as_of)
-                outcome, number = locate(laws, c.version, c.article, c.quote, target)
-                rows.append(
-                    ImpactRow(
-                        c.law,
-                        c.version.name,
-                        c.article,
-                        outcome,
-                        c.quote,
-                        file=c.file,
-                        line=c.line,
-                        new_law=target.title if outcome == "moved" and target else "",
-                        new_version=target.name if outcome == "moved" and target else "",
-                        new_article=number,
-                        successor=f"{target.title} {target.name}" if target else "",
-                    )
-                )
-    return rows
-
-
-def impact(
-    quizzes: list[Path] | None = None,
-    courses_root: Path | None = None,
-    law: str | None = None,
-    as_of=None,
-    laws: Library | None = None,
-    include_lessons: bool = True,
-) -> list[ImpactRow]:
-    """Everything that cites a version not in force on `as_of` (default today): questions in the
-    banks under `quizzes` (default quizzes/), then lessons under `courses_root` (default courses/).
-
-    Raises bank.BankError if the banks do not pass `quiz check`, LawError for an unknown law.
-    """
-    laws = laws or library()
-    as_of = to_date(as_of) if as_of is not None else today()
-    result = bank_api.check(quizzes, laws, as_of)
-    if result.problems:
-        raise bank_api.BankError(result.problems)
-    rows = question_impact(result.banks, laws, as_of, law)
-    if include_lessons:
-        from grader.course import load_courses
-
-        rows += lesson_impact(load_courses(courses_root), laws, as_of, law)
-    return rows
-
-
 def counts(rows: list[ImpactRow]) -> dict[str, dict[str, int]]:
     """Per law, citations counted: {'question_moved', 'question_changed', 'lesson_moved',
     'lesson_changed', 'questions'} ('questions': distinct questions touched)."""
@@ -196,7 +131,7 @@ class MigrateResult:
 
 def _basis_nodes(text: str) -> dict[tuple[str, int], yaml.MappingNode]:
     """(question id, 1-based basis index) -> the basis entry's YAML node, with its marks."""
-    root = yaml.compose(text, Loader=bank_api.LOADER)
+    root = yaml.compose(text, Loader=LOADER)
     out: dict = {}
     if not isinstance(root, yaml.MappingNode):
         return out
@@ -245,14 +180,14 @@ def migrate(
     values change; keys, stems, answers and comments are left as they are. The rewritten banks are
     checked again and restored if they would not pass.
 
-    Raises LawError for an unknown law or version, bank.BankError if the banks do not pass
+    Raises LawError for an unknown law or version, BankError if the banks do not pass
     `quiz check` before (or would not after) the change.
     """
     laws = laws or library()
     as_of = to_date(as_of) if as_of is not None else today()
-    result = bank_api.check(quizzes, laws, as_of)
+    result = check(quizzes, laws, as_of)
     if result.problems:
-        raise bank_api.BankError(result.problems)
+        raise BankError(result.problems)
     rows = question_impact(result.banks, laws, as_of, law, to)
     moved = [r for r in rows if r.outcome == "moved"]
     by_file: dict[str, list[ImpactRow]] = {}
@@ -272,9 +207,9 @@ def migrate(
         originals[path] = text
         path.write_text(new, encoding="utf-8")
         written.append(path)
-    after = bank_api.check(quizzes, laws, as_of)
+    after = check(quizzes, laws, as_of)
     if after.problems:
         for path, text in originals.items():
             path.write_text(text, encoding="utf-8")
-        raise bank_api.BankError(after.problems)
+        raise BankError(after.problems)
     return MigrateResult(moved, [r for r in rows if r.outcome == "changed"], written)

@@ -180,7 +180,7 @@ def near_duplicates(questions: list) -> list[tuple[str, str, float]]:
 
 
 def measure(questions: list, scope: str) -> Cues:
-    """The format cues of the exam-pool questions among `questions` (grader.bank.Question)."""
+    """The format cues of the exam-pool questions among `questions` (grader.banks.Question)."""
     exam = [q for q in questions if q.pool == "exam"]
     cues = Cues(scope, questions=len(exam))
     cues.words = {w: CueWord(w) for w in CUE_WORDS}
@@ -223,17 +223,6 @@ def measure(questions: list, scope: str) -> Cues:
     return cues
 
 
-def measure_banks(banks: list, specs: list) -> list[Cues]:
-    """One Cues per bank with exam questions, then one per exam spec over the banks it draws from
-    (only the questions valid on its opening day, as `exam build` draws them)."""
-    out = [measure(b.questions, f"题库 {b.id}") for b in banks if any(q.pool == "exam" for q in b.questions)]
-    by_id = {b.id: b for b in banks}
-    for spec in specs:
-        if not all(b in by_id for b in spec.banks):
-            continue
-        from grader.exam.paper import PaperAssembler
-
-        assembler = PaperAssembler(spec)
-        pool = assembler.valid(assembler.eligible([by_id[b] for b in spec.banks]))
-        out.append(measure(pool, f"考试 {spec.id}"))
-    return out
+def measure_banks(banks: list) -> list[Cues]:
+    """One Cues per bank with exam questions (an exam's own: grader.exam.cues)."""
+    return [measure(b.questions, f"题库 {b.id}") for b in banks if any(q.pool == "exam" for q in b.questions)]
