@@ -20,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader import records, report  # noqa: E402
+from grader import records  # noqa: E402
+from grader import reports as report  # noqa: E402
 
 YEAR = 2020
 CATEGORIES = ["领导干部", "公务员", "事业人员", "执法人员", "其他"]

@@ -666,7 +666,7 @@ def flags_list(year, exam_id, cleared, home):
 
     Example: lawstudy flags list --year 2026 --home lawstudy-home
     """
-    from grader import flags_admin
+    from grader.records import flags as flags_admin
     from grader.vocabulary import FLAG_NAMES
 
     _, db = _records(home)
@@ -689,7 +689,7 @@ def flags_review(flag_id, note, home):
 
     Example: lawstudy flags review 12 --note "已核实，确属迟交" --home lawstudy-home
     """
-    from grader import flags_admin
+    from grader.records import flags as flags_admin
 
     _, db = _records(home)
     flag = flags_admin.review(db, flag_id, note)
@@ -705,7 +705,7 @@ def flags_clear(flag_id, note, home):
 
     Example: lawstudy flags clear 12 --note "系统时钟故障，经核实按时提交" --home lawstudy-home
     """
-    from grader import flags_admin
+    from grader.records import flags as flags_admin
 
     _, db = _records(home)
     flag = flags_admin.clear(db, flag_id, note)
@@ -796,10 +796,11 @@ def sync_command(home):
     Example: lawstudy sync --home lawstudy-home
     """
     _as_grader_on_hub(home)  # the exam service's store is the grader's
-    from grader import records as records_api
 
     inst, db = _records(home)
-    r = records_api.sync(db, inst, show_progress=True)
+    from grader.exam.sync import sync
+
+    r = sync(db, inst, show_progress=True)
     c = r.counts
     click.echo(
         f"已同步考试 {len(r.exams)} 场：新增 {c.added} 次作答，更新 {c.updated} 次，未变 {c.unchanged} 次；"
@@ -879,7 +880,7 @@ def report_command(year, exam, outputs, home):
 
     Example: lawstudy report --year 2020 -o 学法考试统计.xlsx --home lawstudy-home
     """
-    from grader import report as report_api
+    from grader import reports as report_api
 
     _, db = _records(home)
     rep = report_api.build(db, year, exam)
@@ -1395,8 +1396,8 @@ def exam_analyse(exam_id, sitting, outputs, home):
     Example: lawstudy exam analyse 2026-annual -o 试题分析.xlsx --home lawstudy-home
     """
     _as_grader_on_hub(home)
-    from grader.exam import analysis_export
     from grader.exam import item_analysis as analysis_api
+    from grader.reports import analysis as analysis_export
 
     result = _exam_call(analysis_api.run, Instance.from_env(home), exam_id, sitting)
     for line in analysis_export.summary_lines(result):
@@ -1479,7 +1480,7 @@ def demo_command(home, fast):
     from rich.table import Table
 
     from grader import demo as demo_api
-    from grader import report as report_api
+    from grader import reports as report_api
 
     console = Console()
     started = time.perf_counter()

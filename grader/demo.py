@@ -24,11 +24,12 @@ from pathlib import Path
 
 from grader import courses as course_api
 from grader import records
-from grader import report as report_api
+from grader import reports as report_api
 from grader.answers import ANSWERS_FILE
 from grader.demo_bureau import Person, fictional_bureau
 from grader.errors import LawstudyError
 from grader.exam import pipeline
+from grader.exam import sync as exam_sync
 from grader.exam.paper import Paper, load_paper
 from grader.instance import COURSE_ID, Instance, username
 from grader.staff_lab import labextensions_dir, start_url
@@ -305,7 +306,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     say("阅卷：nbgrader collect + autograde" + ("（--fast）" if fast else "（nbgrader 逐份运行试卷）"))
     pipeline.collect(inst, EXAM_ID)
     graded = pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
-    records.sync(db, inst)
+    exam_sync.sync(db, inst)
 
     makeup = [p for p in sitters if p.staff_id in WEAK]
     if len(spec.windows) > 1 and makeup:
@@ -321,7 +322,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
             )
         pipeline.collect(inst, EXAM_ID)
         pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
-        records.sync(db, inst)
+        exam_sync.sync(db, inst)
 
     say("其他来源：导入纸质考试成绩")
     records.import_results(db, write_paper_results(inst.file(PAPER_RESULTS_FILE)))

@@ -175,7 +175,7 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
     thread = threading.Thread(target=hold)
     thread.start()
     ready.wait()
-    monkeypatch.setattr(records, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(records.db, "BUSY_TIMEOUT_MS", 200)
     runner = CliRunner()
     try:
         for args in (

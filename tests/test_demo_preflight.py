@@ -39,9 +39,9 @@ def test_everything_missing_is_said_in_one_line_before_any_step(tmp_path, monkey
 def test_each_check_finds_its_lack(tmp_path, monkeypatch):
     from matplotlib import font_manager
 
-    from grader import report
+    from grader import reports as report
 
-    monkeypatch.setattr(report, "packaged_cjk_font", lambda: None)
+    monkeypatch.setattr(report.charts, "packaged_cjk_font", lambda: None)
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
     assert "中文字体" in demo._missing_font()
 

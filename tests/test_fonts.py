@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from test_records import make_bureau
 
-from grader import report
+from grader import reports as report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ matplotlib.use("Agg")
 from matplotlib import font_manager as fm
 data = str(Path(matplotlib.get_data_path()))
 system = sorted({f.fname for f in fm.fontManager.ttflist if not f.fname.startswith(data)})
-from grader import report
+from grader import reports as report
 rep = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
@@ -112,7 +112,7 @@ def test_font_package_missing_is_a_clear_error(monkeypatch, name):
     """Without the package and without any system CJK font the message says what to install."""
     from matplotlib import font_manager
 
-    monkeypatch.setattr(report, "packaged_cjk_font", lambda: None)
+    monkeypatch.setattr(report.charts, "packaged_cjk_font", lambda: None)
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    with pytest.raises(report.RecordsError, match="noto-cjk-sans-otc"):
+    with pytest.raises(report.charts.RecordsError, match="noto-cjk-sans-otc"):
         report.cjk_font()

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from grader.exam import analysis as stats
-from grader.exam import analysis_export
 from grader.exam.item_analysis import Row, analyse, pick
 from grader.exam.paper import Paper, PaperQuestion
 from grader.exam.spec import ExamSpec
+from grader.reports import analysis as analysis_export
 from grader.scoring import score
 
 PEOPLE, SINGLE, MULTIPLE, JUDGE = 140, 30, 10, 14

@@ -29,6 +29,7 @@ from click.testing import CliRunner
 
 from grader import records
 from grader.cli import cli
+from grader.exam import sync as exam_sync
 from grader.instance import Instance
 
 DATA = Path(__file__).parent / "data" / "records"
@@ -124,9 +125,9 @@ def make_bureau(home: Path, with_gradebook=True) -> tuple[Instance, object]:
     records.record_flag(db, EXAM, "mz003", "late", "晚交 5 分钟", submitted_at=datetime(2020, 6, 1, 2, 20))
     if with_gradebook:
         grade(inst, FIRST_ROUND)
-        records.sync(db, inst)
+        exam_sync.sync(db, inst)
         grade(inst, MAKE_UP)
-        records.sync(db, inst)
+        exam_sync.sync(db, inst)
     records.register_course(db, "burial", "殡葬管理", 4)
     records.record_completion(db, "MZ001", "burial", year=2020)
     records.record_completion(db, "MZ001", "social-assistance", year=2020, hours=6)
@@ -152,7 +153,7 @@ def test_open_db_sets_wal_foreign_keys_and_is_repeatable(tmp_path):
     db.close()
     again = records.open_db(tmp_path / "records.db")
     applied = [m.name for m in records.MIGRATIONS.applied(again)]
-    assert applied == ["m001_initial", "m002_study_hours_and_leavers", "m003_exam_timing"]
+    assert applied == ["m001_initial", "m002_study_hours_and_leavers", "m003_exam_timing", "m004_flag_reviews"]
 
 
 def test_old_database_upgrades_without_loss(tmp_path):
@@ -378,13 +379,13 @@ def test_register_exam_replaces_questions(tmp_path):
 def test_sync_from_gradebook_keeps_make_ups_and_is_idempotent(tmp_path):
     inst, db = make_bureau(tmp_path, with_gradebook=False)
     grade(inst, FIRST_ROUND)
-    first = records.sync(db, inst)
+    first = exam_sync.sync(db, inst)
     assert first.counts.added == 5
     assert first.unknown_students == [(EXAM, "stranger")]
-    again = records.sync(db, inst)
+    again = exam_sync.sync(db, inst)
     assert (again.counts.added, again.counts.updated, again.counts.unchanged) == (0, 0, 5)
     grade(inst, MAKE_UP)  # MZ002 re-submits: nbgrader replaces the submission, we keep both attempts
-    third = records.sync(db, inst)
+    third = exam_sync.sync(db, inst)
     assert (third.counts.added, third.counts.unchanged) == (1, 4)
     mz002 = list(db.query("SELECT submitted_at, percent FROM attempts WHERE staff_id = 'MZ002' ORDER BY submitted_at"))
     assert mz002 == [
@@ -409,14 +410,14 @@ def test_sync_from_gradebook_keeps_make_ups_and_is_idempotent(tmp_path):
 def test_sync_leaves_ungraded_submissions_pending(tmp_path):
     inst, db = make_bureau(tmp_path, with_gradebook=False)
     grade(inst, [("mz005", "2020-06-02 01:00:00", (10, 10, 10))], manual={"mz005"})
-    result = records.sync(db, inst)
+    result = exam_sync.sync(db, inst)
     assert result.pending == [(EXAM, "mz005")] and result.counts.added == 0
 
 
 def test_sync_without_gradebook_fails_clearly(tmp_path):
     inst = Instance.from_env(tmp_path)
     with pytest.raises(records.RecordsError, match="找不到成绩库"):
-        records.sync(records.open_db(inst.records), inst)
+        exam_sync.sync(records.open_db(inst.records), inst)
 
 
 def test_flags_map_students_and_do_not_duplicate(tmp_path):

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from test_records import EXAM, make_bureau
 
-from grader import records, report
+from grader import records
+from grader import reports as report
 from grader.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_exam_support import make_bank, make_spec, submit_inprocess, write_answers
 
+from grader.exam import sync as exam_sync
 from grader.exam.paper import load_paper
 from grader.exam.sittings import SittingStore, store_path
 from grader.instance import Instance
@@ -155,7 +156,7 @@ def test_sync_records_every_sitting_from_the_record_and_refuses_a_gradebook_that
     db = records.open_db(inst.records)
     for i, user in enumerate(expected):
         db.table("staff").insert({"staff_id": user, "name": f"人员{i}", "department": "测试科", "category": "公务员"})
-    result = records.sync(db, inst)
+    result = exam_sync.sync(db, inst)
     rows = db.execute(
         "SELECT staff_id, score, source FROM attempts WHERE exam_id = ? ORDER BY staff_id, submitted_at", [EXAM]
     ).fetchall()
@@ -174,18 +175,19 @@ def test_sync_records_every_sitting_from_the_record_and_refuses_a_gradebook_that
         [EXAM, records.utc_text(forged), forged.astimezone(CHINA).year, paper.max_score, paper.max_score],
     )
     db.conn.commit()
-    again = records.sync(db, inst)
+    again = exam_sync.sync(db, inst)
     assert [(e, s) for e, s, _ in again.disagreed] == [(EXAM, "leisure")]
     assert [(e, s) for e, s, _ in again.dropped] == [(EXAM, "leisure")]
     best = db.execute("SELECT max(score) FROM attempts WHERE exam_id = ? AND staff_id = 'leisure'", [EXAM]).fetchone()
     assert best[0] == pytest.approx(expected["leisure"][0])
     flags = db.execute("SELECT flag FROM flags WHERE exam_id = ? AND student = 'leisure'", [EXAM]).fetchall()
     assert ("tampered",) in flags
-    assert records.sync(db, inst).counts.added == 0  # a third sync changes nothing
+    assert exam_sync.sync(db, inst).counts.added == 0  # a third sync changes nothing
 
 
 def test_the_report_counts_the_best_sitting_and_the_first_for_first_attempt_pass(world):
-    from grader import records, report
+    from grader import records
+    from grader import reports as report
 
     inst, paper, store, expected = world
     db = records.open_db(inst.records)

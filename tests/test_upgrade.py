@@ -50,7 +50,9 @@ def test_a_sittings_store_of_the_last_release_upgrades_with_nothing_lost(tmp_pat
 
 
 def test_a_records_database_of_the_last_release_upgrades_with_nothing_lost(tmp_path):
-    from grader import flags_admin, records, report
+    from grader import records
+    from grader import reports as report
+    from grader.records import flags as flags_admin
 
     path = tmp_path / "records.db"
     shutil.copy(DATA / "records-2026-11-30.db", path)

@@ -266,7 +266,7 @@ class ExamAuthority:
 
 
 def sync_authority(instance) -> object:
-    """For grader.records.sync: exam id -> ExamAuthority for an exam sat through the exam service,
+    """For grader.exam.sync.sync: exam id -> ExamAuthority for an exam sat through the exam service,
     None for any other (its gradebook scores are copied as they are)."""
     from grader.exam.paper import load_paper
 

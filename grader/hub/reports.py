@@ -47,7 +47,7 @@ def reports_service() -> None:
             if not year.isdigit() or fmt not in formats:
                 raise web.HTTPError(400, "year=YYYY&format=xlsx|html|csv|json|md")
             from grader import records
-            from grader import report as report_api
+            from grader import reports as report_api
 
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / f"学法用法-{year}.{fmt}"

@@ -1,8 +1,9 @@
 """Administrators review and clear flags (`lawstudy flags list|review|clear`).
 
-Flags live in the records' `flags` table (grader.records.record_flag). A review adds a note; a
+Flags live in the records' `flags` table (grader.records.results.record_flag). A review adds a note; a
 clear removes the flag from the figures (the attempt counts again, or is no longer listed) and
-keeps what was cleared, by whom and why in `flag_reviews`, so nothing disappears silently.
+keeps what was cleared, by whom and why in `flag_reviews` (created by the records' Migrations,
+grader.records.db), so nothing disappears silently.
 """
 
 from __future__ import annotations
@@ -13,29 +14,12 @@ from datetime import UTC, datetime
 
 from grader.errors import LawstudyError
 
-REVIEWS = """
-CREATE TABLE IF NOT EXISTS flag_reviews (
-    id INTEGER PRIMARY KEY,
-    flag_id INTEGER NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('review', 'clear')),
-    note TEXT,
-    by TEXT,
-    at TEXT NOT NULL,
-    flag TEXT            -- the flag row as it was (JSON), kept when it is cleared
-)
-"""
-
 
 class FlagError(LawstudyError, ValueError):
     """No such flag."""
 
 
-def _ensure(db) -> None:
-    db.execute(REVIEWS)
-
-
 def list_flags(db, year: int | None = None, exam: str | None = None, include_cleared: bool = False) -> list[dict]:
-    _ensure(db)
     rows = [
         dict(r)
         for r in db.query(
@@ -68,7 +52,6 @@ def _get(db, flag_id: int) -> dict:
 
 
 def review(db, flag_id: int, note: str, by: str | None = None) -> dict:
-    _ensure(db)
     flag = _get(db, flag_id)
     with db.conn:
         db.execute(
@@ -81,7 +64,6 @@ def review(db, flag_id: int, note: str, by: str | None = None) -> dict:
 def clear(db, flag_id: int, note: str, by: str | None = None) -> dict:
     if not note.strip():
         raise FlagError("清除标记须说明理由 (--note)")
-    _ensure(db)
     flag = _get(db, flag_id)
     with db.conn:
         db.execute(

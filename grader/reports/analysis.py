@@ -6,23 +6,17 @@ Every rate is shown with its count; a rate on fewer than 10 answers carries a ma
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import os
 from pathlib import Path
 
+from grader import pages
 from grader.exam.analysis import SMALL
 from grader.laws import int_to_cn
+from grader.reports.charts import bar_chart, cjk_font, png_uri
+from grader.reports.exports import write_in_place
+from grader.reports.tables import flag_text, md_text
 
-FLAG_NAMES = {
-    "easy": "过易",
-    "hard": "过难",
-    "low_discrimination": "区分度低",
-    "negative_discrimination": "区分度为负",
-    "suspect_key": "答案可能有误",
-}
 TYPE_NAMES = {"single": "单选", "multiple": "多选", "judge": "判断"}
 SOURCE_NAMES = {"service": "考试服务保存的作答（JupyterHub）", "files": "阅卷时各份答卷的答案文件（单机）"}
 SITTING_NAMES = {"first": "每人第一次作答", "all": "全部作答（含补考）"}
@@ -54,10 +48,6 @@ def option_label(value) -> str:
 
 def citation(row: dict) -> str:
     return f"《{row['law']}》第{int_to_cn(int(row['article']))}条" if row.get("law") else ""
-
-
-def flag_text(flags: list[str]) -> str:
-    return "、".join(FLAG_NAMES.get(f, f) for f in flags)
 
 
 QUESTION_COLUMNS = [
@@ -164,34 +154,21 @@ def write(result: dict, path: str | os.PathLike) -> Path:
         from grader.exam.item_analysis import AnalysisError
 
         raise AnalysisError(f"不支持的格式 {path.suffix}，可选 {' '.join(writers)} (unsupported format)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
-        writer(result, tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_in_place(path, lambda tmp: writer(result, tmp))
 
 
 def write_json(result: dict, path: Path) -> None:
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _md(value) -> str:
-    from grader.report import md_text
-
-    return md_text(value)
-
-
 def write_md(result: dict, path: Path) -> None:
-    lines = [f"# 试题分析：{result['exam']['title']}", ""] + [f"- {_md(x)}" for x in summary_lines(result)] + [""]
+    lines = [f"# 试题分析：{result['exam']['title']}", ""] + [f"- {md_text(x)}" for x in summary_lines(result)] + [""]
     marked = flagged(result)
     lines += [f"## 需要注意的题目（{len(marked)}）", ""]
     if marked:
         lines += ["| 题号 | 法律依据 | 通过率 | 区分度 | 提示 |", "|---|---|---:|---:|---|"]
         lines += [
-            f"| {_md(q['question_id'])} | {_md(citation(q))} | {pct(q['facility'], q['small'])} "
+            f"| {md_text(q['question_id'])} | {md_text(citation(q))} | {pct(q['facility'], q['small'])} "
             f"| {num(q['discrimination'])} | {flag_text(q['flags'])} |"
             for q in marked
         ]
@@ -204,7 +181,7 @@ def write_md(result: dict, path: Path) -> None:
         ("各科室各法规正确率（从低到高）", DEPARTMENT_HEADERS, department_rows(result)),
     ):
         lines += ["", f"## {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        lines += ["| " + " | ".join(_md("" if c is None else c) for c in row) + " |" for row in rows]
+        lines += ["| " + " | ".join(md_text("" if c is None else c) for c in row) + " |" for row in rows]
     lines += ["", SMALL_NOTE, ""]
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -253,7 +230,6 @@ def _scatter(result: dict) -> str:
     import matplotlib.pyplot as plt
 
     from grader.exam import analysis as stats
-    from grader.report import cjk_font
 
     with plt.rc_context({"font.family": [cjk_font()], "axes.unicode_minus": False}):
         fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
@@ -272,55 +248,42 @@ def _scatter(result: dict) -> str:
         ax.set_ylabel("区分度（校正点二列相关）")
         ax.set_title("各题通过率与区分度（红点为需注意的题目）")
         ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        return png_uri(fig)
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if c is None else str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def write_html(result: dict, path: Path) -> None:
-    from grader.report import _chart
-
+def page(result: dict) -> str:
+    """The item analysis as one HTML page (templates/analysis.html.j2, autoescaped)."""
     charts = [_scatter(result)]
     weakest = [a for a in result["articles"] if a["answers"]][:10]
     if weakest:
         charts.append(
-            _chart(
+            bar_chart(
                 [f"{citation(a)}（{a['answers']}人次）" for a in weakest],
                 {"正确率": [a["correct_rate"] for a in weakest]},
                 "正确率最低的条款",
             )
         )
-    marked = flagged(result)
-    title = f"试题分析：{result['exam']['title']}"
-    sections = [
-        "".join(f"<p>{html.escape(x)}</p>" for x in summary_lines(result)),
-        *[f'<img alt="chart" src="{c}">' for c in charts],
-        f"<h2>需要注意的题目（{len(marked)}）</h2>"
-        + (_table([h for _, h in QUESTION_COLUMNS], [question_cells(q) for q in marked]) if marked else "<p>无。</p>"),
-        "<h2>各题统计</h2>"
-        + _table([h for _, h in QUESTION_COLUMNS], [question_cells(q) for q in result["questions"]]),
-        "<h2>选项分析</h2>" + _table(OPTION_HEADERS, option_rows(result)),
-        "<h2>各条款正确率（从低到高）</h2>" + _table(ARTICLE_HEADERS, article_rows(result)),
-        "<h2>各科室各法规正确率（从低到高）</h2>" + _table(DEPARTMENT_HEADERS, department_rows(result)),
-        f"<p>{html.escape(SMALL_NOTE)}</p>",
-    ]
-    page = f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; }}
-h2 {{ font-size: 1.2em; border-left: 4px solid #c00; padding-left: .5em; margin-top: 1.6em; }}
-table {{ border-collapse: collapse; font-size: .85em; }} th, td {{ border: 1px solid #ccc; padding: .2em .5em; }}
-th {{ background: #ddebf7; }} img {{ max-width: 100%; display: block; margin: 1em 0; }}
-</style></head><body><h1>{html.escape(title)}</h1>{"".join(sections)}</body></html>
-"""
-    path.write_text(page, encoding="utf-8")
+    question_headers = [h for _, h in QUESTION_COLUMNS]
+    return pages.render(
+        TEMPLATES,
+        "analysis.html.j2",
+        title=f"试题分析：{result['exam']['title']}",
+        summary=summary_lines(result),
+        charts=charts,
+        marked=[question_cells(q) for q in flagged(result)],
+        tables=[
+            ("各题统计", question_headers, [question_cells(q) for q in result["questions"]]),
+            ("选项分析", OPTION_HEADERS, option_rows(result)),
+            ("各条款正确率（从低到高）", ARTICLE_HEADERS, article_rows(result)),
+            ("各科室各法规正确率（从低到高）", DEPARTMENT_HEADERS, department_rows(result)),
+        ],
+        question_headers=question_headers,
+        note=SMALL_NOTE,
+    )
+
+
+def write_html(result: dict, path: Path) -> None:
+    path.write_text(page(result), encoding="utf-8")
