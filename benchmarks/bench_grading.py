@@ -13,7 +13,6 @@ import argparse
 import json
 import random
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grader import exam
+from grader import exams as exam
 from grader.instance import Instance
 
 
@@ -60,15 +59,11 @@ def file_submissions(inst: Instance, paper, n: int, seed: int = 1) -> None:
         (folder / "answers.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
-def grades(inst: Instance) -> dict:
-    db = sqlite3.connect(inst.gradebook)
-    rows = db.execute(
-        "SELECT sa.student_id, b.name, g.auto_score FROM grade g JOIN submitted_notebook sn "
-        "ON sn.id = g.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
-        "JOIN base_cell b ON b.id = g.cell_id"
-    ).fetchall()
-    db.close()
-    return {(s, c): v for s, c, v in rows}
+def grades(inst: Instance, exam_id: str) -> dict:
+    """{(student, grade cell): auto score} as the gradebook holds them (through lawstudy's adapter)."""
+    from grader.exams.gradebook import ExamGradebook
+
+    return {(s, c): v for s, cells in ExamGradebook(inst, exam_id).read().items() for c, v in cells.items()}
 
 
 def main() -> int:
@@ -94,13 +89,13 @@ def main() -> int:
     exam.autograde(fast_inst, paper.id, fast=True)
     fast_s = time.perf_counter() - t0
     # the scoring alone (read + check + score each answers file and notebook), no gradebook write
-    from grader.exam.pipeline import inspect_all
+    from grader.exams.grading import inspect_all
 
     t0 = time.perf_counter()
     inspect_all(fast_inst, paper)
     score_s = time.perf_counter() - t0
 
-    same = grades(slow_inst) == grades(fast_inst)
+    same = grades(slow_inst, paper.id) == grades(fast_inst, paper.id)
     if slow.mismatches:
         print("nbgrader disagreed with the answers-file scores:", slow.mismatches[:5])
     print(f"nbgrader autograde : {slow_s:8.3f} s total, {slow_s / args.n * 1000:10.3f} ms per submission")

@@ -64,7 +64,7 @@ def rss_tree(pid: int) -> int:
 
 def build(n: int):
     """An instance with n staff (system users lsload-NNN), the lessons, one exam, a running hub."""
-    from grader.exam import pipeline
+    from grader import exams
 
     for entry in __import__("pwd").getpwall():
         if entry.pw_name.startswith(PREFIX + "-") and hub.USER_COMMENT in entry.pw_gecos.split(","):
@@ -100,7 +100,7 @@ def build(n: int):
     }
     settings = hub.setup(inst, port=hub.free_port(), ports=ports, grader_user=f"{PREFIX}-grader", log=lambda *_: None)
     # built on the hub instance, as a bureau does: the paper comes from the exam service in each sitting
-    built = pipeline.build(inst, exam_id, quizzes=quizzes)
+    built = exams.build(inst, exam_id, quizzes=quizzes)
     hub.apply_permissions(inst)
     ch.cli("exam", "release", exam_id, "--home", home)
     passwords = {}
@@ -188,7 +188,7 @@ def person(
                 # save: every answer saved again through the exam service, each save timed in the
                 # kernel (the widget's own path: the person's token, HubAuth, the store)
                 r = run(
-                    "import json, time\nfrom grader.exam.service_client import ExamServiceClient\n"
+                    "import json, time\nfrom grader.lab.service_client import ExamServiceClient\n"
                     f"c = ExamServiceClient.from_env(); keys = {keys!r}; took = []; refused = []\n"
                     f"for _ in range({SAVE_ROUNDS}):\n"
                     "    for q, a in keys.items():\n"

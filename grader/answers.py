@@ -1,7 +1,7 @@
 """The answers file: what the exam kernel writes on every click and what graders read.
 
 One JSON file (answers.json) next to the exam notebook, carried by `nbgrader submit`. This module
-imports no widget library, so the graders (grader.exam.submissions and what it imports) can use it
+imports no widget library, so the graders (grader.exams.submissions and what it imports) can use it
 without ipywidgets; grader.widgets re-exports its names for the notebooks that import them there.
 """
 

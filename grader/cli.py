@@ -169,7 +169,7 @@ def quiz_check(paths, as_json, as_of):
     summary["valid_exam_questions"] = {
         law: {"valid": v, "total": n} for law, (v, n) in result.valid_exam_questions(day).items()
     }
-    from grader.exam import cues as exam_cues
+    from grader.exams import cues as exam_cues
 
     cues = exam_cues.measure(result.banks, list(paths), day)
     summary["format_cues"] = [c.to_dict() for c in cues]
@@ -798,7 +798,7 @@ def sync_command(home):
     _as_grader_on_hub(home)  # the exam service's store is the grader's
 
     inst, db = _records(home)
-    from grader.exam.sync import sync
+    from grader.exams.sync import sync
 
     r = sync(db, inst, show_progress=True)
     c = r.counts
@@ -1190,9 +1190,9 @@ def _give_back_to_grader(inst) -> None:
 
 
 def _exam_call(function, *args, **kwargs):
-    from grader.exam import ExamError, SpecError
-    from grader.exam.guard import LeakError
-    from grader.exam.nbgrader_course import NbgraderFailed
+    from grader.exams import ExamError, SpecError
+    from grader.exams.guard import LeakError
+    from grader.exams.nbgrader_course import NbgraderFailed
 
     try:
         return function(*args, **kwargs)
@@ -1220,7 +1220,7 @@ def exam_build(exam_id, quizzes, force, home):
 
     Example: lawstudy exam build 2020-annual --home lawstudy-home
     """
-    from grader import exam as exam_api
+    from grader import exams as exam_api
 
     inst = Instance.from_env(home)
     with _exam_progress(f"组卷 {exam_id}") as progress:
@@ -1246,7 +1246,7 @@ def exam_release(exam_id, home):
     Example: lawstudy exam release 2020-annual --home lawstudy-home
     """
     _as_grader_on_hub(home)
-    from grader import exam as exam_api
+    from grader import exams as exam_api
 
     outbound = _exam_call(exam_api.release, Instance.from_env(home), exam_id)
     click.secho(f"已发布 {exam_id}（{outbound}）；职工在 JupyterLab 菜单 Nbgrader → Assignments 中领取", fg="green")
@@ -1273,7 +1273,7 @@ def exam_collect(exam_id, home):
     Example: lawstudy exam collect 2020-annual --home lawstudy-home
     """
     _as_grader_on_hub(home)
-    from grader import exam as exam_api
+    from grader import exams as exam_api
 
     result = _exam_call(exam_api.collect, Instance.from_env(home), exam_id)
     for line in result.inbound.audit:  # one line per real owner and reason, never the person named
@@ -1323,7 +1323,7 @@ def exam_autograde(exam_id, fast, force, as_json, home):
     _as_grader_on_hub(home)
     import warnings
 
-    from grader import exam as exam_api
+    from grader import exams as exam_api
     from grader.vocabulary import FLAG_NAMES
 
     inst = Instance.from_env(home)
@@ -1361,7 +1361,7 @@ def exam_feedback(exam_id, force, no_release, home):
     Example: lawstudy exam feedback 2020-annual --home lawstudy-home
     """
     _as_grader_on_hub(home)
-    from grader import exam as exam_api
+    from grader import exams as exam_api
 
     inst = Instance.from_env(home)
     with _exam_progress(f"反馈 {exam_id}") as progress:
@@ -1396,7 +1396,7 @@ def exam_analyse(exam_id, sitting, outputs, home):
     Example: lawstudy exam analyse 2026-annual -o 试题分析.xlsx --home lawstudy-home
     """
     _as_grader_on_hub(home)
-    from grader.exam import item_analysis as analysis_api
+    from grader.exams import item_analysis as analysis_api
     from grader.reports import analysis as analysis_export
 
     result = _exam_call(analysis_api.run, Instance.from_env(home), exam_id, sitting)
@@ -1435,7 +1435,7 @@ def exam_review(exam_id, force, staged, home):
 
     Example: lawstudy exam review 2026-annual --home lawstudy-home
     """
-    from grader.exam import review as review_api
+    from grader.exams import review as review_api
 
     inst = Instance.from_env(home).ensure()
     if staged:

@@ -23,16 +23,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from grader import courses as course_api
-from grader import records
+from grader import exams, records
 from grader import reports as report_api
 from grader.answers import ANSWERS_FILE
 from grader.demo_bureau import Person, fictional_bureau
 from grader.errors import LawstudyError
-from grader.exam import pipeline
-from grader.exam import sync as exam_sync
-from grader.exam.paper import Paper, load_paper
+from grader.exams import sync as exam_sync
+from grader.exams.nbgrader_config import NbgraderConfig
+from grader.exams.paper import Paper, load_paper
 from grader.instance import COURSE_ID, Instance, username
-from grader.staff_lab import labextensions_dir, start_url
+from grader.lab.config import labextensions_dir, start_url
 from grader.vocabulary import CHINA
 
 SOURCE_EXAM = "2026-annual"  # the demo sits a copy of this spec ...
@@ -175,16 +175,16 @@ def simulated_answers(paper: Paper, rng: random.Random, ability: float) -> dict:
 
 
 def _config(inst: Instance, workdir: Path, student: str, assignment_id: str):
-    from traitlets.config import Config
-
-    cfg = Config()
-    cfg.Exchange.root = str(inst.exchange)
-    cfg.Exchange.cache = str(inst.desks / ".nbgrader-cache")
-    cfg.CourseDirectory.course_id = COURSE_ID
-    cfg.CourseDirectory.root = str(workdir)
-    cfg.CourseDirectory.assignment_id = assignment_id
-    cfg.CourseDirectory.student_id = student
-    return cfg
+    """The nbgrader settings of a simulated staff member's desk (grader.exams.nbgrader_config)."""
+    return NbgraderConfig(
+        "desk",
+        COURSE_ID,
+        inst.exchange,
+        cache=inst.desks / ".nbgrader-cache",
+        student=student,
+        assignment=assignment_id,
+        workdir=workdir,
+    ).config()
 
 
 def fetch_and_submit(inst: Instance, assignment_id: str, student: str, work=None) -> Path:
@@ -287,8 +287,8 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
         course_api.collect_course(inst, c.id)
 
     say(f"考试：nbgrader 组卷并发布 {YEAR}年度学法用法知识考试（演示卷）")
-    pipeline.build(inst, EXAM_ID, quizzes=demo_quizzes(inst), force=True)
-    pipeline.release(inst, EXAM_ID)
+    exams.build(inst, EXAM_ID, quizzes=demo_quizzes(inst), force=True)
+    exams.release(inst, EXAM_ID)
     paper = load_paper(inst.papers, EXAM_ID)
     spec = paper.spec
 
@@ -304,8 +304,8 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
         tick(i + 1, len(sitters), p.name)
 
     say("阅卷：nbgrader collect + autograde" + ("（--fast）" if fast else "（nbgrader 逐份运行试卷）"))
-    pipeline.collect(inst, EXAM_ID)
-    graded = pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
+    exams.collect(inst, EXAM_ID)
+    graded = exams.autograde(inst, EXAM_ID, fast=fast, progress=tick)
     exam_sync.sync(db, inst)
 
     makeup = [p for p in sitters if p.staff_id in WEAK]
@@ -320,16 +320,16 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
                 simulated_answers(paper, rng, ability),
                 _time_in(spec.windows[-1], rng),
             )
-        pipeline.collect(inst, EXAM_ID)
-        pipeline.autograde(inst, EXAM_ID, fast=fast, progress=tick)
+        exams.collect(inst, EXAM_ID)
+        exams.autograde(inst, EXAM_ID, fast=fast, progress=tick)
         exam_sync.sync(db, inst)
 
     say("其他来源：导入纸质考试成绩")
     records.import_results(db, write_paper_results(inst.file(PAPER_RESULTS_FILE)))
 
     say("反馈：考试窗口已结束，生成并发放逐题反馈和错题本")
-    pipeline.feedback(inst, EXAM_ID, force=True)  # the demo's clock is simulated: its make-up "has closed"
-    from grader.exam.review import release_review
+    exams.feedback(inst, EXAM_ID, force=True)  # the demo's clock is simulated: its make-up "has closed"
+    from grader.exams.review import release_review
 
     release_review(inst, EXAM_ID, force=True)  # each person's 错题本, beside the feedback
 
@@ -385,7 +385,7 @@ def lab_desk(inst: Instance, as_staff: str | None = None) -> Path:
     No configuration file goes into the folder: nbgrader's exchange settings, the staff page
     config (no instructor tools) and the settings defaults (Chinese, no news) live in
     lab_config_dir(inst), handed to JupyterLab by `lab` (JUPYTER_CONFIG_PATH, app_settings_dir)."""
-    from grader.staff_lab import write_start_page
+    from grader.lab.start_page import write_start_page
 
     desk = inst.lab_desk
     desk.mkdir(parents=True, exist_ok=True)
@@ -406,17 +406,13 @@ def lab_config_dir(inst: Instance) -> Path:
 
 
 def write_lab_config(inst: Instance, as_staff: str | None = None) -> Path:
-    from grader.staff_lab import write_overrides, write_page_config
+    from grader.lab.config import write_overrides, write_page_config
 
     config = lab_config_dir(inst)
     config.mkdir(parents=True, exist_ok=True)
-    student = f"c.CourseDirectory.student_id = {username(as_staff)!r}\n" if as_staff else ""
-    (config / "nbgrader_config.py").write_text(
-        "# Written by `lawstudy lab`: where staff fetch exams and submit them.\n"
-        "c = get_config()  # noqa: F821\n"
-        f"c.Exchange.root = {str(inst.exchange)!r}\n"
-        f"c.Exchange.cache = {str(inst.lab_cache)!r}\n" + student,
-        encoding="utf-8",
+    student = username(as_staff) if as_staff else None
+    NbgraderConfig("lab", inst.course_id, inst.exchange, cache=inst.lab_cache, student=student).write(
+        config / "nbgrader_config.py"
     )
     write_page_config(config, staff=True)
     write_overrides(config / "settings")

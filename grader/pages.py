@@ -1,7 +1,7 @@
 """HTML pages from Jinja2 templates, autoescaped: every value a page shows is escaped unless the
 template says it is markup, so a name like `<script>` or `=HYPERLINK(...)` is shown as text.
 
-Each part keeps its page templates beside it (grader/reports/templates, grader/exam/templates,
+Each part keeps its page templates beside it (grader/reports/templates, grader/exams/templates,
 grader/hub/templates); grader/templates holds the macros they share (a table). Pages carry no
 script and load nothing: the hub's services serve them under a Content-Security-Policy with no
 script-src (grader.hub.config.REPORTS_CSP).

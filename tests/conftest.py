@@ -29,3 +29,17 @@ def run_cli(*args, cwd=None, env=None, check=False, timeout=300):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def empty_gradebook(tmp_path_factory) -> Path:
+    """A gradebook as nbgrader makes it (its own API, its alembic version), holding nothing: made
+    once per run (nbgrader's import and its alembic call take seconds); copy it to use it."""
+    from grader.exams.gradebook import open_gradebook
+    from grader.instance import Instance
+
+    inst = Instance(tmp_path_factory.mktemp("nbgrader")).ensure()
+    inst.course_dir.mkdir()
+    with open_gradebook(inst, create=True):
+        pass
+    return inst.gradebook

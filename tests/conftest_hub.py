@@ -306,7 +306,7 @@ def _build() -> HubEnv:
     # the exam, built once the instance is a hub's (as a bureau does: the paper then comes from the
     # exam service inside each sitting): this checkout's banks plus a spec open this year, in a
     # root-only folder; root builds it, the grader releases it
-    from grader.exam import pipeline
+    from grader import exams
 
     quizzes = private / "quizzes"
     quizzes.mkdir()
@@ -314,7 +314,7 @@ def _build() -> HubEnv:
         shutil.copy(bank, quizzes / bank.name)
     (quizzes / "exams").mkdir()
     (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8")
-    built = pipeline.build(inst, exam_id, quizzes=quizzes)
+    built = exams.build(inst, exam_id, quizzes=quizzes)
     assert built.paper.delivery == "service"
     hub.apply_permissions(inst)
     cli("exam", "release", exam_id, "--home", home)

@@ -25,7 +25,7 @@ import pytest
 from conftest_hub import STAFF, TRAINER, hub_env  # noqa: F401  (fixture)
 
 from grader.instance import username
-from grader.staff_lab import STAFF_HIDDEN_PLUGINS, STAFF_PLUGIN, START_PAGE, TRAINER_ONLY_PLUGINS
+from grader.lab.config import STAFF_HIDDEN_PLUGINS, STAFF_PLUGIN, START_PAGE, TRAINER_ONLY_PLUGINS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [

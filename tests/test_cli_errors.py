@@ -198,17 +198,20 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
         thread.join()
 
 
-def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path):
-    from grader.errors import LawstudyError
-    from grader.exam.submissions import Gradebook
+def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path, empty_gradebook):
+    import shutil
 
-    path = tmp_path / "gradebook.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE assignment (id TEXT, name TEXT)")
-    conn.commit()
-    conn.close()
+    from grader.errors import LawstudyError
+    from grader.exams.gradebook import ExamGradebook
+    from grader.instance import Instance
+
+    inst = Instance(tmp_path).ensure()
     with pytest.raises(LawstudyError, match="成绩库中没有考试 2020-annual"):
-        Gradebook(path, "2020-annual").write([])
+        ExamGradebook(inst, "2020-annual").write([])  # no gradebook at all
+    inst.course_dir.mkdir()
+    shutil.copy(empty_gradebook, inst.gradebook)  # an empty one, as nbgrader makes it
+    with pytest.raises(LawstudyError, match="成绩库中没有考试 2020-annual"):
+        ExamGradebook(inst, "2020-annual").write([])
 
 
 CASES = Path(__file__).parent / "data" / "cases"

@@ -33,7 +33,7 @@ def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_pa
     import stat
 
     from grader.demo import DEMO_SEED, EXAM_ID, SOURCE_EXAM
-    from grader.exam.spec import load_spec
+    from grader.exams.spec import load_spec
 
     assert EXAM_ID != SOURCE_EXAM and DEMO_SEED != load_spec(SOURCE_EXAM).seed
     assert stat.S_IMODE(home.stat().st_mode) == 0o700

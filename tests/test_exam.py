@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_exam_support import make_bank, make_spec
 
-from grader import exam
+from grader import exams as exam
 from grader.banks import load_banks
-from grader.exam.paper import load_paper
-from grader.exam.spec import ExamSpec, SpecError
+from grader.exams.paper import load_paper
+from grader.exams.spec import ExamSpec, SpecError
 from grader.instance import Instance
 from grader.widgets import display_order, read_answers, save_answer
 
@@ -156,7 +156,7 @@ def test_real_annual_exams_build_without_leaks(tmp_path, exam_id):
 
 
 def test_feedback_refused_before_the_last_window(tmp_path):
-    from grader.exam.paper import Paper, save_paper
+    from grader.exams.paper import Paper, save_paper
 
     make_bank(tmp_path)
     now = datetime.now(UTC)

@@ -25,7 +25,7 @@ from test_exam_support import (
     write_answers,
 )
 
-from grader.exam.paper import load_paper
+from grader.exams.paper import load_paper
 from grader.scoring import normalize_response, score
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -310,7 +310,7 @@ def test_impersonation_is_set_aside_not_graded(world):
     flagged = [r[0] for r in db.execute("SELECT student FROM flags WHERE flag = 'impersonation'")]
     assert flagged == ["s03"]
     if "s04" in world["impostors"]:
-        from grader.exam.receipts import read_audit
+        from grader.exams.receipts import read_audit
 
         audit = read_audit(world["home"] / "papers" / EXAM)
         lines = [(a["owner"], a["named"]) for a in audit if a["reason"] == "impersonation"]
@@ -341,7 +341,7 @@ def test_feedback_gated_then_fetched_without_hidden_tests(world, cli_module):
 
 
 def test_nothing_released_holds_a_key(world):
-    from grader.exam.guard import LeakScanner
+    from grader.exams.guard import LeakScanner
 
     paper = world["paper"]
     scanner = LeakScanner(paper)

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 from test_exam_support import fetch, make_bank, make_spec, submit
 
-from grader import exam
+from grader import exams as exam
 from grader.instance import Instance
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]

@@ -11,11 +11,11 @@ import pytest
 from nbclient import NotebookClient
 
 from grader.banks import load_banks
-from grader.exam import review
-from grader.exam.feedback import FeedbackWriter
-from grader.exam.paper import Paper, PaperQuestion, save_paper
-from grader.exam.spec import ExamSpec
-from grader.exam.submissions import Submission
+from grader.exams import review
+from grader.exams.feedback_page import FeedbackWriter
+from grader.exams.paper import Paper, PaperQuestion, save_paper
+from grader.exams.spec import ExamSpec
+from grader.exams.submissions import Submission
 from grader.instance import Instance
 from grader.laws import library
 
@@ -76,7 +76,7 @@ def world(tmp_path_factory):
 
 
 def test_refused_before_the_last_window_closes(world):
-    from grader.exam.pipeline import ExamError
+    from grader.exams.steps import ExamError
 
     with pytest.raises(ExamError, match="最后一场考试"):
         review.stage_review(world["inst"], EXAM, now=datetime(2026, 12, 10, tzinfo=UTC))

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grader.exam.sittings import SittingStore
-from grader.exam.spec import ExamSpec
+from grader.exams.sittings import SittingStore
+from grader.exams.spec import ExamSpec
 from grader.hub.exam_service import make_app
 
 tornado_testing = pytest.importorskip("tornado.testing")
@@ -30,7 +30,7 @@ SPEC = ExamSpec.from_dict(
 
 def make_paper(spec=None):
     """A two-question paper (one single, one judge) as the trainer's paper file holds it."""
-    from grader.exam.paper import Paper, PaperQuestion
+    from grader.exams.paper import Paper, PaperQuestion
 
     questions = [
         PaperQuestion(
@@ -163,9 +163,9 @@ def test_a_sitting_never_handed_in_is_collected_at_its_deadline_with_what_was_sa
     deadline, and the grade says so; an honest hand-in beside it is graded as usual."""
     from test_exam_support import make_bank, make_spec
 
-    from grader import exam
-    from grader.exam.paper import load_paper
-    from grader.exam.sittings import store_path
+    from grader import exams as exam
+    from grader.exams.paper import load_paper
+    from grader.exams.sittings import store_path
     from grader.instance import Instance
     from grader.vocabulary import CHINA
 
@@ -182,7 +182,7 @@ def test_a_sitting_never_handed_in_is_collected_at_its_deadline_with_what_was_sa
     opened = now - timedelta(hours=1)  # 30 minutes allowed: the deadline passed half an hour ago
     store.open(paper.spec, "rt007", opened)
     store.save(paper.spec, "rt007", first.id, first.answer, opened + timedelta(minutes=5))
-    from grader.exam.sittings import SittingRefused
+    from grader.exams.sittings import SittingRefused
 
     with pytest.raises(SittingRefused):  # past the time limit: refused, never counted
         store.save(paper.spec, "rt007", paper.questions[1].id, "A", opened + timedelta(minutes=40))
@@ -228,7 +228,7 @@ def _serve_in_thread(store: SittingStore, max_connections: int = 400):
 def test_exam_widget_opens_the_sitting_when_its_first_call_never_arrived(tmp_path, monkeypatch):
     """The service was unreachable when the exam notebook opened: the first click opens the
     sitting on the server and is confirmed (已保存 only once the server confirmed)."""
-    from grader.exam.service_client import URL_ENV
+    from grader.lab.service_client import URL_ENV
     from grader.widgets import ExamPaper
 
     CLOCK[0] = datetime(2026, 12, 10, 1, 30, tzinfo=UTC)
@@ -283,7 +283,7 @@ def test_a_huge_body_is_refused_from_its_length_before_it_is_read(tmp_path):
     (nor its token being checked first), and honest saves go on."""
     import time
 
-    from grader.exam.service_client import ExamServiceClient
+    from grader.lab.service_client import ExamServiceClient
 
     CLOCK[0] = datetime(2026, 12, 10, 1, 30, tzinfo=UTC)
     store = SittingStore(tmp_path / "sittings" / "sittings.db")
@@ -304,8 +304,8 @@ def test_a_huge_body_is_refused_from_its_length_before_it_is_read(tmp_path):
 def test_connections_past_the_cap_are_closed_and_a_slow_body_times_out(tmp_path, monkeypatch):
     import socket
 
-    from grader.exam.service_client import ExamServiceClient
     from grader.hub import exam_service
+    from grader.lab.service_client import ExamServiceClient
 
     monkeypatch.setattr(exam_service, "BODY_TIMEOUT", 1.0)
     CLOCK[0] = datetime(2026, 12, 10, 1, 30, tzinfo=UTC)
@@ -345,7 +345,7 @@ def test_connections_past_the_cap_are_closed_and_a_slow_body_times_out(tmp_path,
 def test_the_exam_widget_on_a_hub_shows_questions_only_inside_a_sitting(tmp_path, monkeypatch):
     """A notebook released on a hub holds no question: the widget gets them when the sitting opens;
     after the hand-in they are gone, and a next attempt starts only from its button."""
-    from grader.exam.service_client import URL_ENV
+    from grader.lab.service_client import URL_ENV
     from grader.widgets import ExamPaper
 
     spec2 = ExamSpec.from_dict({**SPEC.to_dict(), "attempts": 2})

@@ -141,8 +141,8 @@ def test_nbgrader_configs_pin_the_zone_and_name_the_guards(written):
         assert c.CourseDirectory.course_id == hub.FORMGRADER_SERVICE
         assert c.Authenticator.plugin_class == "nbgrader.auth.JupyterHubAuthPlugin"
     assert issubclass(import_item(staff.ExchangeFactory.submit), ExchangeSubmit)
-    assert staff.ExchangeFactory.submit == "grader.hub.OwnSubmit"
-    assert grader.ExchangeFactory.collect == "grader.hub.OwnerCheckedCollect"
+    assert staff.ExchangeFactory.submit == "grader.exams.exchange.OwnSubmit"
+    assert grader.ExchangeFactory.collect == "grader.exams.exchange.OwnerCheckedCollect"
     assert issubclass(import_item(grader.ExchangeFactory.collect), ExchangeCollect)
     assert grader.CourseDirectory.root == str(inst.course_dir)
     server = run_config(hub.staff_etc(inst) / "jupyter_server_config.py")

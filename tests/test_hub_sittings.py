@@ -54,8 +54,7 @@ def nb_cells(path: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def sit(hub_env):
     """Build and release the timed exam on the running hub; returns (env, exam id, paper)."""
-    from grader import hub
-    from grader.exam import pipeline
+    from grader import exams, hub
     from grader.vocabulary import CHINA
 
     env = hub_env
@@ -72,7 +71,7 @@ def sit(hub_env):
         ),
         encoding="utf-8",
     )
-    built = pipeline.build(env.inst, exam_id, quizzes=quizzes)
+    built = exams.build(env.inst, exam_id, quizzes=quizzes)
     hub.apply_permissions(env.inst)  # root built it: the grader owns the course and papers again
     cli("exam", "release", exam_id, "--home", env.home)  # run as the grader on a hub
     for user in (S1, S2, S3):
@@ -117,7 +116,7 @@ def answer_in_widget(env, user, exam_id, answers: dict, extra: str = "") -> dict
 
 
 def store(env):
-    from grader.exam.sittings import SittingStore, store_path
+    from grader.exams.sittings import SittingStore, store_path
 
     return SittingStore(store_path(env.home))
 
@@ -152,7 +151,7 @@ def test_b_edited_started_at_and_answers_after_the_fact_count_for_nothing(sit):
             "d['started_at'] = datetime.datetime.now(datetime.timezone.utc).isoformat()\n"
             "json.dump(d, open(p, 'w'))\n"
             # and try to save as a colleague, naming them in the body
-            "from grader.exam.service_client import ExamServiceClient\n"
+            "from grader.lab.service_client import ExamServiceClient\n"
             "c = ExamServiceClient.from_env()\n"
             f"print(c.call('api/save', {{'exam': {exam_id!r}, 'question': {first.id!r}, 'answer': {wrong!r},"
             f" 'user': {S1!r}}}))\n"

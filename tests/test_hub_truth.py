@@ -71,8 +71,7 @@ def write_spec(env, exam_id: str, opens: datetime, closes: datetime, limit: int)
 def exams(hub_env):
     """Two exams built (by root) and released (by the grader) on the running hub: `truth` open now
     with a 1-minute limit, `early` opening in three hours."""
-    from grader import hub
-    from grader.exam import pipeline
+    from grader import exams, hub
     from grader.vocabulary import CHINA
 
     env = hub_env
@@ -82,7 +81,7 @@ def exams(hub_env):
     write_spec(env, early, now + timedelta(hours=3), now + timedelta(hours=9), 60)
     papers = {}
     for exam_id in (truth, early):
-        papers[exam_id] = pipeline.build(env.inst, exam_id, quizzes=env.notes["quizzes"]).paper
+        papers[exam_id] = exams.build(env.inst, exam_id, quizzes=env.notes["quizzes"]).paper
         assert papers[exam_id].delivery == "service"
     hub.apply_permissions(env.inst)
     for exam_id in (truth, early):
@@ -156,7 +155,7 @@ def keys_of(paper, right=True) -> dict:
 
 
 def store(env):
-    from grader.exam.sittings import SittingStore, store_path
+    from grader.exams.sittings import SittingStore, store_path
 
     return SittingStore(store_path(env.home))
 
@@ -202,7 +201,7 @@ def test_a_nothing_staff_can_read_before_their_sitting_holds_a_question(exams):
     out = in_kernel(
         env,
         S2,
-        "from grader.exam.service_client import ExamServiceClient\n"
+        "from grader.lab.service_client import ExamServiceClient\n"
         "c = ExamServiceClient.from_env()\n"
         f"ok, reply = c.open({early!r})\n"
         "import json; print(json.dumps([ok, reply], ensure_ascii=False))\n",
@@ -419,7 +418,7 @@ def test_e_lesson_events_sent_by_request_earn_no_hours(exams):
     out = in_kernel(
         env,
         S2,
-        "from grader.exam.service_client import ExamServiceClient\n"
+        "from grader.lab.service_client import ExamServiceClient\n"
         "import json\n"
         "c = ExamServiceClient.from_env()\n"
         f"lessons = {lessons!r}\nanswers = {answers!r}\n"
@@ -499,7 +498,7 @@ def test_f_the_service_is_bounded(exams):
     out = in_kernel(
         env,
         S1,
-        "from grader.exam.service_client import ExamServiceClient\n"
+        "from grader.lab.service_client import ExamServiceClient\n"
         f"print(ExamServiceClient.from_env().call('api/sitting?exam={truth}', method='GET')[0])\n",
     )
     assert out["stdout"].strip() == "True"
@@ -526,7 +525,7 @@ def test_g_an_entry_made_unmovable_is_really_set_aside(exams):
     out = cli("exam", "collect", truth, "--home", env.home)
     assert "无法移走" in out.stdout and f"提交者账号 {S3}" in out.stdout, out.stdout
     assert (inbound / name).exists()  # still there, but listed
-    from grader.exam.guard import set_aside_in_place
+    from grader.exams.guard import set_aside_in_place
 
     assert name in set_aside_in_place(env.inst.set_aside(truth))
     again = cli("exam", "collect", truth, "--home", env.home)

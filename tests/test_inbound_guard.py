@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from grader.exam.guard import ENTRIES_PER_PERSON, InboundGuard, inspect_entry
-from grader.exam.receipts import append_audit, load_receipts, read_audit, received_time, save_receipts
+from grader.exams.guard import ENTRIES_PER_PERSON, InboundGuard, inspect_entry
+from grader.exams.receipts import append_audit, load_receipts, read_audit, received_time, save_receipts
 
 EXAM = "2026-annual"
 STAMP = "2026-12-10 09:30:00.000000 UTC"

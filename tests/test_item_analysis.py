@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grader.exam import analysis as stats
-from grader.exam.item_analysis import Row, analyse, pick
-from grader.exam.paper import Paper, PaperQuestion
-from grader.exam.spec import ExamSpec
+from grader.exams import analysis as stats
+from grader.exams.item_analysis import Row, analyse, pick
+from grader.exams.paper import Paper, PaperQuestion
+from grader.exams.spec import ExamSpec
 from grader.reports import analysis as analysis_export
 from grader.scoring import score
 
@@ -306,8 +306,8 @@ def test_exports_show_counts_and_marks(tmp_path, data):
 
 def test_service_rows_read_closed_sittings(tmp_path):
     """Sittings in a real exam-service store: closed ones count, in attempt order."""
-    from grader.exam.item_analysis import service_rows
-    from grader.exam.sittings import SittingStore
+    from grader.exams.item_analysis import service_rows
+    from grader.exams.sittings import SittingStore
 
     spec = ExamSpec.from_dict(
         {

@@ -15,8 +15,8 @@ from grader import courses as course
 from grader.banks import impact as bank_impact
 from grader.cli import cli
 from grader.courses import impact as course_impact
-from grader.exam.paper import PaperAssembler
-from grader.exam.spec import ExamSpec, Quota, SpecError, Window
+from grader.exams.paper import PaperAssembler
+from grader.exams.spec import ExamSpec, Quota, SpecError, Window
 from grader.laws import LawError, Library, cn_to_int, int_to_cn, library, normalize
 from grader.laws import diff as law_diff
 from grader.vocabulary import CHINA as CST

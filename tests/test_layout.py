@@ -11,9 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_grading_code_does_not_import_ipywidgets():
-    code = (
-        "import grader.exam.submissions, grader.exam.feedback, grader.answers, sys; print('ipywidgets' in sys.modules)"
-    )
+    code = "import grader.exams.submissions, grader.exams.grading, grader.exams.feedback_page, grader.answers, sys; print('ipywidgets' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -32,7 +30,7 @@ def test_one_china_time_zone():
     from datetime import timedelta
 
     from grader import records, sheets, vocabulary
-    from grader.exam import spec
+    from grader.exams import spec
 
     assert vocabulary.CHINA.utcoffset(None) == timedelta(hours=8)
     assert sheets.parse_datetime is vocabulary.parse_datetime

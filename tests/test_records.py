@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 from grader import records
 from grader.cli import cli
-from grader.exam import sync as exam_sync
+from grader.exams import sync as exam_sync
 from grader.instance import Instance
 
 DATA = Path(__file__).parent / "data" / "records"

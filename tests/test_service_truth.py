@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_exam_support import make_bank, make_spec, submit_inprocess, write_answers
 
-from grader.exam import sync as exam_sync
-from grader.exam.paper import load_paper
-from grader.exam.sittings import SittingStore, store_path
+from grader.exams import sync as exam_sync
+from grader.exams.paper import load_paper
+from grader.exams.sittings import SittingStore, store_path
 from grader.instance import Instance
 from grader.vocabulary import CHINA
 
@@ -44,7 +44,7 @@ def right(q):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from grader import exam
+    from grader import exams as exam
 
     root = tmp_path_factory.mktemp("truth")
     quizzes = root / "quizzes"
@@ -109,8 +109,8 @@ def test_nbgraders_own_collect_and_autograde_score_the_service_record(world):
     """The formgrader's buttons run nbgrader's NbGraderAPI.collect and .autograde: with the course's
     collector every submission becomes the service's record, so the kernel-run grade is its score
     at its time — the answers written at leisure and the late perfect file earn nothing."""
-    from grader.exam import nbgrader_course as nbg
-    from grader.exam.service_grading import last_attempts
+    from grader.exams import nbgrader_course as nbg
+    from grader.exams.service_grading import last_attempts
 
     inst, paper, store, expected = world
     api = nbg.api(inst)
@@ -132,7 +132,7 @@ def test_nbgraders_own_collect_and_autograde_score_the_service_record(world):
 
 
 def test_lawstudy_autograde_flags_the_files_that_disagree_and_scores_the_record(world):
-    from grader import exam
+    from grader import exams as exam
 
     inst, paper, store, expected = world
     graded = exam.autograde(inst, EXAM)
@@ -150,7 +150,7 @@ def test_sync_records_every_sitting_from_the_record_and_refuses_a_gradebook_that
     with a forged in-window time) is flagged and never counted, and an attempt recorded from it
     earlier is dropped."""
     from grader import records
-    from grader.exam.submissions import Gradebook
+    from grader.exams.gradebook import ExamGradebook
 
     inst, paper, store, expected = world
     db = records.open_db(inst.records)
@@ -168,7 +168,7 @@ def test_sync_records_every_sitting_from_the_record_and_refuses_a_gradebook_that
     assert result.disagreed == [] and result.dropped == []
     # the formgrader grading the leisure file, at a time of its choosing, as an older release allowed
     forged = datetime.now(UTC) - timedelta(hours=1, minutes=1)
-    Gradebook(inst.gradebook, EXAM).write([("leisure", forged, {f"q-{q.id}": q.points for q in paper.questions})])
+    ExamGradebook(inst, EXAM).write([("leisure", forged, {f"q-{q.id}": q.points for q in paper.questions})])
     db.execute(
         "INSERT INTO attempts (staff_id, exam_id, submitted_at, year, score, max_score, percent, source) "
         "VALUES ('leisure', ?, ?, ?, ?, ?, 100, 'gradebook')",
@@ -202,9 +202,9 @@ def test_the_report_counts_the_best_sitting_and_the_first_for_first_attempt_pass
 def test_a_released_hub_paper_holds_no_question_and_release_refuses_an_older_one(tmp_path):
     """On a hub instance the exam notebook is built without its questions (the service hands them
     out inside the sitting); a paper built before the hub was set up is refused at release."""
-    from grader import exam
-    from grader.exam import ExamError
-    from grader.exam.guard import LeakScanner
+    from grader import exams as exam
+    from grader.exams import ExamError
+    from grader.exams.guard import LeakScanner
 
     quizzes = tmp_path / "quizzes"
     make_bank(quizzes)

@@ -136,7 +136,7 @@ def test_q7_q9_options_are_the_text_excel_shows():
 
 
 def test_q11_positional_options_flagged_labels_stripped_and_order_kept(tmp_path):
-    from grader.exam.paper import PaperQuestion
+    from grader.exams.paper import PaperQuestion
     from grader.widgets import display_order
 
     b = imported("q11-positional-options.xlsx")
@@ -521,9 +521,9 @@ def test_r6_second_writer_waits_for_the_lock_then_says_so_in_one_line(tmp_path):
 
 
 def test_errors_share_one_base():
-    from grader.exam import ExamError, SpecError
-    from grader.exam.guard import LeakError
-    from grader.exam.nbgrader_course import NbgraderFailed
+    from grader.exams import ExamError, SpecError
+    from grader.exams.guard import LeakError
+    from grader.exams.nbgrader_course import NbgraderFailed
 
     for kind in (
         bank.BankError,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from grader.exam.sittings import SittingRefused, SittingStore
-from grader.exam.spec import ExamSpec
+from grader.exams.sittings import SittingRefused, SittingStore
+from grader.exams.spec import ExamSpec
 
 T0 = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 09:00 China time
 
@@ -94,7 +94,7 @@ def test_a_second_attempt_only_when_asked_for_and_each_sitting_is_an_attempt(sto
     counts the best: docs/figures.md)."""
     from types import SimpleNamespace
 
-    from grader.exam.service_grading import service_attempts
+    from grader.exams.service_grading import service_attempts
     from grader.scoring import Key
 
     s = spec(attempts=2)
@@ -158,8 +158,8 @@ def test_lesson_study_needs_every_lesson_opened_and_every_practice_answered_in_t
 def test_grading_takes_the_services_answers_and_times(store, tmp_path):
     from types import SimpleNamespace
 
-    from grader.exam.service_grading import apply_service
-    from grader.exam.submissions import Submission
+    from grader.exams.service_grading import apply_service
+    from grader.exams.submissions import Submission
     from grader.scoring import Key
 
     s = spec(time_limit=60)
@@ -187,7 +187,7 @@ def test_grading_takes_the_services_answers_and_times(store, tmp_path):
 
 def test_one_person_cannot_fill_the_store(store, monkeypatch):
     """A script saving without end, or huge answers, is refused instead of filling the grader's disk."""
-    from grader.exam import sittings
+    from grader.exams import sittings
 
     monkeypatch.setattr(sittings, "MAX_SAVES_PER_SITTING", 5)
     monkeypatch.setattr(sittings, "MAX_LESSON_EVENTS", 3)

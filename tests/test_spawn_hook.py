@@ -25,9 +25,9 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from grader import staff_lab
 from grader.hub.lessons import OUTPUT_LIMIT, copy_lessons, lessons_hook, run_as_person
 from grader.hub.staff import staff_hook
+from grader.lab import start_page as staff_lab
 from grader.safe_io import DIRECTORY_FLAGS, UnsafeFile, read_regular, replace_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,7 +226,7 @@ def test_start_page_reads_progress_from_stdin(tmp_path):
     home = _home(tmp_path)
     progress = {"burial": {"01": {"opened": True, "answered": ["p1"]}}}
     proc = subprocess.run(
-        [sys.executable, "-m", "grader.staff_lab", "start-page", str(home), "课程"],
+        [sys.executable, "-m", "grader.lab.start_page", "start-page", str(home), "课程"],
         input=json.dumps(progress).encode(),
         capture_output=True,
         cwd=ROOT,
@@ -261,7 +261,7 @@ def test_start_page_child_does_not_import_nbgrader(tmp_path):
     sub.mkdir(parents=True)
     (sub / "exam.ipynb").write_text("{}", encoding="utf-8")
     code = (
-        "import sys; from pathlib import Path; from grader import staff_lab; "
+        "import sys; from pathlib import Path; from grader.lab import start_page as staff_lab; "
         f"staff_lab.write_start_page(Path({str(home)!r}), '课程', Path({str(tmp_path)!r}), 'lawstudy', "
         f"Path({str(home / 'cache')!r})); print('nbgrader' in sys.modules)"
     )

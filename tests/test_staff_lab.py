@@ -6,7 +6,8 @@ import json
 
 import nbformat
 
-from grader import staff_lab
+from grader.lab import config as lab_config
+from grader.lab import start_page as staff_lab
 
 
 def _lessons(home):
@@ -42,14 +43,14 @@ def test_start_page_lists_courses_with_progress_exams_and_no_glyph_only_instruct
 
 
 def test_page_configs_and_overrides():
-    staff = staff_lab.page_config(staff=True)["disabledExtensions"]
-    assert set(staff) == {*staff_lab.TRAINER_ONLY_PLUGINS, *staff_lab.STAFF_HIDDEN_PLUGINS}
+    staff = lab_config.page_config(staff=True)["disabledExtensions"]
+    assert set(staff) == {*lab_config.TRAINER_ONLY_PLUGINS, *lab_config.STAFF_HIDDEN_PLUGINS}
     assert "@jupyterlab/launcher-extension:plugin" in staff and "@jupyter/nbgrader:menu" in staff
-    assert "@jupyter/nbgrader:assignment-list" not in staff and staff_lab.STAFF_PLUGIN not in staff
-    trainer = staff_lab.page_config(staff=False)["disabledExtensions"]
-    assert trainer[staff_lab.STAFF_PLUGIN] is True and not any(v for k, v in trainer.items() if k in staff)
-    assert staff_lab.LAB_OVERRIDES["@jupyterlab/translation-extension:plugin"] == {"locale": "zh_CN"}
-    assert staff_lab.LAB_OVERRIDES["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert "@jupyter/nbgrader:assignment-list" not in staff and lab_config.STAFF_PLUGIN not in staff
+    trainer = lab_config.page_config(staff=False)["disabledExtensions"]
+    assert trainer[lab_config.STAFF_PLUGIN] is True and not any(v for k, v in trainer.items() if k in staff)
+    assert lab_config.LAB_OVERRIDES["@jupyterlab/translation-extension:plugin"] == {"locale": "zh_CN"}
+    assert lab_config.LAB_OVERRIDES["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
 def test_lab_desk_has_no_configuration_files(tmp_path):
@@ -120,7 +121,7 @@ def test_start_page_lists_feedback_released_but_not_yet_fetched(tmp_path):
 
 
 def test_window_file_holds_no_answer(tmp_path):
-    from grader.exam.spec import ExamSpec
+    from grader.exams.spec import ExamSpec
 
     spec = ExamSpec.from_dict(
         {
@@ -144,7 +145,7 @@ def test_start_page_progress_on_a_hub_is_what_the_exam_service_saw(tmp_path):
     store, read without writing), not from files the person can edit."""
     from datetime import UTC, datetime
 
-    from grader.exam.sittings import SittingStore, lesson_progress
+    from grader.exams.sittings import SittingStore, lesson_progress
 
     _lessons(tmp_path)
     store = SittingStore(tmp_path / "sittings" / "sittings.db")

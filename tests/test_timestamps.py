@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from test_exam_support import make_bank, make_spec, write_answers
 
-from grader import exam
-from grader.exam.submissions import SubmissionInspector, TimingCheck, UnknownZone, parse_stamp
+from grader import exams as exam
+from grader.exams.submissions import SubmissionInspector, TimingCheck, UnknownZone, parse_stamp
 
 CST = timezone(timedelta(hours=8))
 
@@ -93,12 +93,13 @@ def test_parse_stamp_zone_names():
 
 
 def test_every_nbgrader_config_lawstudy_writes_pins_the_exchange_zone(tmp_path):
-    from grader import hub
-    from grader.exam import nbgrader_course as course
+    from grader.exams import nbgrader_course as course
+    from grader.exams.nbgrader_config import ROLES, NbgraderConfig
     from grader.instance import Instance
 
     text = course.write_config(Instance.from_env(tmp_path / "home").ensure()).read_text(encoding="utf-8")
-    assert 'c.Exchange.timezone = "UTC"' in text
-    values = {"course": "c", "lessons": "l", "exchange": "/e", "course_dir": "/c"}
-    for template in ("staff_nbgrader_config.py.j2", "grader_nbgrader_config.py.j2"):
-        assert 'c.Exchange.timezone = "UTC"' in hub.render(template, **values)
+    assert "c.Exchange.timezone = 'UTC'" in text
+    for role in ROLES:  # the one builder of every nbgrader config: course, formgrader, staff, lab, desk
+        config = NbgraderConfig(role, "c", tmp_path / "e", course_dir=tmp_path, cache=tmp_path, workdir=tmp_path)
+        assert config.config().Exchange.timezone == "UTC"
+        assert "c.Exchange.timezone = 'UTC'" in config.text()

@@ -26,7 +26,7 @@ def rows(path: Path, sql: str) -> list[tuple]:
 
 
 def test_a_sittings_store_of_the_last_release_upgrades_with_nothing_lost(tmp_path):
-    from grader.exam.sittings import MIGRATIONS, SittingStore, lesson_progress
+    from grader.exams.sittings import MIGRATIONS, SittingStore, lesson_progress
 
     path = tmp_path / "sittings" / "sittings.db"
     path.parent.mkdir()

@@ -224,5 +224,5 @@ def measure(questions: list, scope: str) -> Cues:
 
 
 def measure_banks(banks: list) -> list[Cues]:
-    """One Cues per bank with exam questions (an exam's own: grader.exam.cues)."""
+    """One Cues per bank with exam questions (an exam's own: grader.exams.cues)."""
     return [measure(b.questions, f"题库 {b.id}") for b in banks if any(q.pool == "exam" for q in b.questions)]

@@ -52,7 +52,7 @@ def publish_course(instance, course_id: str) -> Path:
     """nbgrader generate_assignment and release_assignment of a staged course; registers the course
     (title, hours) in the records. Raises ValueError when the course was never staged."""
     from grader import records
-    from grader.exam import nbgrader_course as nbg
+    from grader.exams import nbgrader_course as nbg
 
     meta = staged_course(instance, course_id)
     outbound = nbg.publish(instance, course_id)
@@ -85,7 +85,7 @@ class CourseCollect:
 def collect_course(instance, course_id: str) -> CourseCollect:
     """Collect the course's submissions and credit the course's 学时.
 
-    Every inbound entry is first checked on its own like an exam's (grader.exam.guard: no links,
+    Every inbound entry is first checked on its own like an exam's (grader.exams.guard: no links,
     no special files, owned by the person it names, parseable, within size and count); the rest
     are set aside against their real owner and never credited. On a hub (an entry owned by the
     person, not by the trainer's account) a submission is only a receipt: the person is credited
@@ -96,11 +96,11 @@ def collect_course(instance, course_id: str) -> CourseCollect:
     from types import SimpleNamespace
 
     from grader import records
-    from grader.exam import nbgrader_course as nbg
-    from grader.exam.guard import InboundGuard
-    from grader.exam.receipts import append_audit, load_receipts, save_receipts
-    from grader.exam.service_grading import open_store
-    from grader.exam.submissions import UnknownZone, parse_stamp
+    from grader.exams import nbgrader_course as nbg
+    from grader.exams.guard import InboundGuard
+    from grader.exams.receipts import append_audit, load_receipts, save_receipts
+    from grader.exams.service_grading import open_store
+    from grader.exams.submissions import UnknownZone, parse_stamp
 
     db = records.open_db(instance.records)
     target = SimpleNamespace(id=course_id, spec=SimpleNamespace(attempts=10**6))

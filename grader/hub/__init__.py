@@ -32,16 +32,18 @@ JupyterHub or nbgrader until a class that needs them is asked for):
     runtime       the staff runtime venv
     permissions   ownership and modes of an instance, the checkout's banks, a demo's files
     config        the generated configs (templates/*.j2) and `hub setup`
-    exchange      OwnSubmit, OwnerCheckedCollect (nbgrader exchange guards)
     password      PasswordHandler, the page /hub/lawstudy/password
     spawner       StaffSpawner (limits, ending a person's processes on stop)
     reports       the reports service for admins
     control       start / stop (also in the foreground), ports and who holds them, the REST API
     as_grader     exam steps run as the course's grader account on a hub instance
+
+The nbgrader exchange plugins a hub names (OwnSubmit, OwnerCheckedCollect) are grader.exams.exchange.
 """
 
 from __future__ import annotations
 
+from grader.exams.receipts import rejected_submissions
 from grader.hub._util import HubError
 from grader.hub.as_grader import is_hub_instance, run_as_grader
 from grader.hub.config import (
@@ -68,7 +70,6 @@ from grader.hub.control import (
     stop,
     supervise,
 )
-from grader.hub.exchange import rejected_submissions
 from grader.hub.lessons import copy_lessons, lessons_hook
 from grader.hub.permissions import DEMO_PRIVATE, apply_permissions, lock_checkout, lock_demo
 from grader.hub.reports import reports_service
@@ -187,7 +188,7 @@ def __getattr__(name: str):
 
         return _staff_spawner()
     if name in ("OwnSubmit", "OwnerCheckedCollect"):
-        from grader.hub.exchange import _exchange_guards
+        from grader.exams import exchange
 
-        return _exchange_guards()[name]
+        return getattr(exchange, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

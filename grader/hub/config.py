@@ -1,5 +1,5 @@
-"""The generated configuration: jupyterhub_config.py and the staff/grader Jupyter and nbgrader configs,
-rendered from the Jinja2 templates in grader/hub/templates/; and `hub setup`, which writes them
+"""The generated configuration: jupyterhub_config.py and the staff/grader Jupyter configs, rendered
+from the Jinja2 templates in grader/hub/templates/, the nbgrader configs (grader.exams.nbgrader_config); and `hub setup`, which writes them
 (every run rewrites them)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from grader.exams.nbgrader_config import NbgraderConfig
 from grader.hub._util import _write_private
 from grader.hub.permissions import apply_permissions, lock_demo
 from grader.hub.runtime import checkout_root, ensure_runtime
@@ -29,14 +30,14 @@ from grader.hub.settings import (
 from grader.hub.staff import trainer_etc
 from grader.hub.users import sync_users, write_people
 from grader.instance import COURSE_ID, Instance
-from grader.staff_lab import STAFF_PLUGIN, page_config, start_url
+from grader.lab.config import STAFF_PLUGIN, page_config, start_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # The formgrader's pages need their own inline scripts (nbgrader's templates), so script may be
 # inline, but nothing may be loaded, sent or framed off the service's origin. What keeps staff
 # script out of a trainer's browser is that no staff-written cell reaches the formgrader at all
-# (grader.exam.sanitize); rendered markdown is also sanitized (HTMLExporter.sanitize_html).
+# (grader.exams.sanitize); rendered markdown is also sanitized (HTMLExporter.sanitize_html).
 FORMGRADER_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
@@ -92,7 +93,7 @@ def write_config(inst: Instance, settings: Settings) -> Path:
     _write_private(config, render("jupyterhub_config.py.j2", **values))
     etc = staff_etc(inst)
     etc.mkdir(parents=True, exist_ok=True)
-    (etc / "nbgrader_config.py").write_text(render("staff_nbgrader_config.py.j2", **values), encoding="utf-8")
+    NbgraderConfig("staff", COURSE_ID, inst.exchange).write(etc / "nbgrader_config.py")
     (etc / "labconfig").mkdir(exist_ok=True)
     (etc / "labconfig" / "page_config.json").write_text(json.dumps(STAFF_PAGE_CONFIG, indent=2), encoding="utf-8")
     (etc / "jupyter_server_config.json").write_text(
@@ -123,7 +124,9 @@ def write_config(inst: Instance, settings: Settings) -> Path:
         ),
         encoding="utf-8",
     )
-    (getc / "nbgrader_config.py").write_text(render("grader_nbgrader_config.py.j2", **values), encoding="utf-8")
+    NbgraderConfig("formgrader", COURSE_ID, inst.exchange, course_dir=inst.course_dir).write(
+        getc / "nbgrader_config.py"
+    )
     # the formgrader service's own JupyterLab (the course directory) is no staff lab: our staff
     # extension (lessons run on opening, no Launcher) stays off there
     (getc / "labconfig").mkdir(exist_ok=True)

@@ -3,11 +3,11 @@
 A JupyterHub service run as the grader user (like the formgrader). Staff kernels call it through
 the hub with their own server token (`JUPYTERHUB_API_TOKEN`); the service authenticates every
 call with HubAuth and takes the person from the token, never from the request body, so nobody
-can open, save or hand in as another. Its store (grader.exam.sittings) is a private SQLite file
+can open, save or hand in as another. Its store (grader.exams.sittings) is a private SQLite file
 in the instance's sittings/ folder (mode 700, the grader's alone).
 
 The paper itself comes from here: an exam built on a hub instance is released without its
-questions (grader.exam.notebook), and the question text reaches a person only inside their
+questions (grader.exams.notebook), and the question text reaches a person only inside their
 sitting, in their own order, without keys: the clock starts when the questions are first seen.
 
 API (JSON in, JSON out; every time is the service's own clock):
@@ -39,7 +39,7 @@ from jupyterhub.services.auth import HubAuthenticated
 from tornado import httpserver, web
 
 from grader.answers import display_order
-from grader.exam.sittings import MIN_PRACTICE_SECONDS, SittingRefused, SittingStore, store_path
+from grader.exams.sittings import MIN_PRACTICE_SECONDS, SittingRefused, SittingStore, store_path
 from grader.scoring import Key, normalize_response, score
 
 SERVICE_NAME = "exam"
@@ -330,7 +330,7 @@ def _cached(load: Callable[[str], tuple[Path, Callable[[], object]]]) -> Callabl
 
 
 def paper_loader(inst) -> Callable[[str], object | None]:
-    from grader.exam.paper import load_paper, paper_path
+    from grader.exams.paper import load_paper, paper_path
 
     return _cached(lambda exam_id: (paper_path(inst.papers, exam_id), lambda: load_paper(inst.papers, exam_id)))
 

@@ -47,7 +47,7 @@ def apply_permissions(inst: Instance) -> None:
             raise HubError(
                 f"{path} 不可被其他用户进入（mode {oct(path.stat().st_mode & 0o777)}）：实例目录须放在所有人可进入的位置"
             )
-    # sittings/: the exam service's store (grader.exam.sittings), the grader's alone
+    # sittings/: the exam service's store (grader.exams.sittings), the grader's alone
     for folder in (inst.course_dir, inst.papers, inst.reports, grader_etc(inst), inst.home / "sittings"):
         folder.mkdir(parents=True, exist_ok=True)
         _chown_tree(folder, uid, gid)

@@ -47,7 +47,7 @@ def ensure_runtime(runtime: Path = DEFAULT_RUNTIME, source: Path | None = None, 
         if not mode & stat.S_IXOTH:
             raise HubError(f"{path} 不可被其他用户进入（mode {oct(mode & 0o777)}）：运行环境须放在所有人可读的位置")
     # Chinese menus, no news or update checks in JupyterLab (the bureau's network has no internet)
-    from grader.staff_lab import write_overrides
+    from grader.lab.config import write_overrides
 
     write_overrides(runtime / "share" / "jupyter" / "lab" / "settings")
     _run(["chmod", "-R", "go+rX,go-w", str(runtime)])

@@ -46,7 +46,7 @@ class Settings:
     formgrader_memory_mb: int = 4096
     service_memory_mb: int = 1024
     # a practice answer counts for 学时 only this many seconds or more after the previous event of
-    # its lesson session (grader.exam.sittings.MIN_PRACTICE_SECONDS)
+    # its lesson session (grader.exams.sittings.MIN_PRACTICE_SECONDS)
     min_practice_seconds: float = 8.0
 
     @classmethod

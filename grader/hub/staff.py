@@ -28,15 +28,15 @@ def is_trainer(user) -> bool:
 def staff_hook(inner, home: Path, runtime: Path, folder: str, timeout: float = CHILD_TIMEOUT):
     """A pre_spawn_hook (a coroutine function): await `inner` (the lessons copy), give a trainer's
     server the trainers' config folder first on JUPYTER_CONFIG_PATH, then write ~/开始学习.md as
-    the person (`python -m grader.staff_lab start-page`, their study progress on its stdin).
+    the person (`python -m grader.lab.start_page start-page`, their study progress on its stdin).
 
     Nothing in it blocks the hub's event loop: the children run through `run_as_person` (killed
     after `timeout` seconds), the progress is read in a thread with a time limit. A failure is
     logged as a warning and never raised: the server starts anyway. The time the hook took is
     logged (info) for each spawn."""
-    # imported here, once when the hub loads its config: the first import of grader.exam (nbformat)
+    # imported here, once when the hub loads its config: the first import of grader.exams (nbformat)
     # takes about a second, which inside the hook would stall the hub's event loop at the first spawn
-    from grader.exam.sittings import lesson_progress, store_path
+    from grader.exams.sittings import lesson_progress, store_path
 
     store = store_path(Path(home))
 
@@ -62,7 +62,7 @@ def staff_hook(inner, home: Path, runtime: Path, folder: str, timeout: float = C
             proc = await run_as_person(
                 entry,
                 runtime,
-                ["grader.staff_lab", "start-page", entry.pw_dir, folder, str(Path(home) / "exchange"), COURSE_ID],
+                ["grader.lab.start_page", "start-page", entry.pw_dir, folder, str(Path(home) / "exchange"), COURSE_ID],
                 env={"LAWSTUDY_PROGRESS": "-"} if progress is not None else None,
                 stdin=json.dumps(progress, ensure_ascii=False).encode() if progress is not None else None,
                 timeout=timeout,
@@ -81,7 +81,7 @@ def staff_hook(inner, home: Path, runtime: Path, folder: str, timeout: float = C
 
 async def _progress(lesson_progress, path: Path, user: str, log) -> dict | None:
     """The person's study progress as the exam service recorded it in its store at `path`
-    (grader.exam.sittings.lesson_progress), for the start page; None when the store is absent or
+    (grader.exams.sittings.lesson_progress), for the start page; None when the store is absent or
     cannot be read within PROGRESS_TIMEOUT (the page then judges from the files). Read in a
     thread: a busy store must not hold the hub's event loop."""
     if not path.exists():

@@ -10,7 +10,7 @@ as China time; nbgrader's naive timestamps are UTC.
 
 Modules: db (schema, opening, errors), roster (名册, 免考), results (exams, attempts, flags), hours
 (courses, 学时), flags (administrators' review of flags), figures (the report's figures as SQL).
-The records know nothing of nbgrader: `lawstudy sync` (grader.exam.sync) writes into them.
+The records know nothing of nbgrader: `lawstudy sync` (grader.exams.sync) writes into them.
 """
 
 from grader.records.db import (

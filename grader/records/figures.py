@@ -124,7 +124,7 @@ WHERE q.exam_id IN (SELECT exam_id FROM scope) OR q.exam_id = :exam
 ORDER BY correct_rate IS NULL, correct_rate, q.exam_id, q.position
 """
 
-# Item figures (grader.exam.analysis) over each person's FIRST counted attempt at each exam in scope:
+# Item figures (grader.exams.analysis) over each person's FIRST counted attempt at each exam in scope:
 # one 0/1 per question (score = max score is right).
 FIRST_ANSWERS = f"""
 WITH {SCOPE},

@@ -7,7 +7,7 @@ HTML pages come from Jinja2 templates (templates/, autoescaped: grader.pages).
 
 Modules: report (build, the words), tables (headers and how values are shown), exports (by
 suffix; json, csv, md), xlsx, html, charts (matplotlib, the CJK font), analysis (the exports of
-an item analysis, grader.exam.item_analysis).
+an item analysis, grader.exams.item_analysis).
 """
 
 from grader.records.figures import FIGURES

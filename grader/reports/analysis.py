@@ -1,4 +1,4 @@
-"""Exports of an item analysis (grader.exam.item_analysis) by suffix: .json .xlsx .html .md.
+"""Exports of an item analysis (grader.exams.item_analysis) by suffix: .json .xlsx .html .md.
 
 Every rate is shown with its count; a rate on fewer than 10 answers carries a mark (`*`, or
 `small: true` in the JSON) and is never hidden.
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from grader import pages
-from grader.exam.analysis import SMALL
+from grader.exams.analysis import SMALL
 from grader.laws import int_to_cn
 from grader.reports.charts import bar_chart, cjk_font, png_uri
 from grader.reports.exports import write_in_place
@@ -151,7 +151,7 @@ def write(result: dict, path: str | os.PathLike) -> Path:
     writers = {".json": write_json, ".xlsx": write_xlsx, ".html": write_html, ".md": write_md}
     writer = writers.get(path.suffix.lower())
     if writer is None:
-        from grader.exam.item_analysis import AnalysisError
+        from grader.exams.item_analysis import AnalysisError
 
         raise AnalysisError(f"不支持的格式 {path.suffix}，可选 {' '.join(writers)} (unsupported format)")
     return write_in_place(path, lambda tmp: writer(result, tmp))
@@ -229,7 +229,7 @@ def _scatter(result: dict) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from grader.exam import analysis as stats
+    from grader.exams import analysis as stats
 
     with plt.rc_context({"font.family": [cjk_font()], "axes.unicode_minus": False}):
         fig, ax = plt.subplots(figsize=(8, 5), dpi=110)

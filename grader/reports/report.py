@@ -22,12 +22,12 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
 
 
 def add_item_figures(questions: list[dict], first_answers: list[dict]) -> None:
-    """Add `facility`, `discrimination` and `flags` (grader.exam.analysis, docs/figures.md "Item
+    """Add `facility`, `discrimination` and `flags` (grader.exams.analysis, docs/figures.md "Item
     analysis") to each question row, over each person's first counted attempt at its exam.
 
     The records keep scores, not the options chosen, so `suspect_key` is never set here (use
     `lawstudy exam analyse`)."""
-    from grader.exam import analysis as stats
+    from grader.exams import analysis as stats
 
     by_exam: dict[str, dict[str, dict[str, int]]] = {}
     for row in first_answers:

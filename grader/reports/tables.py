@@ -101,7 +101,7 @@ def status(person: dict) -> str:
     return EXCELLENT if person["excellent"] else PASSED
 
 
-# The flags of a question in an item analysis (grader.exam.analysis.item_flags).
+# The flags of a question in an item analysis (grader.exams.analysis.item_flags).
 ITEM_FLAG_NAMES = {
     "easy": "过易",
     "hard": "过难",

@@ -1,34 +1,27 @@
 """Submissions as graders see them: read and check one submission, score it, store the grades.
 
 `SubmissionInspector` reads a collected submission (answers file, notebook, timestamp) without
-running anything and scores it with the one scorer; `TimingCheck` flags late and overtime work;
-`Gradebook` reads nbgrader's gradebook and writes grades into it the way `nbgrader autograde` does.
+running anything and scores it with the one scorer; `TimingCheck` flags late and overtime work.
+The grades go into nbgrader's gradebook through grader.exams.gradebook.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from grader.answers import ANSWERS_FILE, read_answers
-from grader.errors import LawstudyError
-from grader.exam.notebook import NOTEBOOK, grade_id
-from grader.exam.paper import Paper
-from grader.exam.sanitize import NOTEBOOK_MAX_BYTES, ORIGINALS
+from grader.exams.notebook import NOTEBOOK, grade_id
+from grader.exams.paper import Paper
+from grader.exams.sanitize import NOTEBOOK_MAX_BYTES, ORIGINALS
 from grader.safe_io import read_regular
 from grader.scoring import normalize_response, score
 from grader.vocabulary import UnknownZone, parse_stamp
 
 OVERTIME_GRACE = timedelta(minutes=2)
-
-
-class GradebookError(LawstudyError, LookupError):
-    """The nbgrader gradebook lacks the assignment (exam) being graded."""
 
 
 @dataclass
@@ -192,150 +185,6 @@ def copy_submission(src: Path, dest: Path) -> None:
     for item in src.iterdir():
         if item.is_file() and not item.is_symlink():
             shutil.copyfile(item, dest / item.name)
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Gradebook:
-    """One exam's grades in nbgrader's gradebook (SQLite): `write` them in one transaction, `read` them back.
-
-    Mirrors what `nbgrader autograde` leaves: the student, the submission with its timestamp,
-    one submitted notebook per notebook, one grade row per grade cell with `auto_score` set and
-    `needs_manual_grade` false (unless a grader already entered a manual score), comment rows for
-    solution and task cells. Existing rows are updated in place, so formgrader edits survive.
-    """
-
-    def __init__(self, db_path: Path, assignment: str):
-        self.db_path = Path(db_path)
-        self.assignment = assignment
-
-    def _structure(self, db):
-        row = db.execute("SELECT id FROM assignment WHERE name = ?", [self.assignment]).fetchone()
-        if row is None:
-            raise GradebookError(f"成绩库中没有考试 {self.assignment}（请先 lawstudy exam build）")
-        assignment_id = row[0]
-        notebooks = db.execute("SELECT id FROM notebook WHERE assignment_id = ?", [assignment_id]).fetchall()
-        cells = {}
-        for (nb_id,) in notebooks:
-            grades = db.execute(
-                "SELECT b.id, b.name FROM base_cell b JOIN grade_cells g ON g.id = b.id WHERE b.notebook_id = ?",
-                [nb_id],
-            ).fetchall()
-            comments = db.execute(
-                "SELECT b.id FROM base_cell b WHERE b.notebook_id = ? AND "
-                "(b.id IN (SELECT id FROM solution_cells) OR b.id IN (SELECT id FROM task_cells))",
-                [nb_id],
-            ).fetchall()
-            tasks = db.execute(
-                "SELECT b.id, b.name FROM base_cell b JOIN task_cells t ON t.id = b.id WHERE b.notebook_id = ?", [nb_id]
-            ).fetchall()
-            cells[nb_id] = (grades + tasks, [c[0] for c in comments])
-        return assignment_id, cells
-
-    def write(self, results: list[tuple[str, datetime | None, dict[str, float]]]) -> None:
-        """results: (student id, timestamp, {grade cell name: points})."""
-        db = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            with db:
-                assignment_id, cells = self._structure(db)
-                for student, timestamp, scores in results:
-                    stamp = timestamp.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ") if timestamp else None
-                    db.execute("INSERT OR IGNORE INTO student (id) VALUES (?)", [student])
-                    row = db.execute(
-                        "SELECT id FROM submitted_assignment WHERE assignment_id = ? AND student_id = ?",
-                        [assignment_id, student],
-                    ).fetchone()
-                    if row:
-                        sub_id = row[0]
-                        db.execute("UPDATE submitted_assignment SET timestamp = ? WHERE id = ?", [stamp, sub_id])
-                    else:
-                        sub_id = _new_id()
-                        db.execute(
-                            "INSERT INTO submitted_assignment (id, assignment_id, student_id, timestamp) "
-                            "VALUES (?, ?, ?, ?)",
-                            [sub_id, assignment_id, student, stamp],
-                        )
-                    for nb_id, (grade_cells, comment_cells) in cells.items():
-                        row = db.execute(
-                            "SELECT id FROM submitted_notebook WHERE assignment_id = ? AND notebook_id = ?",
-                            [sub_id, nb_id],
-                        ).fetchone()
-                        if row:
-                            snb = row[0]
-                        else:
-                            snb = _new_id()
-                            db.execute(
-                                "INSERT INTO submitted_notebook (id, assignment_id, notebook_id, flagged) "
-                                "VALUES (?, ?, ?, 0)",
-                                [snb, sub_id, nb_id],
-                            )
-                        existing = dict(db.execute("SELECT cell_id, id FROM grade WHERE notebook_id = ?", [snb]))
-                        new_rows, updates = [], []
-                        for cell_id, name in grade_cells:
-                            points = float(scores.get(name, 0.0))
-                            if cell_id in existing:
-                                updates.append((points, points, existing[cell_id]))
-                            else:
-                                new_rows.append((_new_id(), snb, cell_id, points))
-                        db.executemany(
-                            "INSERT INTO grade (id, notebook_id, cell_id, auto_score, needs_manual_grade) "
-                            "VALUES (?, ?, ?, ?, 0)",
-                            new_rows,
-                        )
-                        db.executemany(
-                            "UPDATE grade SET auto_score = ?, needs_manual_grade = "
-                            "(manual_score IS NOT NULL OR ? IS NULL) WHERE id = ?",
-                            updates,
-                        )
-                        have = {r[0] for r in db.execute("SELECT cell_id FROM comment WHERE notebook_id = ?", [snb])}
-                        db.executemany(
-                            "INSERT INTO comment (id, notebook_id, cell_id) VALUES (?, ?, ?)",
-                            [(_new_id(), snb, c) for c in comment_cells if c not in have],
-                        )
-        finally:
-            db.close()
-
-    def set_timestamps(self, stamps: list[tuple[str, datetime | None]]) -> None:
-        """Store each submission's time as lawstudy read it (UTC): nbgrader's own autograde reads a
-        zone name in timestamp.txt by the host's zone, lawstudy by what it means (see parse_stamp)."""
-        rows = [
-            (t.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" "), student, self.assignment)
-            for student, t in stamps
-            if t is not None
-        ]
-        db = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            with db:
-                db.executemany(
-                    "UPDATE submitted_assignment SET timestamp = ? WHERE student_id = ? AND assignment_id = "
-                    "(SELECT id FROM assignment WHERE name = ?)",
-                    rows,
-                )
-        finally:
-            db.close()
-
-    def read(self, final: bool = False) -> dict[str, dict[str, float | None]]:
-        """student -> {grade cell name: auto_score} for this exam, as the gradebook holds them;
-        final=True: a grader's manual score where one was given, else the auto score."""
-        score = "COALESCE(g.manual_score, g.auto_score)" if final else "g.auto_score"
-        db = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            rows = db.execute(
-                f"SELECT sa.student_id, b.name, {score} FROM grade g "
-                "JOIN submitted_notebook sn ON sn.id = g.notebook_id "
-                "JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
-                "JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell b ON b.id = g.cell_id "
-                "WHERE a.name = ?",
-                [self.assignment],
-            ).fetchall()
-        finally:
-            db.close()
-        out: dict[str, dict] = {}
-        for student, name, points in rows:
-            out.setdefault(student, {})[name] = points
-        return out
 
 
 def grade_names(sub: Submission) -> dict[str, float]:

@@ -7,8 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 from grader.banks import format_cues
-from grader.exam.paper import PaperAssembler
-from grader.exam.spec import ExamSpec, SpecError, exams_dir, load_spec
+from grader.exams.paper import PaperAssembler
+from grader.exams.spec import ExamSpec, SpecError, exams_dir, load_spec
 from grader.vocabulary import CHINA
 
 

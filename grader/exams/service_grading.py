@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.answers import ANSWERS_FILE
-from grader.exam.paper import Paper
-from grader.exam.sittings import Sitting, SittingStore, store_path
-from grader.exam.submissions import Submission
+from grader.exams.paper import Paper
+from grader.exams.sittings import Sitting, SittingStore, store_path
+from grader.exams.submissions import Submission
 from grader.scoring import normalize_response, score
 
 STAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
@@ -159,7 +159,7 @@ class SubmissionFromService:
     last closed sitting: the released notebook(s), an answers file holding the record's answers
     and times, and nbgrader's `timestamp.txt` holding the hand-in (or deadline) time.
 
-    A submission collected from an inbound entry keeps its original (grader.exam.sanitize) for the
+    A submission collected from an inbound entry keeps its original (grader.exams.sanitize) for the
     tamper check; only its answers file and time are replaced. Idempotent: a submission that
     already holds the record is left alone. Files are written 0600 in the grader's own folders.
     What it did is appended to `log` (JSON lines: user, action written|deadline|rewritten, at),
@@ -266,9 +266,9 @@ class ExamAuthority:
 
 
 def sync_authority(instance) -> object:
-    """For grader.exam.sync.sync: exam id -> ExamAuthority for an exam sat through the exam service,
+    """For grader.exams.sync.sync: exam id -> ExamAuthority for an exam sat through the exam service,
     None for any other (its gradebook scores are copied as they are)."""
-    from grader.exam.paper import load_paper
+    from grader.exams.paper import load_paper
 
     store = open_store(instance.home)
 

@@ -2,13 +2,13 @@
 
 Reads the graded sittings of one exam with the option each person chose, scores them with the
 one scorer (grader.scoring), and computes per question, per exam, per article and per 科室 × law
-the figures of grader.exam.analysis. Where the answers come from (`source` in the result):
+the figures of grader.exams.analysis. Where the answers come from (`source` in the result):
 
 - "service": the exam service's store (a hub): every closed sitting and its saved answers,
   read only through `SittingStore.sittings` / `answers` / `users`;
 - "files": one machine without the service (`lawstudy lab`, the demo): the answers each graded
   submission was scored on, which `exam autograde` keeps per submission
-  (grader.exam.graded_answers), on either grading path (--fast or --nbgrader).
+  (grader.exams.graded_answers), on either grading path (--fast or --nbgrader).
 
 `--sitting first` (default) takes each person's first sitting only, as item statistics should;
 `all` takes every sitting (the make-up too), one row each.
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from grader.errors import LawstudyError
-from grader.exam import analysis as stats
-from grader.exam.paper import Paper, PaperQuestion, load_paper
+from grader.exams import analysis as stats
+from grader.exams.paper import Paper, PaperQuestion, load_paper
 from grader.scoring import is_correct, normalize_response, score
 
 SITTINGS = ("first", "all")
@@ -61,7 +61,7 @@ def service_rows(store, exam_id: str, now: datetime | None = None) -> list[Row]:
 
 def file_rows(paper_dir) -> list[Row]:
     """Every graded submission's answers as `exam autograde` kept them, numbered by time per person."""
-    from grader.exam import graded_answers
+    from grader.exams import graded_answers
 
     rows: list[Row] = []
     attempt: dict[str, int] = {}
@@ -91,7 +91,7 @@ def pick(rows: list[Row], sitting: str) -> list[Row]:
 
 def load_rows(instance, paper: Paper) -> tuple[list[Row], str]:
     """(rows, source): the service's sittings when the exam used the service, else the graded files."""
-    from grader.exam.service_grading import open_store
+    from grader.exams.service_grading import open_store
 
     store = open_store(instance.home)
     if store is not None and store.users(paper.id):

@@ -35,7 +35,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from grader.errors import LawstudyError
-from grader.exam.spec import ExamSpec
+from grader.exams.spec import ExamSpec
 
 STORE_FILE = "sittings.db"
 # Bounds on what one person can make the grader's store hold (a script could otherwise fill the

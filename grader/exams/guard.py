@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.answers import ANSWERS_FILE, read_answers
 from grader.errors import LawstudyError
-from grader.exam.paper import Paper, private_dir
+from grader.exams.paper import Paper, private_dir
 
 WHITESPACE = re.compile(r"\s+")
 
@@ -138,7 +138,7 @@ def _stamp_ok(text: str) -> bool:
         except ValueError:
             continue
     try:
-        from grader.exam.submissions import parse_stamp
+        from grader.exams.submissions import parse_stamp
 
         return parse_stamp(text) is not None
     except Exception:  # an unparseable name is set aside, never a stop

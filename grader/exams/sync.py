@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
 
 import sqlite_utils
 
+from grader.exams import gradebook
 from grader.instance import Instance
 from grader.records.db import RecordsError, now_text, percent, utc_text, with_progress
 from grader.records.results import AttemptCounts, record_flag, staff_by_login, write_attempts
@@ -37,19 +37,30 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
 
     An exam sat through the exam service is different (issue 29: one source of truth): its
     attempts are the service's closed sittings, each scored from the service's record
-    (`authority(exam_id)`, by default grader.exam.service_grading.sync_authority). Every gradebook
+    (`authority(exam_id)`, by default grader.exams.service_grading.sync_authority). Every gradebook
     score is checked against the sitting closed at the same time: a score that disagrees is
     flagged `tampered` and the record's score is kept; a gradebook attempt that matches no closed
     sitting never counts, and an attempt recorded earlier that matches none is dropped.
     """
-    from nbgrader.api import Gradebook
-
     if not instance.gradebook.exists():
         raise RecordsError(f"找不到成绩库 {instance.gradebook} (no nbgrader gradebook yet)")
     if authority is None:
-        from grader.exam.service_grading import sync_authority
+        from grader.exams.service_grading import sync_authority
 
         authority = sync_authority(instance)
+    names = {r["id"] for r in db.query("SELECT id FROM exams UNION SELECT id FROM courses")}
+    found = gradebook.submissions(
+        instance,
+        names,
+        each=lambda items, count, name: with_progress(items, count, f"同步 {name}", show_progress),
+    )
+    return record(db, found, authority)
+
+
+def record(db: sqlite_utils.Database, found: dict[str, list[gradebook.GradebookSubmission]], authority) -> SyncResult:
+    """Write what the gradebook holds (`found`: assignment -> its submissions, as
+    grader.exams.gradebook.submissions reads them) into the records, as `sync` describes;
+    `authority(exam_id)` gives a service exam's record, None for any other. One transaction."""
     exams = {r["id"] for r in db.query("SELECT id FROM exams")}
     courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
     logins = staff_by_login(db)
@@ -60,56 +71,40 @@ def sync(db: sqlite_utils.Database, instance: Instance, show_progress: bool = Fa
     completions: list[tuple] = []
     flags: list[tuple] = []
     truths: dict[str, list[tuple]] = {}  # service exam -> its attempts' keys
-    with Gradebook(instance.gradebook_url) as gb:
-        assignments = [a for a in gb.assignments if a.name in exams or a.name in courses]
-        for assignment in assignments:
-            is_exam = assignment.name in exams
-            truth = authority(assignment.name) if is_exam else None
-            if is_exam:
-                result.exams.append(assignment.name)
+    for name, subs in found.items():
+        if name not in exams and name not in courses:
+            continue
+        is_exam = name in exams
+        truth = authority(name) if is_exam else None
+        if is_exam:
+            result.exams.append(name)
+        if truth is not None:
+            truths[name] = _service_attempts(name, truth, logins, now, attempts, answers, result)
+        for sub in subs:
+            staff_id = logins.get(sub.student)
+            if staff_id is None:
+                result.unknown_students.append((name, sub.student))
+                continue
+            when = sub.timestamp
+            if when is None:
+                result.pending.append((name, sub.student))
+                continue
+            if not is_exam:
+                completions.append((staff_id, name, china_year(when), courses[name], utc_text(when), "gradebook"))
+                continue
             if truth is not None:
-                keys = _service_attempts(assignment.name, truth, logins, now, attempts, answers, result)
-                truths[assignment.name] = keys
-            subs = list(assignment.submissions)
-            for sub in with_progress(subs, len(subs), f"同步 {assignment.name}", show_progress):
-                staff_id = logins.get(sub.student_id)
-                if staff_id is None:
-                    result.unknown_students.append((assignment.name, sub.student_id))
-                    continue
-                if sub.timestamp is None:
-                    result.pending.append((assignment.name, sub.student_id))
-                    continue
-                when = sub.timestamp.replace(tzinfo=UTC) if sub.timestamp.tzinfo is None else sub.timestamp
-                if not is_exam:
-                    completions.append(
-                        (
-                            staff_id,
-                            assignment.name,
-                            china_year(when),
-                            courses[assignment.name],
-                            utc_text(when),
-                            "gradebook",
-                        )
-                    )
-                    continue
-                if truth is not None:
-                    _check_against_service(assignment.name, sub, staff_id, when, truth, flags, result)
-                    continue
-                if sub.needs_manual_grade:
-                    result.pending.append((assignment.name, sub.student_id))
-                    continue
-                score, max_score = float(sub.score or 0), float(sub.max_score or 0)
-                if max_score <= 0:
-                    result.pending.append((assignment.name, sub.student_id))
-                    continue
-                key = (staff_id, assignment.name, utc_text(when))
-                attempts.append((*key, china_year(when), score, max_score, percent(score, max_score), "gradebook", now))
-                answers[key] = [
-                    (g.name[2:], float(g.score or 0), float(g.max_score or 0))
-                    for nb in sub.notebooks
-                    for g in nb.grades
-                    if g.name and g.name.startswith("q-")
-                ]
+                _check_against_service(name, sub, staff_id, when, truth, flags, result)
+                continue
+            if sub.needs_manual_grade or sub.max_score <= 0:
+                result.pending.append((name, sub.student))
+                continue
+            key = (staff_id, name, utc_text(when))
+            attempts.append(
+                (*key, china_year(when), sub.score, sub.max_score, percent(sub.score, sub.max_score), "gradebook", now)
+            )
+            answers[key] = [
+                (cell[2:], earned, most) for cell, (earned, most) in sub.grades.items() if cell.startswith("q-")
+            ]
     with db.atomic():
         for exam_id, keys in truths.items():
             keep = {(k[0], k[2]) for k in keys}
@@ -174,18 +169,18 @@ def _service_attempts(exam_id, truth, logins, now, attempts, answers, result) ->
 def _check_against_service(exam_id, sub, staff_id, when, truth, flags, result) -> None:
     """A gradebook score of a service exam: it must be the score of the sitting closed at its time."""
     match = next(
-        (a for a in truth.attempts if a.user == sub.student_id and abs((a.closed_at - when).total_seconds()) < 1.0),
+        (a for a in truth.attempts if a.user == sub.student and abs((a.closed_at - when).total_seconds()) < 1.0),
         None,
     )
     if match is None:
         detail = (
-            f"成绩库中的这次作答（{utc_text(when)}，{float(sub.score or 0):g} 分）与考试服务中任何一场已结束的考试都不对应，"
+            f"成绩库中的这次作答（{utc_text(when)}，{sub.score:g} 分）与考试服务中任何一场已结束的考试都不对应，"
             "不计入（可能是按答题文件评分的结果）"
         )
-        flags.append((exam_id, sub.student_id, detail, when))
-        result.disagreed.append((exam_id, sub.student_id, detail))
+        flags.append((exam_id, sub.student, detail, when))
+        result.disagreed.append((exam_id, sub.student, detail))
         return
-    if abs(float(sub.score or 0) - match.total) > 1e-6:
-        detail = f"成绩库分数 {float(sub.score or 0):g} 与考试服务记录的 {match.total:g} 分不符，按考试服务的记录计入"
-        flags.append((exam_id, sub.student_id, detail, match.closed_at))
-        result.disagreed.append((exam_id, sub.student_id, detail))
+    if abs(sub.score - match.total) > 1e-6:
+        detail = f"成绩库分数 {sub.score:g} 与考试服务记录的 {match.total:g} 分不符，按考试服务的记录计入"
+        flags.append((exam_id, sub.student, detail, match.closed_at))
+        result.disagreed.append((exam_id, sub.student, detail))

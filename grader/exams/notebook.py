@@ -7,7 +7,7 @@ import pprint
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.exam.paper import Paper
+from grader.exams.paper import Paper
 from grader.vocabulary import QUESTION_TYPES, SECTION_NAMES
 
 NOTEBOOK = "exam.ipynb"

@@ -3,7 +3,7 @@
 Like a course: one notebook (错题本.ipynb) and the practice file (practice-pool questions only)
 go through nbgrader's generate_assignment and release_assignment; staff fetch it in 考试与作业.
 Nothing in it is personal: each person's kernel reads which articles they missed from the
-feedback page nbgrader delivered to them (grader.review_book). It names no exam question, so it
+feedback page nbgrader delivered to them (grader.lab.review_book, imported by the notebook as grader.review_book). It names no exam question, so it
 may only go out once the feedback may (after the exam's last window, make-up included).
 
 The two halves, as for courses: `stage_review` (reads the banks; root on a hub) and
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader.exam.paper import load_paper
+from grader.exams.paper import load_paper
 from grader.laws import normalize
 from grader.vocabulary import CHINA, LESSON_HOW_TO
 
@@ -56,7 +56,7 @@ def _exam_texts(banks) -> list[str]:
 
 def check_no_exam_question(folder: Path, banks) -> None:
     """Raise ExamError when any file in `folder` holds an exam-pool question's stem or 解析."""
-    from grader.exam.pipeline import ExamError
+    from grader.exams.steps import ExamError
 
     texts = [t for t in _exam_texts(banks) if len(t) >= 8]
     for path in sorted(Path(folder).rglob("*")):
@@ -73,7 +73,7 @@ def stage_review(instance, exam_id: str, force: bool = False, now: datetime | No
     would be released holds an exam question. Returns the source folder."""
     from grader.banks import load_banks
     from grader.banks.practice import practice_data
-    from grader.exam.pipeline import ExamError
+    from grader.exams.steps import ExamError
 
     paper = load_paper(instance.papers, exam_id)
     now = now or datetime.now(UTC)
@@ -102,8 +102,8 @@ def stage_review(instance, exam_id: str, force: bool = False, now: datetime | No
 def publish_review(instance, exam_id: str) -> Path:
     """nbgrader generate_assignment and release_assignment of the staged review; returns the
     outbound folder. Raises ExamError when it was never staged."""
-    from grader.exam import nbgrader_course as nbg
-    from grader.exam.pipeline import ExamError
+    from grader.exams import nbgrader_course as nbg
+    from grader.exams.steps import ExamError
 
     name = review_id(exam_id)
     if not (instance.source(name) / NOTEBOOK).is_file():

@@ -29,7 +29,7 @@ def _when(value: datetime | None) -> str:
 
 
 def record(paper_dir: Path, submissions) -> Path:
-    """Add or replace the entries of `submissions` (grader.exam.submissions.Submission: student,
+    """Add or replace the entries of `submissions` (grader.exams.submissions.Submission: student,
     timestamp, answers, time_source, flags). Written atomically, readable by its owner only."""
     target = path(paper_dir)
     entries = {f"{e['student']}|{e['submitted_at']}": e for e in load(paper_dir)}

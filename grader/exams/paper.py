@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grader.exam.spec import ExamSpec, SpecError
+from grader.exams.spec import ExamSpec, SpecError
 from grader.scoring import Key
 from grader.vocabulary import CHINA, QUESTION_TYPES, TYPE_NAMES
 

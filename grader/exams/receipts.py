@@ -98,3 +98,16 @@ def make_read_only(folder: Path) -> None:
             path = os.path.join(dirpath, name)
             if not os.path.islink(path):
                 os.chmod(path, 0o400)
+
+
+# What OwnerCheckedCollect refused, in the course directory (one JSON line a refused entry).
+REJECTED_FILE = "rejected-submissions.jsonl"
+
+
+def rejected_submissions(inst) -> list[dict]:
+    """What OwnerCheckedCollect refused (grader.exams.exchange): one dict a submission filed under
+    someone else's name (file, claimed, owner, assignment, seen)."""
+    path = inst.course_dir / REJECTED_FILE
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
