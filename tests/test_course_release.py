@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from grader.banks import load_banks
-from grader.demo import fetch_and_submit
+from grader.demo.desk import fetch_and_submit
 from grader.instance import Instance, username
 from grader.vocabulary import CHINA as CST
 

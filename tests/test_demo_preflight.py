@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from grader import demo
 from grader.cli import cli
+from grader.demo import requirements, year
 
 
 def test_a_complete_environment_lacks_nothing(tmp_path):
@@ -17,7 +18,7 @@ def test_a_complete_environment_lacks_nothing(tmp_path):
 
 def test_everything_missing_is_said_in_one_line_before_any_step(tmp_path, monkeypatch):
     monkeypatch.setattr(
-        demo,
+        requirements,
         "REQUIREMENTS",
         {
             "font": lambda: "中文字体（pip install noto-cjk-sans-otc）",
@@ -26,7 +27,7 @@ def test_everything_missing_is_said_in_one_line_before_any_step(tmp_path, monkey
         },
     )
     steps = []
-    monkeypatch.setattr(demo, "prepare_home", lambda home: steps.append(home))
+    monkeypatch.setattr(year, "prepare_home", lambda home: steps.append(home))
     result = CliRunner().invoke(cli, ["demo", "--home", str(tmp_path / "demo")])
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
@@ -43,7 +44,7 @@ def test_each_check_finds_its_lack(tmp_path, monkeypatch):
 
     monkeypatch.setattr(report.charts, "packaged_cjk_font", lambda: None)
     monkeypatch.setattr(font_manager.fontManager, "ttflist", [])
-    assert "中文字体" in demo._missing_font()
+    assert "中文字体" in requirements._missing_font()
 
     from jupyter_client import kernelspec
 
@@ -51,7 +52,7 @@ def test_each_check_finds_its_lack(tmp_path, monkeypatch):
         raise kernelspec.NoSuchKernel(name)
 
     monkeypatch.setattr(kernelspec.KernelSpecManager, "get_kernel_spec", no_kernel)
-    assert "python3" in demo._missing_kernel()
+    assert "python3" in requirements._missing_kernel()
 
     import builtins
 
@@ -63,7 +64,7 @@ def test_each_check_finds_its_lack(tmp_path, monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_nbgrader)
-    assert "nbgrader" in demo._missing_nbgrader()
+    assert "nbgrader" in requirements._missing_nbgrader()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")

@@ -31,12 +31,14 @@ JupyterHub or nbgrader until a class that needs them is asked for):
     lessons       lessons copied into a person's home AS that person (the pre_spawn_hook)
     runtime       the staff runtime venv
     permissions   ownership and modes of an instance, the checkout's banks, a demo's files
-    config        the generated configs (templates/*.j2) and `hub setup`
-    password      PasswordHandler, the page /hub/lawstudy/password
+    config        the generated configs (templates/*.j2; nbgrader's: grader.exams.nbgrader_config) and `hub setup`
+    password      PasswordHandler, the page /hub/lawstudy/password (templates/password.html.j2)
     spawner       StaffSpawner (limits, ending a person's processes on stop)
-    reports       the reports service for admins
-    control       start / stop (also in the foreground), ports and who holds them, the REST API
-    as_grader     exam steps run as the course's grader account on a hub instance
+    staff         the pre-spawn hook's start page and the trainers' lab configuration
+    exam_service  the exam service: sittings, saves, hand-ins and lesson study on the server's clock
+    reports       the reports service for admins (ReportsHandler, make_app)
+    control       start / stop (also in the foreground), ports and who holds them (psutil), the REST API
+    as_grader     exam steps run as the course's grader account on a hub instance (hand_over, give_back)
 
 The nbgrader exchange plugins a hub names (OwnSubmit, OwnerCheckedCollect) are grader.exams.exchange.
 """
@@ -72,7 +74,6 @@ from grader.hub.control import (
 )
 from grader.hub.lessons import copy_lessons, lessons_hook
 from grader.hub.permissions import DEMO_PRIVATE, apply_permissions, lock_checkout, lock_demo
-from grader.hub.reports import reports_service
 from grader.hub.runtime import checkout_root, ensure_runtime
 from grader.hub.settings import (
     ADMIN_GROUP,
@@ -106,9 +107,9 @@ from grader.hub.users import (
     write_people,
 )
 
-# Built on first use (module __getattr__): they subclass JupyterHub's and nbgrader's classes.
-# Configs written by `hub setup` name them as grader.hub.StaffSpawner, grader.hub.OwnSubmit,
-# grader.hub.OwnerCheckedCollect and `from grader.hub import PasswordHandler`.
+# Loaded on first use (module __getattr__): their modules import JupyterHub or nbgrader. Configs
+# written by `hub setup` name grader.hub.StaffSpawner and `from grader.hub import PasswordHandler`;
+# those of older releases also grader.hub.OwnSubmit and grader.hub.OwnerCheckedCollect.
 LAZY = ("PasswordHandler", "StaffSpawner", "OwnSubmit", "OwnerCheckedCollect")
 
 __all__ = [
@@ -157,7 +158,6 @@ __all__ = [
     "rejected_submissions",
     "remove_system_user",
     "render",
-    "reports_service",
     "roles_path",
     "run_as_grader",
     "run_foreground",
@@ -180,13 +180,13 @@ def __getattr__(name: str):
     """OwnSubmit, OwnerCheckedCollect (nbgrader), PasswordHandler and StaffSpawner (jupyterhub)
     load on first use."""
     if name == "PasswordHandler":
-        from grader.hub.password import _password_handler
+        from grader.hub.password import PasswordHandler
 
-        return _password_handler()
+        return PasswordHandler
     if name == "StaffSpawner":
-        from grader.hub.spawner import _staff_spawner
+        from grader.hub.spawner import StaffSpawner
 
-        return _staff_spawner()
+        return StaffSpawner
     if name in ("OwnSubmit", "OwnerCheckedCollect"):
         from grader.exams import exchange
 

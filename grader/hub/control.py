@@ -33,39 +33,27 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 
 def port_owner(port: int) -> tuple[int, str, str] | None:
-    """(pid, user name, command) of the process listening on TCP `port` on this machine, if any.
+    """(pid, user name, command) of the process listening on TCP `port` on this machine, if any
+    (psutil; it needs root to see other users' processes, else None)."""
+    import psutil
 
-    Read from /proc/net/tcp{,6} (the socket's inode) and /proc/PID/fd (who holds it); needs root
-    to see other users' processes.
-    """
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(fields[9])
-    if not inodes:
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.Error:
         return None
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
+    for conn in connections:
+        if conn.status != psutil.CONN_LISTEN or not conn.laddr or conn.laddr.port != port or not conn.pid:
             continue
         try:
-            for fd in (proc / "fd").iterdir():
-                target = os.readlink(fd)
-                if target.startswith("socket:[") and target[8:-1] in inodes:
-                    uid = proc.stat().st_uid
-                    try:
-                        user = pwd.getpwuid(uid).pw_name
-                    except KeyError:
-                        user = str(uid)
-                    cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-                    return int(proc.name), user, cmd[:80]
-        except OSError:
+            proc = psutil.Process(conn.pid)
+            uid, cmd = proc.uids().real, " ".join(proc.cmdline())
+        except psutil.Error:
             continue
+        try:
+            user = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            user = str(uid)
+        return conn.pid, user, cmd.strip()[:80]
     return None
 
 
@@ -242,10 +230,12 @@ def _pid(inst: Instance) -> int | None:
 
 
 def _alive(pid: int) -> bool:
+    """A process `pid` runs (a zombie does not)."""
+    import psutil
+
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
         return False
 
 

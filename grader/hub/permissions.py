@@ -10,7 +10,7 @@ from pathlib import Path
 from grader.hub._util import _run
 from grader.hub.runtime import checkout_root
 from grader.hub.settings import HubError, Settings, grader_etc, hub_dir, staff_etc
-from grader.instance import COURSE_ID, Instance
+from grader.instance import COURSE_ID, DEMO_MARKER, Instance
 
 
 def lock_checkout(root: Path | None = None) -> list[Path]:
@@ -105,13 +105,11 @@ def lock_demo(inst: Instance) -> list[Path]:
     """A demo instance becoming a hub: its desks (every answer of the demo paper), its lab folder
     and its roster and result files become root's alone (go-rwx), as do demo instances lying in
     the checkout. Returns what it locked."""
-    from grader.demo import MARKER
-
     locked: list[Path] = []
-    homes = [inst.home] if (inst.home / MARKER).exists() else []
+    homes = [inst.home] if (inst.home / DEMO_MARKER).exists() else []
     root = checkout_root()
     if root:
-        homes += [p.parent for p in root.glob(f"*/{MARKER}") if p.parent.resolve() != inst.home.resolve()]
+        homes += [p.parent for p in root.glob(f"*/{DEMO_MARKER}") if p.parent.resolve() != inst.home.resolve()]
     for home in homes:
         if home.resolve() != inst.home.resolve():
             targets = [home]
