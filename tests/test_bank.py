@@ -8,6 +8,8 @@ import yaml
 from grader import banks as bank
 from grader.scoring import Key, score
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(autouse=True)
 def law_before_2026_03_30(monkeypatch):

@@ -18,6 +18,8 @@ from click.testing import CliRunner
 from grader import records
 from grader.cli import cli
 
+pytestmark = pytest.mark.unit
+
 # commands that start servers, create system users or build a venv: only their argument checks run
 NO_SIDE_EFFECTS = {"hub", "hub setup", "hub users", "hub start", "hub runtime", "lab", "demo"}
 

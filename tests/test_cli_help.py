@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 
 import click
+import pytest
 
 from grader.cli import cli
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,6 +10,8 @@ from grader import banks as bank
 from grader import courses as course
 from grader.widgets import PracticeWidget
 
+pytestmark = pytest.mark.integration
+
 EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5, "community": 5}
 # Courses whose banks are one file per pool (quizzes/<exam bank>.yaml, quizzes/<practice bank>.yaml):
 # course id -> (exam bank id, practice bank id, minimum exam questions, minimum practice questions).

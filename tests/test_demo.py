@@ -10,18 +10,18 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
-def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_path):
+def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(installed_cli, tmp_path):
     home = tmp_path / "演示"
-    first = cli("demo", "--fast", "--home", home, check=True, timeout=600)
+    first = installed_cli("demo", "--fast", "--home", home, check=True, timeout=600)
     report = home / "reports" / "2026年学法用法考试统计.md"
     md = report.read_text(encoding="utf-8")
     # the story the demo tells: 60 staff, two exempt, four never sit, two sat on paper
     assert "58名干部职工" in md and "另有2人按规定免考" in md, md
     assert "实际参考54人" in md, md
-    cli("report", "--year", "2026", "-o", tmp_path / "a.json", "--home", home, check=True)
+    installed_cli("report", "--year", "2026", "-o", tmp_path / "a.json", "--home", home, check=True)
     figures = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     total = figures["total"]
     assert (total["required"], total["participants"], total["exempt"]) == (58, 54, 2)
@@ -41,13 +41,13 @@ def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(cli, tmp_pa
     assert loose == [], loose[:5]
     assert (home / "papers" / EXAM_ID).is_dir() and not (home / "papers" / SOURCE_EXAM).exists()
 
-    again = cli("demo", "--fast", "--home", home, check=True, timeout=600)
+    again = installed_cli("demo", "--fast", "--home", home, check=True, timeout=600)
     assert report.read_text(encoding="utf-8") == md  # same bureau, same year, same figures
     assert "报表文件" in first.stdout and "报表文件" in again.stdout
 
     mine = tmp_path / "我的实例"
     mine.mkdir()
     (mine / "records.db").write_bytes(b"not a demo")
-    refused = cli("demo", "--fast", "--home", mine)
+    refused = installed_cli("demo", "--fast", "--home", mine)
     assert refused.returncode != 0 and "不是演示实例" in refused.stdout + refused.stderr
     assert (mine / "records.db").read_bytes() == b"not a demo"

@@ -11,6 +11,8 @@ from grader import demo
 from grader.cli import cli
 from grader.demo import requirements, year
 
+pytestmark = pytest.mark.unit
+
 
 def test_a_complete_environment_lacks_nothing(tmp_path):
     assert demo.missing_requirements(tmp_path / "demo") == {}

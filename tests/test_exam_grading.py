@@ -28,7 +28,7 @@ from test_exam_support import (
 from grader.exams.paper import load_paper
 from grader.scoring import normalize_response, score
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 EXAM = "g-exam"
 HONEST = 22
 

@@ -15,7 +15,7 @@ from test_exam_support import fetch, make_bank, make_spec, submit
 from grader import exams as exam
 from grader.instance import Instance
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 class Kernel:

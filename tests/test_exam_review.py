@@ -19,6 +19,8 @@ from grader.exams.submissions import Submission
 from grader.instance import Instance
 from grader.laws import library
 
+pytestmark = pytest.mark.integration
+
 EXAM = "rv-exam"
 
 

@@ -13,9 +13,12 @@ import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 import yaml
 
 from grader.laws import library
+
+pytestmark = pytest.mark.unit
 
 BIN = Path(sys.executable).parent
 LAW = "殡葬管理条例"

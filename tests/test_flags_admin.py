@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from grader import records
 from grader.records import flags as flags_admin
+
+pytestmark = pytest.mark.unit
 
 
 def test_review_and_clear_keep_a_trace(tmp_path):

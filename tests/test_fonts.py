@@ -15,6 +15,8 @@ from test_records import make_bureau
 
 from grader import reports as report
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Run in a child process so this process's matplotlib keeps its own font list.

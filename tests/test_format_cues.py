@@ -8,6 +8,8 @@ import pytest
 
 from grader.banks import Question, format_cues
 
+pytestmark = pytest.mark.unit
+
 
 def q(qid, qtype, answer, options=None, stem="题干", bank="a", pool="exam"):
     return Question(qid, qtype, stem, answer, "", [], pool, options or {}, bank=bank)

@@ -17,6 +17,8 @@ import pytest
 from grader.exams.gradebook import ExamGradebook, GradebookError, open_gradebook, submissions
 from grader.instance import Instance
 
+pytestmark = pytest.mark.unit
+
 EXAM = "contract-exam"
 
 # What nbgrader 0.9 creates (table -> the columns the adapter's queries and models rely on).

@@ -19,7 +19,7 @@ from conftest_hub import ADMIN, ROOT, STAFF, TRAINER, cli, hub_env  # noqa: F401
 
 from grader.instance import username
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.hub, pytest.mark.e2e, pytest.mark.timeout(300)]
 
 S1, S2, S3 = (username(s) for s in STAFF)
 T1, A1 = username(TRAINER), username(ADMIN)

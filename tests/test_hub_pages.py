@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.unit
+
 tornado_testing = pytest.importorskip("tornado.testing")
 
 

@@ -20,7 +20,7 @@ from conftest_hub import STAFF, cli, hub_env  # noqa: F401  (fixture)
 
 from grader.instance import username
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.hub, pytest.mark.e2e, pytest.mark.timeout(600)]
 
 S1, S2, S3 = (username(s) for s in STAFF)
 SPEC = """\

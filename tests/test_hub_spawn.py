@@ -27,7 +27,7 @@ from conftest_hub import STAFF, hub_env, shared_tmp  # noqa: F401  (fixture)
 from grader.instance import username
 from grader.safe_io import read_regular
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.hub, pytest.mark.e2e, pytest.mark.timeout(600)]
 
 S1, S2, S3 = (username(s) for s in STAFF)
 SLOW = 5.0  # seconds: no request to the hub may take longer while the spawns run

@@ -20,7 +20,7 @@ from conftest_hub import ADMIN, STAFF, TRAINER, cli, hub_env, shared_tmp  # noqa
 
 from grader.instance import username
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.hub, pytest.mark.e2e, pytest.mark.timeout(400)]
 
 S1, S2, S3 = (username(s) for s in STAFF)
 T1 = username(TRAINER)

@@ -7,6 +7,8 @@ from openpyxl import Workbook, load_workbook
 
 from grader import banks as bank
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(autouse=True)
 def law_before_2026_03_30(monkeypatch):

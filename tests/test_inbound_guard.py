@@ -17,6 +17,8 @@ import pytest
 from grader.exams.guard import ENTRIES_PER_PERSON, InboundGuard, inspect_entry
 from grader.exams.receipts import append_audit, load_receipts, read_audit, received_time, save_receipts
 
+pytestmark = pytest.mark.unit
+
 EXAM = "2026-annual"
 STAMP = "2026-12-10 09:30:00.000000 UTC"
 ROOT = os.geteuid() == 0

@@ -22,6 +22,8 @@ from grader.exams.spec import ExamSpec
 from grader.reports import analysis as analysis_export
 from grader.scoring import score
 
+pytestmark = pytest.mark.unit
+
 PEOPLE, SINGLE, MULTIPLE, JUDGE = 140, 30, 10, 14
 EVERYONE_RIGHT = "s-003"
 MISKEYED = "s-009"  # keyed B; the law (and the strong) say C

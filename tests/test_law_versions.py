@@ -21,6 +21,8 @@ from grader.laws import LawError, Library, cn_to_int, int_to_cn, library, normal
 from grader.laws import diff as law_diff
 from grader.vocabulary import CHINA as CST
 
+pytestmark = pytest.mark.unit
+
 OLD = """# 测试条例
 
 <!-- INFO END -->

@@ -8,6 +8,8 @@ import pytest
 
 from grader.laws import LawError, cn_to_int, int_to_cn, library
 
+pytestmark = pytest.mark.unit
+
 LAWS = Path(__file__).resolve().parent.parent / "courses" / "laws"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "laws"
 

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 README = ROOT / "README.md"
 DEMO = "lawstudy-demo"
-pytestmark = pytest.mark.timeout(1500)
+pytestmark = [pytest.mark.docs, pytest.mark.e2e, pytest.mark.timeout(1500)]
 
 
 def readme_commands() -> list[str]:

@@ -1,4 +1,5 @@
-"""The records database: roster, exemptions, results, flags, sync from a real nbgrader gradebook.
+"""The records database: roster, exemptions, results, flags, what a sync of the gradebook records
+(from factories; test_records_sync.py syncs a real nbgrader gradebook).
 
 The hand-made bureau used here and in test_report.py (tests/data/records/):
 
@@ -18,19 +19,18 @@ The hand-made bureau used here and in test_report.py (tests/data/records/):
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import sys
 from datetime import datetime
 from pathlib import Path
 
+import factories
 import pytest
-from click.testing import CliRunner
 
 from grader import records
-from grader.cli import cli
 from grader.exams import sync as exam_sync
 from grader.instance import Instance
+
+pytestmark = pytest.mark.unit
 
 DATA = Path(__file__).parent / "data" / "records"
 EXAM = "law2020"
@@ -89,28 +89,14 @@ def register(db):
     )
 
 
-def grade(instance: Instance, submissions, manual=()):
-    """Write submissions into a real nbgrader gradebook (what `nbgrader autograde` leaves behind)."""
-    from nbgrader.api import Gradebook
-
-    instance.course_dir.mkdir(parents=True, exist_ok=True)
-    bin_dir = str(Path(sys.executable).parent)  # a new gradebook asks the `alembic` command for its version
-    if bin_dir not in os.environ["PATH"].split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ["PATH"]
-    with Gradebook(instance.gradebook_url) as gb:
-        if EXAM not in [a.name for a in gb.assignments]:
-            gb.add_assignment(EXAM)
-            gb.add_notebook("exam", EXAM)
-            for q in QUESTIONS:
-                gb.add_grade_cell(f"q-{q['question_id']}", "exam", EXAM, max_score=q["points"], cell_type="code")
+def graded(*rounds) -> dict:
+    """What the gradebook holds after the given rounds of grading (factories.Gradebook: a
+    resubmission replaces the earlier one, as in nbgrader's)."""
+    book = factories.Gradebook(EXAM, {q["question_id"]: q["points"] for q in QUESTIONS})
+    for submissions in rounds:
         for student, when, points in submissions:
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(EXAM, student, timestamp=datetime.fromisoformat(when))
-            for q, p in zip(QUESTIONS, points):
-                g = gb.find_grade(f"q-{q['question_id']}", "exam", EXAM, student)
-                g.auto_score = p
-                g.needs_manual_grade = student in manual
-            gb.db.commit()
+            book.submit(student, when, points)
+    return book.found()
 
 
 def make_bureau(home: Path, with_gradebook=True) -> tuple[Instance, object]:
@@ -123,11 +109,9 @@ def make_bureau(home: Path, with_gradebook=True) -> tuple[Instance, object]:
     records.import_results(db, DATA / "results_bom.csv")
     records.record_flag(db, EXAM, "mz009", "impersonation", "由 mz001 代为提交", submitted_at="2020-06-01 02:30:00")
     records.record_flag(db, EXAM, "mz003", "late", "晚交 5 分钟", submitted_at=datetime(2020, 6, 1, 2, 20))
-    if with_gradebook:
-        grade(inst, FIRST_ROUND)
-        exam_sync.sync(db, inst)
-        grade(inst, MAKE_UP)
-        exam_sync.sync(db, inst)
+    if with_gradebook:  # what `lawstudy sync` records after each round (test_records_sync.py: from nbgrader's)
+        exam_sync.record(db, graded(FIRST_ROUND), lambda exam: None)
+        exam_sync.record(db, graded(FIRST_ROUND, MAKE_UP), lambda exam: None)
     records.register_course(db, "burial", "殡葬管理", 4)
     records.record_completion(db, "MZ001", "burial", year=2020)
     records.record_completion(db, "MZ001", "social-assistance", year=2020, hours=6)
@@ -376,42 +360,21 @@ def test_register_exam_replaces_questions(tmp_path):
     assert (exam["title"], exam["pass_mark"], exam["excellence_mark"]) == ("重建", 70, 90)
 
 
-def test_sync_from_gradebook_keeps_make_ups_and_is_idempotent(tmp_path):
+def test_recording_the_gradebook_keeps_make_ups_and_is_idempotent(tmp_path):
     inst, db = make_bureau(tmp_path, with_gradebook=False)
-    grade(inst, FIRST_ROUND)
-    first = exam_sync.sync(db, inst)
+    first = exam_sync.record(db, graded(FIRST_ROUND), lambda exam: None)
     assert first.counts.added == 5
     assert first.unknown_students == [(EXAM, "stranger")]
-    again = exam_sync.sync(db, inst)
+    again = exam_sync.record(db, graded(FIRST_ROUND), lambda exam: None)
     assert (again.counts.added, again.counts.updated, again.counts.unchanged) == (0, 0, 5)
-    grade(inst, MAKE_UP)  # MZ002 re-submits: nbgrader replaces the submission, we keep both attempts
-    third = exam_sync.sync(db, inst)
+    third = exam_sync.record(db, graded(FIRST_ROUND, MAKE_UP), lambda exam: None)  # MZ002's make-up replaced
     assert (third.counts.added, third.counts.unchanged) == (1, 4)
     mz002 = list(db.query("SELECT submitted_at, percent FROM attempts WHERE staff_id = 'MZ002' ORDER BY submitted_at"))
-    assert mz002 == [
-        {"submitted_at": "2020-06-01T02:10:00+00:00", "percent": 40.0},
-        {"submitted_at": "2020-06-15T03:00:00+00:00", "percent": 60.0},
-    ]
-    u0042 = db.execute("SELECT staff_id, percent FROM attempts WHERE staff_id = '0042'").fetchone()
-    assert u0042 == ("0042", 90.0)
-    answers = list(
-        db.query(
-            "SELECT question_id, a.score, a.max_score FROM answers a JOIN attempts t ON t.id = a.attempt_id "
-            "WHERE t.staff_id = 'MZ003' ORDER BY question_id"
-        )
-    )
-    assert answers == [
-        {"question_id": "bu-e-001", "score": 10, "max_score": 10},
-        {"question_id": "sa-e-002", "score": 8, "max_score": 10},
-        {"question_id": "so-e-003", "score": 0, "max_score": 10},
-    ]
-
-
-def test_sync_leaves_ungraded_submissions_pending(tmp_path):
-    inst, db = make_bureau(tmp_path, with_gradebook=False)
-    grade(inst, [("mz005", "2020-06-02 01:00:00", (10, 10, 10))], manual={"mz005"})
-    result = exam_sync.sync(db, inst)
-    assert result.pending == [(EXAM, "mz005")] and result.counts.added == 0
+    assert [r["percent"] for r in mz002] == [40.0, 60.0]
+    book = factories.Gradebook(EXAM, {q["question_id"]: q["points"] for q in QUESTIONS})
+    book.submit("mz005", "2020-06-02 01:00:00", (10, 10, 10), manual=True)  # a grader has yet to look
+    pending = exam_sync.record(db, book.found(), lambda exam: None)
+    assert pending.pending == [(EXAM, "mz005")] and pending.counts.added == 0
 
 
 def test_sync_without_gradebook_fails_clearly(tmp_path):
@@ -442,34 +405,3 @@ def test_course_completion_hours(tmp_path):
     ]
     with pytest.raises(records.RecordsError, match="未登记学时"):
         records.record_completion(db, "MZ003", "unknown-course", year=2020)
-
-
-# ------------------------------------------------------------------ commands
-
-
-def test_commands_roster_exempt_results_sync(tmp_path):
-    runner = CliRunner()
-    home = str(tmp_path / "home")
-
-    def run(*args):
-        return runner.invoke(cli, [*args, "--home", home])
-
-    r = run("roster", "import", str(DATA / "roster_bad.csv"))
-    assert r.exit_code == 1 and "第3行" in r.output and "未写入任何数据" in r.output
-    r = run("roster", "import", str(DATA / "roster_gbk.csv"))
-    assert r.exit_code == 0 and "新增 11 人" in r.output
-    r = run("exempt", "MZ007", "--year", "2020", "--reason", "病假")
-    assert r.exit_code == 0, r.output
-    r = run("results", "import", str(DATA / "results_bom.csv"))
-    assert r.exit_code == 0 and "新增 3 次作答" in r.output and "X999 不在名册中" in r.output
-    r = run("sync")
-    assert r.exit_code == 1 and "找不到成绩库" in r.output
-    inst = Instance.from_env(home)
-    register(records.open_db(inst.records))
-    grade(inst, FIRST_ROUND)
-    r = run("sync")
-    assert r.exit_code == 0 and "新增 5 次作答" in r.output and "stranger" in r.output
-    r = run("course", "complete", "MZ001", "burial", "--year", "2020", "--hours", "4")
-    assert r.exit_code == 0 and "已登记" in r.output
-    r = run("course", "complete", "MZ001", "burial", "--year", "2020")
-    assert r.exit_code == 0 and "未重复计学时" in r.output

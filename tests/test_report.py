@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,8 @@ from test_records import EXAM, make_bureau
 from grader import records
 from grader import reports as report
 from grader.cli import cli
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -313,27 +313,6 @@ def test_report_command(bureau, tmp_path):
     assert out.exists() and (tmp_path / "统计.json").exists()
     r = CliRunner().invoke(cli, ["report", "--year", "2020", "--exam", "nope", "-o", str(out), "--home", str(home)])
     assert r.exit_code == 1 and "没有编号为 nope" in r.output
-
-
-def test_benchmark_script_smoke(tmp_path):
-    """The benchmark at a tiny size: same figures as pandas, prints the timings."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_report.py"),
-            "--staff",
-            "300",
-            "--results",
-            "1500",
-            "--dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "figures agree with pandas" in done.stdout
 
 
 def test_roster_text_is_never_a_formula_or_markup(tmp_path):

@@ -26,7 +26,7 @@ from grader.exams.sittings import SittingStore, store_path
 from grader.instance import Instance
 from grader.vocabulary import CHINA
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(600)]
 EXAM = "truth-exam"
 
 

@@ -3,12 +3,6 @@ sheet kinds (banks, rosters, exemption lists, results)."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
-import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +15,8 @@ from grader import banks as bank
 from grader import records, sheets
 from grader.cli import cli
 from grader.errors import DatabaseBusy, LawstudyError
+
+pytestmark = pytest.mark.unit
 
 CASES = Path(__file__).parent / "data" / "cases"
 BANKS, ROSTERS, RESULTS = CASES / "banks", CASES / "rosters", CASES / "results"
@@ -479,45 +475,6 @@ def test_results_title_row_aliases_and_date_forms_on_csv_and_xlsx(tmp_path):
 
 
 # ------------------------------------------------------------------ never a traceback, never half a write
-
-
-def _hold_lock(path: Path, seconds: float, ready: threading.Event) -> None:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("UPDATE staff SET updated_at = updated_at")
-    ready.set()
-    time.sleep(seconds)
-    conn.execute("COMMIT")
-    conn.close()
-
-
-def test_r6_second_writer_waits_for_the_lock_then_says_so_in_one_line(tmp_path):
-    home = tmp_path / "home"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "LAWSTUDY_HOME": str(home)}
-    run = [sys.executable, "-m", "grader", "roster", "import"]
-    subprocess.run([*run, str(ROSTERS / "n1-roster.csv")], env=env, check=True, capture_output=True)
-    db_path = home / "records.db"
-    ready = threading.Event()
-    holder = threading.Thread(target=_hold_lock, args=(db_path, 3, ready))
-    holder.start()
-    ready.wait()
-    started = time.monotonic()
-    waited = subprocess.run([*run, str(ROSTERS / "r6-newperson.csv")], env=env, capture_output=True, text=True)
-    holder.join()
-    assert waited.returncode == 0, waited.stderr
-    assert time.monotonic() - started >= 2 and "新增 1 人" in waited.stdout
-    ready.clear()
-    holder = threading.Thread(target=_hold_lock, args=(db_path, 4, ready))
-    holder.start()
-    ready.wait()
-    path = tmp_path / "n.csv"
-    path.write_text("工号,姓名,科室,类别\nMZ011,新人三,办公室,公务员\n", encoding="utf-8")
-    busy = subprocess.run([*run, str(path)], env={**env, "LAWSTUDY_DB_TIMEOUT": "1"}, capture_output=True, text=True)
-    holder.join()
-    assert busy.returncode == 1 and "Traceback" not in busy.stderr
-    assert busy.stderr.strip().count("\n") == 0 and "另一个 lawstudy 命令正在写入" in busy.stderr
-    db = records.open_db(db_path)
-    assert "MZ011" not in {p["staff_id"] for p in records.roster(db)}
 
 
 def test_errors_share_one_base():

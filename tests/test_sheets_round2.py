@@ -19,6 +19,8 @@ from openpyxl import Workbook, load_workbook
 from grader import banks as bank
 from grader import records, sheets
 
+pytestmark = pytest.mark.unit
+
 DATA = Path(__file__).parent / "data"
 R2 = DATA / "cases" / "round2"
 # The round-2 banks quote the 殡葬管理条例 as revised in 2025 (in force from 2026-03-30).

@@ -10,6 +10,8 @@ import pytest
 from grader.exams.sittings import SittingRefused, SittingStore
 from grader.exams.spec import ExamSpec
 
+pytestmark = pytest.mark.unit
+
 T0 = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 09:00 China time
 
 

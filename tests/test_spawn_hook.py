@@ -31,7 +31,7 @@ from grader.lab import start_page as staff_lab
 from grader.safe_io import DIRECTORY_FLAGS, UnsafeFile, read_regular, replace_file
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.timeout(60)  # a FIFO opened the wrong way would hang: fail, do not wait
+pytestmark = [pytest.mark.unit, pytest.mark.timeout(60)]  # a FIFO opened the wrong way would hang: fail, do not wait
 
 HUGE = 50 * 1024**3  # a sparse file: 50 GiB apparent size, no disk used
 

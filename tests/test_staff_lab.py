@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import nbformat
+import pytest
 
 from grader.lab import config as lab_config
 from grader.lab import start_page as staff_lab
+
+pytestmark = pytest.mark.unit
 
 
 def _lessons(home):

@@ -12,6 +12,8 @@ from test_exam_support import make_bank, make_spec, write_answers
 from grader import exams as exam
 from grader.exams.submissions import SubmissionInspector, TimingCheck, UnknownZone, parse_stamp
 
+pytestmark = pytest.mark.unit
+
 CST = timezone(timedelta(hours=8))
 
 
