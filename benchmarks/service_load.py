@@ -8,24 +8,29 @@ the way the service loads it). The hub's token check is stood for by `identify` 
 the person, as in tests/test_exam_service.py). The service's clock runs at real speed from the
 exam morning (2026-12-01 09:00 China time), so the spec's window and time limit apply unchanged.
 
-People arrive spread over --ramp seconds (a login wave), then each one: opens the sitting (the
-paper comes back), saves an answer to every question --rounds times (a valid answer of the
-question's type, a pause of about --think seconds before each), and hands in. Like the staff
-kernel (grader.exam.service_client: urllib, one connection per call, 10 s time-out) every call
-opens its own connection. A call the service did not confirm (refused connection, time-out,
-5xx) counts as a failure and is clicked again after a second, at most 3 times. Bounded: every
-run stops after --limit seconds whatever happens.
+People arrive spread over --ramp seconds (a login wave), then each one: opens the sitting (the paper
+comes back), saves an answer to every question --rounds times (a valid answer of the question's
+type, a pause of about --think seconds before each), and hands in. Like the staff kernel
+(grader.exam.service_client: urllib, one connection per call, 10 s time-out) every call opens its
+own connection. The defaults (--rounds 2, --think 10) have each person save every answer of the
+50-question paper twice, about 10 s apart: 100 saves in some 17 minutes, so 2,000 people send about
+200 saves per second, several times what they would send in a real sitting (the same answers spread
+over the paper's 60 minutes). `--think 4` is a stress run (about 500 per second). A call the service
+did not confirm (refused connection, time-out, 5xx) counts as a failure and is clicked again after a
+second, at most 3 times. Bounded: every run stops after --limit seconds whatever happens.
 
 Afterwards the store is read: every save the service confirmed must be there with the answer
 that was sent, each person's last answer per question must be what the store gives for grading,
 and every confirmed hand-in must have closed its sitting (closed_by = hand-in).
 
-Printed: per run, people, saves, saves per second, p50/p95/max latency of confirmed saves,
-failures, lost saves; and the ratio of the p95 at N against the p95 of the baseline run at
---baseline people, made in the same process just before.
+Printed: per run, people, saves, saves per second, p50/p95/max latency of confirmed saves, failures,
+lost saves, the service's own CPU time per save (user + system of its process: what one core
+carries, whatever else the machine is doing); and the ratio of the p95 at N against the p95 of the
+baseline run at --baseline people, made in the same process just before.
 
-    .venv/bin/python benchmarks/service_load.py                    # N = 2000, baseline 100
-    .venv/bin/python benchmarks/service_load.py -n 500 --baseline 50 --think 0.5 --rounds 1
+    .venv/bin/python benchmarks/service_load.py                    # N = 2000, baseline 100 (about 35 min)
+    .venv/bin/python benchmarks/service_load.py --think 4           # stress: about 500 saves per second
+    .venv/bin/python benchmarks/service_load.py -n 300 --baseline 0 --think 0.5 --ramp 5 --rounds 1
     .venv/bin/python benchmarks/service_load.py --json out.json
 
 Nothing here is run by the test suite at full size (tests/test_service_load.py runs N = 50).
@@ -161,6 +166,7 @@ class Run:
     gave_up: list[str] = field(default_factory=list)  # people left without a confirmed open or hand-in
     lost: list[str] = field(default_factory=list)  # what the store check found missing
     unfinished: bool = False  # the --limit stopped the run
+    server_cpu: float = 0.0  # CPU seconds (user + system) the service process used during the run
 
     def row(self) -> dict:
         saves = len(self.latencies)
@@ -177,6 +183,9 @@ class Run:
             "handed_in": len(self.handed_in),
             "lost": len(self.lost),
             "seconds": round(self.seconds, 1),
+            # the service's own CPU per confirmed save (opens and hand-ins included): what one core
+            # can carry, whatever else the machine was doing
+            "server_cpu_ms_per_save": round(1000 * self.server_cpu / saves, 3) if saves else float("nan"),
             "unfinished": self.unfinished,
         }
 
@@ -290,12 +299,17 @@ def run_once(n: int, rounds: int, ramp: float, think: float, limit: float, seed:
         home = prepare(Path(tmp) / "home", quizzes)
         users = [f"sl{i:05d}" for i in range(1, n + 1)]
         with Service(home) as service:
-            started = time.monotonic()
+            import psutil
+
+            process = psutil.Process(service.proc.pid)
+            cpu, started = process.cpu_times(), time.monotonic()
             try:
                 asyncio.run(asyncio.wait_for(_crowd(service.url, users, run, rounds, ramp, think, seed), limit))
             except TimeoutError:
                 run.unfinished = True
             run.seconds = time.monotonic() - started
+            after = process.cpu_times()
+            run.server_cpu = (after.user - cpu.user) + (after.system - cpu.system)
         check_store(home, run)
     return run
 
@@ -308,9 +322,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("-n", "--people", type=int, default=2000)
     parser.add_argument("--baseline", type=int, default=100, help="people in the baseline run (0: none)")
     parser.add_argument("--rounds", type=int, default=2, help="saves of every answer per person")
-    parser.add_argument("--think", type=float, default=4.0, help="mean seconds before each save")
+    parser.add_argument("--think", type=float, default=10.0, help="mean seconds before each save")
     parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which people arrive")
-    parser.add_argument("--limit", type=float, default=900.0, help="seconds after which a run is stopped")
+    parser.add_argument("--limit", type=float, default=1800.0, help="seconds after which a run is stopped")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
     if min(args.people, args.rounds) < 1 or args.baseline < 0 or min(args.think, args.ramp) < 0 or args.limit <= 0:
@@ -322,11 +336,14 @@ def main(argv: list[str]) -> int:
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
         for line in run.lost[:10]:
             print("LOST", line)
-    print(f"{'people':>7} {'saves':>7} {'saves/s':>8} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'fail':>5} {'lost':>5}")
+    print(
+        f"{'people':>7} {'saves':>7} {'saves/s':>8} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'fail':>6}"
+        f" {'lost':>5} {'cpu ms/save':>12}"
+    )
     for r in rows:
         print(
             f"{r['people']:>7} {r['saves']:>7} {r['saves_per_s']:>8} {r['p50_s']:>7} {r['p95_s']:>7}"
-            f" {r['max_s']:>7} {r['failures']:>5} {r['lost']:>5}"
+            f" {r['max_s']:>7} {r['failures']:>6} {r['lost']:>5} {r['server_cpu_ms_per_save']:>12}"
         )
     if len(rows) == 2 and rows[0]["p95_s"] > 0:
         print(f"p95 ratio N={rows[1]['people']} / N={rows[0]['people']}: {rows[1]['p95_s'] / rows[0]['p95_s']:.2f}")

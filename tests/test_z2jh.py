@@ -323,6 +323,7 @@ def test_the_chart_config_resolves_with_kubespawner(instance, monkeypatch):
     assert "培训人员" in form and "职工视图" in form
     env = {e["name"]: e.get("value") for e in pod["spec"]["containers"][0]["env"]}
     assert env["JUPYTER_CONFIG_PATH"] == "/etc/lawstudy/trainer:/etc/lawstudy/staff"
+    assert env["LAWSTUDY_EXAM_SERVICE_URL"] == exam_url and env["LANG"] == "C.UTF-8"  # merged, not replaced
     assert pod["spec"]["containers"][0]["resources"]["limits"]["memory"] == 2 * 2**30
     assert pod["spec"]["containers"][0]["securityContext"]["runAsUser"] == uids["px01"]
 
