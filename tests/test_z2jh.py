@@ -2,11 +2,12 @@
 KubeSpawner into the pods a city's staff and trainers get.
 
 z2jh's hub runs jupyterhub_config.py from its chart (jupyterhub/files/hub/jupyterhub_config.py in
-jupyterhub/zero-to-jupyterhub-k8s, read at commit 48ea50e3, chart for JupyterHub 5.5 and KubeSpawner
-7.1): values come from `z2jh.get_config`, the singleuser.* values become KubeSpawner traits, the
-culler and hub.services become c.JupyterHub.services, hub.loadRoles c.JupyterHub.load_roles,
-hub.config is passed through, and hub.extraConfig is exec'd last. `load_like_z2jh` below does the
-same steps for the keys our values use (their code is not copied into this repository).
+jupyterhub/zero-to-jupyterhub-k8s, read at commit 48ea50e3 and unchanged since the 4.4.0 release:
+JupyterHub 5.5, KubeSpawner 7): values come from `z2jh.get_config`, the singleuser.* values become
+KubeSpawner traits, the culler and hub.services become c.JupyterHub.services, hub.loadRoles
+c.JupyterHub.load_roles, hub.config is passed through, and hub.extraConfig is exec'd last.
+`load_like_z2jh` below does the same steps for the keys our values use (their code is not copied
+into this repository).
 """
 
 from __future__ import annotations
