@@ -7,7 +7,7 @@ torn down when the last module is done, or at interpreter exit if pytest is inte
 hub, proxy, servers and kernels stopped, the system users it created removed, the instance
 deleted.
 
-What it builds, for real: an instance under /tmp with a roster (three staff), one trainer and one
+What it builds, for real: an instance under /tmp (see `shared_tmp`) with a roster (three staff), one trainer and one
 admin as system users with private homes, the lessons, one exam built and released with
 `lawstudy exam`, the staff runtime venv refreshed from this checkout, and a hub on free loopback
 ports.
@@ -53,6 +53,16 @@ opens_at: {year}-01-01 00:00
 closes_at: {year}-12-31 23:59
 attempts: 3
 """
+
+
+def shared_tmp() -> str:
+    """A folder for throw-away instances that every account can enter (staff servers and the
+    grader must reach the instance): $LAWSTUDY_E2E_TMP, else /tmp, else /var/tmp when /tmp is
+    private on this machine (mode 700)."""
+    chosen = os.environ.get("LAWSTUDY_E2E_TMP")
+    if chosen:
+        return chosen
+    return "/tmp" if os.stat("/tmp").st_mode & 0o001 else "/var/tmp"
 
 
 def skip_reason() -> str | None:
@@ -256,7 +266,7 @@ def _build() -> HubEnv:
     from grader.instance import Instance, username
 
     _cleanup_users()  # users left by a run that was killed
-    home = Path(tempfile.mkdtemp(prefix="lawstudy-e2e-", dir="/tmp"))
+    home = Path(tempfile.mkdtemp(prefix="lawstudy-e2e-", dir=shared_tmp()))
     os.chmod(home, 0o711)
     inst = Instance(home)
     _state["cleanup"] = (inst, home)
@@ -274,24 +284,15 @@ def _build() -> HubEnv:
     cli("roster", "import", roster, "--home", home)
     cli("course", "build", "--home", home)
 
-    # the exam: this checkout's banks plus a spec open this year, in a root-only folder
-    from grader.exam import pipeline
-
-    quizzes = private / "quizzes"
-    quizzes.mkdir()
-    for bank in (ROOT / "quizzes").glob("*.yaml"):
-        shutil.copy(bank, quizzes / bank.name)
-    (quizzes / "exams").mkdir()
-    (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8")
-    built = pipeline.build(inst, exam_id, quizzes=quizzes)
-    pipeline.release(inst, exam_id)
-
     ports = {
         "hub_port": hub.free_port(),
         "proxy_api_port": hub.free_port(),
         "formgrader_port": hub.free_port(),
         "reports_port": hub.free_port(),
         "exam_port": hub.free_port(),
+        # a practice answer counts for 学时 1 s after the previous one (8 s in a real hub): the
+        # tests' honest learners answer by script, with a pause
+        "min_practice_seconds": 1.0,
     }
     settings = hub.setup(
         inst,
@@ -302,6 +303,21 @@ def _build() -> HubEnv:
         grader_user=GRADER_USER,
         log=lambda *_: None,
     )
+    # the exam, built once the instance is a hub's (as a bureau does: the paper then comes from the
+    # exam service inside each sitting): this checkout's banks plus a spec open this year, in a
+    # root-only folder; root builds it, the grader releases it
+    from grader.exam import pipeline
+
+    quizzes = private / "quizzes"
+    quizzes.mkdir()
+    for bank in (ROOT / "quizzes").glob("*.yaml"):
+        shutil.copy(bank, quizzes / bank.name)
+    (quizzes / "exams").mkdir()
+    (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8")
+    built = pipeline.build(inst, exam_id, quizzes=quizzes)
+    assert built.paper.delivery == "service"
+    hub.apply_permissions(inst)
+    cli("exam", "release", exam_id, "--home", home)
     passwords = {}
     with (home / "hub" / "initial-passwords.csv").open(encoding="utf-8") as f:
         for row in list(csv.reader(f))[1:]:

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest_hub import ADMIN, STAFF, TRAINER, cli, hub_env  # noqa: F401  (fixture)
+from conftest_hub import ADMIN, STAFF, TRAINER, cli, hub_env, shared_tmp  # noqa: F401  (fixture)
 
 from grader.instance import username
 
@@ -138,7 +138,7 @@ def test_3_4_code_in_a_submission_never_runs_and_never_reaches_the_trainer(hub_e
     the shadowing package do not run, the score is what the answers earn, the formgrader shows
     only the released notebook, and its pages carry a Content-Security-Policy."""
     env = hub_env
-    marker = Path(f"/tmp/lse2e-pwned-{uuid.uuid4().hex[:8]}")
+    marker = Path(shared_tmp()) / f"lse2e-pwned-{uuid.uuid4().hex[:8]}"  # writable by anyone who runs code
     answers = _sit_with_planted_code(env, marker)
     trainer = env.session(T1)
     api = f"{env.url}/services/lawstudy/formgrader/api"
