@@ -353,21 +353,77 @@ def validate_question(
     ), problems
 
 
+_BLANK = re.compile(r"\(\)|_{2,}")  # after `normalize`: （  ） is (), a blank to fill in is ____
+_STEM_END = re.compile(r"[。.？?！!；;：:，,、…]+$")
+_STEM_NUMBER = re.compile(r"^(第\d+题[.、:]?|\(\d+\)|\d+[.、)])")  # 第3题 / （3） / 3. / 3、 before a stem
+
+
+def stem_key(stem: str) -> str:
+    """The form stems are compared in to find one statement asked twice: `normalize` (NFKC, no white
+    space), without invisible characters, a leading question number (`3.`, `（3）`, `第3题`), blank
+    brackets `（ ）` or blanks `____`, and trailing punctuation — "殡葬事业是重要的公益事业（  ）。"
+    and "3、殡葬事业是重要的公益事业" are one stem."""
+    from grader.sheets import visible
+
+    text = _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem))))
+    previous = None
+    while previous != text:
+        previous, text = text, _BLANK.sub("", _STEM_END.sub("", text))
+    return text
+
+
+def keyed_meaning(q: Question):
+    """What a question's key says, independent of option letters: True/False for 判断, else the set
+    of keyed option texts (so the same options in another order with the letter moved agree)."""
+    if q.type == "judge":
+        return bool(q.answer)
+    letters = q.answer if isinstance(q.answer, list) else [q.answer]
+    return frozenset(normalize(str(q.options.get(str(letter), letter))) for letter in letters)
+
+
+def keyed_text(q: Question) -> str:
+    """The key as a trainer reads it in a message: '正确', or 'B“国务院民政部门”'."""
+    if q.type == "judge":
+        return q.answer_text()
+    letters = sorted(q.answer) if isinstance(q.answer, list) else [str(q.answer)]
+    return "、".join(f"{letter}“{q.options.get(letter, '')}”" for letter in letters)
+
+
 def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
-    """Ids must be unique across all banks; the same stem must not be asked twice."""
+    """Ids must be unique across all banks; one statement is asked once and keyed once.
+
+    Stems are compared by `stem_key` (no trailing punctuation, no blank brackets): two questions
+    whose stems differ only so are a duplicate, and when their keys disagree (one keyed 正确, the
+    other 错误; or the same options, in any order, with different ones keyed) the message says the
+    statement is keyed both ways.
+    """
     problems = []
     seen_ids: dict[str, str] = {}
-    seen_stems: dict[str, str] = {}
+    seen_stems: dict[str, tuple[str, Question]] = {}
     for q, file, where in questions:
         if q.id in seen_ids:
             problems.append(Problem(file, where, f"题号 {q.id} 重复（已在 {seen_ids[q.id]} 出现）"))
         else:
             seen_ids[q.id] = f"{file} {where}"
-        stem = normalize(q.stem)
-        if stem in seen_stems:
-            problems.append(Problem(file, where, f"题干与 {seen_stems[stem]} 重复"))
+        stem = stem_key(q.stem)
+        if stem not in seen_stems:
+            seen_stems[stem] = (f"{file} {where}", q)
+            continue
+        place, first = seen_stems[stem]
+        same_options = {normalize(v) for v in first.options.values()} == {normalize(v) for v in q.options.values()}
+        if first.type == q.type and same_options and keyed_meaning(first) != keyed_meaning(q):
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"与 {place} 是同一题干（只差标点或空括号），答案却不同（{keyed_text(first)} 与 "
+                    f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
+                )
+            )
+        elif normalize(first.stem) == normalize(q.stem):
+            problems.append(Problem(file, where, f"题干与 {place} 重复"))
         else:
-            seen_stems[stem] = f"{file} {where}"
+            problems.append(Problem(file, where, f"题干与 {place} 重复（只差标点或空括号）"))
     return problems
 
 
@@ -724,6 +780,55 @@ def _number(text: str, what: str):
     return int(value) if value.is_integer() else value
 
 
+_OPTION_BREAK = re.compile(r"\s*(?:[|｜]|\r?\n)\s*")
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s;；,，、]))[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]")
+_PIECE_END = re.compile(r"[\s;；,，、]+$")
+
+
+def _inline_options(text: str) -> list[str]:
+    """'A.国务院 B.省级 C.县级' on one line -> its pieces, labels running A, B, C… (else [text])."""
+    from grader.sheets import nfkc
+
+    starts, expected = [], 0
+    for match in _INLINE_LABEL.finditer(text):
+        if expected < len(LETTERS) and nfkc(match.group(1)).upper() == LETTERS[expected]:
+            starts.append(match.start())
+            expected += 1
+    if len(starts) < 2 or starts[0] != 0:
+        return [text]
+    return [_PIECE_END.sub("", text[a:b]).strip() for a, b in zip(starts, [*starts[1:], len(text)])]
+
+
+def split_options(text: str) -> dict[str, str]:
+    """All options in one 选项 cell, as import templates and papers copied from Word write them:
+    'A.国务院民政部门|B.国务院卫生健康部门', one option a line, or 'A.… B.… C.…' on one line.
+
+    Returns letter -> text (labels removed). Labels, when written, must run A, B, C… in order;
+    unlabelled pieces are lettered in order. Raises ValueError naming the column otherwise.
+    """
+    from grader.sheets import nfkc
+
+    pieces = [_PIECE_END.sub("", p).strip() for p in _OPTION_BREAK.split(text.strip())]
+    pieces = [p for p in pieces if p]
+    if len(pieces) == 1:
+        pieces = _inline_options(pieces[0])
+    if len(pieces) < 2:
+        raise ValueError(
+            f"“选项”列只有一项 {text!r}：多个选项请用 | 或换行分开（如 A.国务院民政部门|B.国务院卫生健康部门），"
+            "或每个选项一列（选项A…选项F）"
+        )
+    if len(pieces) > len(LETTERS):
+        raise ValueError(f"“选项”列有 {len(pieces)} 项，最多 {len(LETTERS)} 项（A–F）")
+    labels = [_PASTED_LABEL.match(p) for p in pieces]
+    if not any(labels):
+        return {LETTERS[i]: p for i, p in enumerate(pieces)}
+    letters = [nfkc(m.group(1)).upper() if m else "" for m in labels]
+    if letters != list(LETTERS[: len(pieces)]):
+        shown = "、".join(letter or "（无）" for letter in letters)
+        raise ValueError(f"“选项”列的字母编号应依次为 {'、'.join(LETTERS[: len(pieces)])}，实际为 {shown}")
+    return {letter: p[m.end() :].strip() for letter, p, m in zip(letters, pieces, labels) if m}
+
+
 def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
     """One sheet row (field -> cell text, as grader.sheets.BANK names the fields) as a raw
     question mapping for validate_question. `warn(message)` receives labels stripped from options."""
@@ -736,6 +841,10 @@ def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
     if qid.isdigit():
         qid = f"{bank_id}-{int(qid):03d}"
     options = {c: row[f"option_{c}"] for c in LETTERS if row.get(f"option_{c}")}
+    if row.get("options"):
+        if options:
+            raise ValueError("“选项”列与“选项A…选项F”列不能同时填写：请只用其中一种")
+        options = split_options(row["options"])
     for letter, text in list(options.items()):
         label = _PASTED_LABEL.match(text)
         if label and qtype != "judge":
@@ -815,11 +924,19 @@ def bank_id_problem(bank_id: str, source: str) -> str | None:
     )
 
 
-def import_sheet_as(source, output: Path, bank_id: str | None = None, title: str | None = None, as_of=None) -> Bank:
+def import_sheet_as(
+    source,
+    output: Path,
+    bank_id: str | None = None,
+    title: str | None = None,
+    as_of=None,
+    sheet_names: list[str] | None = None,
+) -> Bank:
     """Read a sheet as the bank that will be written to `output`.
 
     Its id is `bank_id`, else the output file's name; its question ids are checked against the
-    other banks in the output's folder (the bank being replaced excepted).
+    other banks in the output's folder (the bank being replaced excepted). `sheet_names`: read only
+    these worksheets (--sheet).
     """
     output = Path(output)
     others = (
@@ -832,6 +949,7 @@ def import_sheet_as(source, output: Path, bank_id: str | None = None, title: str
         others=others,
         id_source="--bank" if bank_id else f"输出文件名 {output.name}",
         as_of=as_of,
+        sheet_names=sheet_names,
     )
 
 
@@ -843,8 +961,14 @@ def import_sheet(
     others: list[Path] | None = None,
     as_of=None,
     id_source: str = "",
+    sheet_names: list[str] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Bank:
     """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all.
+
+    The sheet is read by grader.sheets (hidden rows and sheets, a 填写说明 row, Excel error values
+    and pictures: see there); `sheet_names` and `columns` are passed to `sheets.read_sheet`.
+    All options in one 选项 cell are split (`split_options`).
 
     Every worksheet with the 题库 header is read (`Bank.summary` says which gave how many rows);
     labels pasted into options are stripped and listed in `Bank.warnings` with the positional
@@ -858,9 +982,11 @@ def import_sheet(
     path = Path(path)
     file = str(path)
     try:
-        table = sheets.read_sheet(path, sheets.BANK)
+        table = sheets.read_sheet(path, sheets.BANK, sheets=sheet_names, columns=columns)
     except sheets.SheetError as error:
-        raise BankError([Problem(file, "", str(error).removeprefix(f"{file}: "))]) from None
+        raise BankError(
+            [Problem(file, "", line.removeprefix(f"{file}: ")) for line in str(error).splitlines()]
+        ) from None
     meta = table.meta
     source = id_source or ("参数" if bank_id else "")
     if not bank_id:

@@ -392,7 +392,7 @@ def test_names_departments_categories_normalised_and_collapsed(tmp_path):
     assert records.import_exemptions(db, ex) == 1
 
 
-def test_roster_every_sheet_read_and_numbers_refused_when_not_faithful(tmp_path):
+def test_roster_sheets_named_with_sheet_are_read_and_numbers_refused_when_not_faithful(tmp_path):
     db = db_with(tmp_path)
     path = workbook(
         tmp_path / "r.xlsx",
@@ -406,9 +406,12 @@ def test_roster_every_sheet_read_and_numbers_refused_when_not_faithful(tmp_path)
             ],
         },
     )
-    table = sheets.read_sheet(path, sheets.ROSTER)
-    assert table.summary() == "读取工作表 办公室 1 行、救助科 2 行；未读取：说明（没有名册表头）"
-    assert records.import_roster(db, path).added == 3
+    # a roster is read from one sheet: one sheet per department is read when each is named
+    with pytest.raises(sheets.SheetError, match="都有名册表头"):
+        sheets.read_sheet(path, sheets.ROSTER)
+    table = sheets.read_sheet(path, sheets.ROSTER, sheets=["办公室", "救助科"])
+    assert table.summary() == "读取工作表 办公室 1 行、救助科 2 行"
+    assert records.import_roster(db, path, sheet_names=["办公室", "救助科"]).added == 3
     bad = workbook(
         tmp_path / "bad.xlsx", {"名册": [["工号", "姓名"], [12345, "张三"]]}, formats={"名册": {"A2": "0.0E+00"}}
     )
