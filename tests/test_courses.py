@@ -9,7 +9,14 @@ from nbclient import NotebookClient
 from grader import bank, course
 from grader.widgets import PracticeWidget
 
-EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5, "community": 4, "marriage": 4, "administration": 5}
+EXPECTED = {
+    "social-assistance": 6,
+    "burial": 4,
+    "social-organisations": 5,
+    "community": 4,
+    "marriage": 4,
+    "administration": 5,
+}
 # Courses whose exam and practice pools are separate bank files (the house pattern for new banks):
 # course -> (exam bank, practice bank, least exam questions, least practice questions). Their questions
 # cite the versions in force on POOLED_AS_OF (issue 24), so every one of them can be drawn for an exam then.
