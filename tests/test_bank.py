@@ -211,7 +211,8 @@ FIRE_2025 = {
 def test_the_same_stem_written_another_way_is_refused_while_both_are_valid(tmp_path):
     """A stem that differs only in how the law is named (依照/按照, short or full title, the version
     in brackets, punctuation) is the same question: refused when both are valid on some day."""
-    old = dict(GOOD, basis=[dict(GOOD["basis"][0], version="2012-11-09")])
+    old = dict(GOOD, stem="依照《殡葬管理条例》，下列哪类地区应当实行火葬？")
+    old["basis"] = [dict(GOOD["basis"][0], version="2012-11-09")]
     same = dict(old, id="t-101", stem="按照《殡葬条例》（2012年修订）, 下列哪类地区应当实行火葬?")
     found = [str(p) for p in bank.check([write(tmp_path, [old, same])]).problems]
     assert any("t-101" in p and "实质相同" in p and "t-001" in p for p in found), found
