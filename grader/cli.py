@@ -142,6 +142,8 @@ def quiz_check(paths, as_json, as_of):
     summary["valid_exam_questions"] = {
         law: {"valid": v, "total": n} for law, (v, n) in result.valid_exam_questions(day).items()
     }
+    cues = _format_cues(result.banks, paths, day)
+    summary["format_cues"] = [c.to_dict() for c in cues]
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
@@ -157,9 +159,42 @@ def quiz_check(paths, as_json, as_of):
             click.secho(line, fg=None if row["valid"] == row["total"] else "yellow")
         if any(row["valid"] < row["total"] for row in summary["valid_exam_questions"].values()):
             click.echo("（所引版本在该日不施行的考试题不会被组卷；运行 lawstudy laws impact 查看需要迁移或改写的题目）")
+        click.echo("格式线索（考试题；阈值见 docs/content-guide.md）:")
+        for c in cues:
+            share = c.longest_share
+            letters = " ".join(f"{k}{v}" for k, v in c.letters.items())
+            click.echo(
+                f"  {c.scope}：单选 {c.singles} 题，总选最长选项答对 {c.longest:.1f} 题"
+                + (f"（{share:.0%}，随机 {c.chance / c.singles:.0%}）" if share is not None else "")
+                + (f"；答案字母 {letters}" if letters else "")
+                + f"；判断 正确 {c.judge_true} / 错误 {c.judge_false}"
+            )
+    for c in cues:
+        for line in c.warnings():
+            click.secho(f"提示 {line}", fg="yellow")
     if result.problems:
         fail(f"发现 {len(result.problems)} 个问题", 1)
     click.secho("检查通过", fg="green")
+
+
+def _format_cues(banks, paths, day):
+    """Format cues per bank and per exam spec not yet closed on `day` whose banks were all checked."""
+    from grader import format_cues
+    from grader.exam.spec import SpecError, exams_dir, load_spec
+    from grader.vocabulary import CHINA
+
+    folder = exams_dir(
+        Path(paths[0]).parent if paths and Path(paths[0]).is_file() else (Path(paths[0]) if paths else None)
+    )
+    specs = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            spec = load_spec(path)
+        except SpecError:
+            continue  # the spec's own problems are `exam build`'s to report
+        if spec.last_close.astimezone(CHINA).date() >= day:
+            specs.append(spec)
+    return format_cues.measure_banks(banks, specs)
 
 
 @quiz.command("import")
@@ -1287,6 +1322,89 @@ def exam_feedback(exam_id, force, no_release, home):
     click.echo(
         f"已生成 {len(result.written)} 份反馈"
         + ("并发布；职工在 Nbgrader → Assignments 中点 Fetch Feedback 查看" if result.released else "")
+    )
+
+
+@exam.command("analyse")
+@click.argument("exam_id")
+@click.option(
+    "--sitting",
+    type=click.Choice(["first", "all"]),
+    default="first",
+    show_default=True,
+    help="first: each person's first sitting (item statistics); all: the make-up too",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="文件，后缀决定格式：.json .xlsx .html .md（可多次给出）",
+)
+@home_option
+def exam_analyse(exam_id, sitting, outputs, home):
+    """Item analysis: facility, discrimination, distractors, suspect keys, weakest articles and 科室.
+
+    Example: lawstudy exam analyse 2026-annual -o 试题分析.xlsx --home lawstudy-home
+    """
+    _as_grader_on_hub(home)
+    from grader.exam import analysis_export
+    from grader.exam import item_analysis as analysis_api
+
+    result = _exam_call(analysis_api.run, Instance.from_env(home), exam_id, sitting)
+    for line in analysis_export.summary_lines(result):
+        click.echo(line)
+    for q in analysis_export.flagged(result):
+        click.secho(
+            f"{q['question_id']} {analysis_export.citation(q)}：{analysis_export.flag_text(q['flags'])}"
+            f"（通过率 {analysis_export.pct(q['facility'], q['small'])}，区分度 {analysis_export.num(q['discrimination'])}）",
+            fg="yellow",
+        )
+    weakest = result["articles"][:3]
+    if weakest:
+        click.echo(
+            "正确率最低的条款："
+            + "；".join(
+                f"{analysis_export.citation(a)} {analysis_export.pct(a['correct_rate'], a['small'])}（{a['answers']}人次）"
+                for a in weakest
+            )
+        )
+    for output in outputs:
+        analysis_export.write(result, output)
+        click.echo(f"已生成 {output}")
+
+
+@exam.command("review")
+@click.argument("exam_id")
+@click.option("--force", is_flag=True, help="release before the last window (make-up included) has closed")
+@click.option("--staged", is_flag=True, hidden=True, help="only publish what root staged (the grader's half on a hub)")
+@home_option
+def exam_review(exam_id, force, staged, home):
+    """Release each person's review (错题本): the articles behind the questions they missed, with practice.
+
+    Released as the nbgrader assignment ID-review (practice-pool questions only); each person's
+    kernel reads which articles they missed from their own fetched feedback.
+
+    Example: lawstudy exam review 2026-annual --home lawstudy-home
+    """
+    from grader.exam import review as review_api
+
+    inst = Instance.from_env(home).ensure()
+    if staged:
+        outbound = _exam_call(review_api.publish_review, inst, exam_id)
+    elif _hub_root(inst):
+        _exam_call(review_api.stage_review, inst, exam_id, force=force)
+        _give_back_to_grader(inst)
+        from grader import hub
+
+        sys.exit(hub.run_as_grader(inst, ["exam", "review", exam_id, "--staged", "--home", str(inst.home)]))
+    else:
+        outbound = _exam_call(review_api.release_review, inst, exam_id, force=force)
+    _give_back_to_grader(inst)
+    click.secho(
+        f"已发布错题本 {review_api.review_id(exam_id)}（{outbound}）；职工先获取成绩反馈，再在“考试与作业”中获取错题本",
+        fg="green",
     )
 
 

@@ -326,8 +326,11 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     say("其他来源：导入纸质考试成绩")
     records.import_results(db, write_paper_results(inst.file(PAPER_RESULTS_FILE)))
 
-    say("反馈：考试窗口已结束，生成并发放逐题反馈")
+    say("反馈：考试窗口已结束，生成并发放逐题反馈和错题本")
     pipeline.feedback(inst, EXAM_ID, force=True)  # the demo's clock is simulated: its make-up "has closed"
+    from grader.exam.review import release_review
+
+    release_review(inst, EXAM_ID, force=True)  # each person's 错题本, beside the feedback
 
     say("报表：Excel、HTML、Markdown")
     report = report_api.build(db, YEAR)

@@ -132,6 +132,18 @@ WHERE q.exam_id IN (SELECT exam_id FROM scope) OR q.exam_id = :exam
 ORDER BY correct_rate IS NULL, correct_rate, q.exam_id, q.position
 """
 
+# Item figures (grader.exam.analysis) over each person's FIRST counted attempt at each exam in scope:
+# one 0/1 per question (score = max score is right).
+FIRST_ANSWERS = f"""
+WITH {SCOPE},
+first AS (SELECT exam_id, staff_id, min(submitted_at) AS at FROM scope GROUP BY exam_id, staff_id)
+SELECT s.exam_id AS exam, s.staff_id, an.question_id, an.score >= an.max_score AS ok
+FROM scope s
+JOIN first f ON f.exam_id = s.exam_id AND f.staff_id = s.staff_id AND f.at = s.submitted_at
+JOIN answers an ON an.attempt_id = s.id
+ORDER BY s.exam_id, s.staff_id
+"""
+
 EXAMS = """
 SELECT id, title, pass_mark, excellence_mark, max_score, source, timing FROM exams
 WHERE (:exam IS NOT NULL AND id = :exam)
@@ -189,6 +201,7 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
         hours_sources = {r["source"]: r["hours"] for r in db.query(HOURS_SOURCES, params)}
         flagged = list(db.query(FLAGGED, params))
         questions = list(db.query(QUESTIONS, params))
+        first_answers = list(db.query(FIRST_ANSWERS, params))
     marks = {e["pass_mark"] for e in exams}
     excellence = {e["excellence_mark"] for e in exams}
     for person in lists["people"]:
@@ -214,9 +227,68 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
         "people": lists["people"],
         "hours_sources": hours_sources,
     }
+    add_item_figures(questions, first_answers)
     report["paragraph"] = paragraph(report)
     report["todo"] = todo(report)
+    report["next_steps"] = next_steps(report)
     return report
+
+
+def add_item_figures(questions: list[dict], first_answers: list[dict]) -> None:
+    """Add `facility`, `discrimination` and `flags` (grader.exam.analysis, docs/figures.md "Item
+    analysis") to each question row, over each person's first counted attempt at its exam.
+
+    The records keep scores, not the options chosen, so `suspect_key` is never set here (use
+    `lawstudy exam analyse`)."""
+    from grader.exam import analysis as stats
+
+    by_exam: dict[str, dict[str, dict[str, int]]] = {}
+    for row in first_answers:
+        by_exam.setdefault(row["exam"], {}).setdefault(row["staff_id"], {})[row["question_id"]] = int(row["ok"])
+    for exam_id, people in by_exam.items():
+        ids = [q["question_id"] for q in questions if q["exam"] == exam_id]
+        matrix = [[answers.get(qid, 0) for qid in ids] for _, answers in sorted(people.items())]
+        for j, q in enumerate(q for q in questions if q["exam"] == exam_id):
+            p = stats.facility(stats.column(matrix, j))
+            d = stats.discrimination(matrix, j)
+            q.update(first_n=len(matrix), facility=p, discrimination=d, flags=stats.item_flags(p, d))
+    for q in questions:
+        if "facility" not in q:
+            q.update(first_n=0, facility=None, discrimination=None, flags=[])
+
+
+def weakest_articles(report: dict, count: int = 3) -> list[dict]:
+    """The `count` articles with the lowest correct rate over the report's question rows
+    ({law, article, answered, correct, correct_rate}), fewest right first; unanswered left out."""
+    tally: dict[tuple, dict] = {}
+    for q in report["questions"]:
+        if not q["answered"] or not q["law"]:
+            continue
+        t = tally.setdefault(
+            (q["law"], q["article"]), {"law": q["law"], "article": q["article"], "answered": 0, "correct": 0}
+        )
+        t["answered"] += q["answered"]
+        t["correct"] += q["correct"]
+    rows = [{**t, "correct_rate": t["correct"] / t["answered"]} for t in tally.values()]
+    return sorted(rows, key=lambda r: (r["correct_rate"], -r["answered"], r["law"], r["article"]))[:count]
+
+
+def next_steps(report: dict) -> str:
+    """Two sentences for the annual report's 下一步打算, naming the weakest articles ('' if none)."""
+    from grader.laws import int_to_cn
+
+    weak = weakest_articles(report)
+    if not weak:
+        return ""
+    named = "、".join(
+        f"《{a['law']}》第{int_to_cn(int(a['article']))}条（正确率{pct(a['correct_rate'])}，{a['answered']}人次作答）"
+        for a in weak
+    )
+    return (
+        f"下一步，针对{report['year']}年学法用法知识考试中正确率最低的{named}，组织专题学习和案例讲解，"
+        "并纳入下一年度学法培训计划。"
+        "各科室结合本科室业务，组织干部职工完成上述条款的练习，在下一次考试前补齐薄弱环节。"
+    )
 
 
 def _named(row: dict, key: str) -> dict:
@@ -320,7 +392,7 @@ GROUP_HEADERS = [
     ("overall_pass_rate", "总合格率（合格/应考）"),
     ("hours_per_person", "人均学时"),
 ]
-RATE_KEYS = {"participation_rate", "pass_rate", "overall_pass_rate", "correct_rate"}
+RATE_KEYS = {"participation_rate", "pass_rate", "overall_pass_rate", "correct_rate", "facility"}
 LIST_TABLES = {
     "absent": (
         "缺考名单",
@@ -366,6 +438,9 @@ LIST_TABLES = {
             ("answered", "作答人次"),
             ("correct", "答对人次"),
             ("correct_rate", "正确率"),
+            ("facility", "通过率（首次作答）"),
+            ("discrimination", "区分度"),
+            ("flags", "提示"),
             ("stem", "题干"),
         ],
     ),
@@ -405,6 +480,12 @@ def _value(row: dict, key: str):
         return "是" if value else "否"
     if key == "law" and value:
         return f"《{value}》"
+    if key == "flags":
+        from grader.exam.analysis_export import flag_text
+
+        return flag_text(value or [])
+    if key == "discrimination" and value is not None:
+        return round(value, 2)
     return value
 
 
@@ -560,15 +641,18 @@ def write_md(report: dict, path: Path) -> None:
         lines += [
             "## 正确率最低的题目（需重点讲解）",
             "",
-            "| 题号 | 法律依据 | 正确率 | 作答人次 | 题干 |",
-            "|---|---|---:|---:|---|",
+            "| 题号 | 法律依据 | 正确率 | 作答人次 | 通过率（首次作答） | 区分度 | 提示 | 题干 |",
+            "|---|---|---:|---:|---:|---:|---|---|",
         ]
         lines += [
             f"| {md_text(q['question_id'])} | 《{md_text(q['law'])}》第{q['article']}条 | {pct(q['correct_rate'])} "
-            f"| {q['answered']} | {md_text(q['stem'] or '')} |"
+            f"| {q['answered']} | {pct(q['facility'])}（{q['first_n']}人） | {_fmt('discrimination', _value(q, 'discrimination'))} "
+            f"| {_value(q, 'flags')} | {md_text(q['stem'] or '')} |"
             for q in weakest
         ]
         lines.append("")
+    if report.get("next_steps"):
+        lines += ["## 下一步打算（可写入年度报告）", "", report["next_steps"], ""]
     for key in ("absent", "failed", "exempt", "flagged"):
         title, columns = LIST_TABLES[key]
         lines += [f"## {title}（{len(report[key])}{'条' if key == 'flagged' else '人'}）", ""]

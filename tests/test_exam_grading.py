@@ -361,3 +361,27 @@ def test_nothing_released_holds_a_key(world):
     # the trainer-only places are private
     for private in (world["home"] / "papers", world["home"] / "course", world["home"] / "set-aside"):
         assert private.stat().st_mode & 0o077 == 0, private
+
+
+def test_item_analysis_is_the_same_whichever_path_graded(world, cli_module, tmp_path):
+    """`exam analyse` reads the answers each graded paper was scored on: --fast and --nbgrader give
+    the same figures, the impostor's paper is not in them, and every honest person is."""
+    results = []
+    for name, home in (("slow", world["home"]), ("fast", world["fast_home"])):
+        out = tmp_path / f"{name}.json"
+        r = cli_module("exam", "analyse", EXAM, "--home", home, "-o", out, "-o", tmp_path / f"{name}.md")
+        assert r.returncode == 0, r.stderr
+        assert "作答来源：阅卷时各份答卷的答案文件" in r.stdout
+        results.append(json.loads(out.read_text(encoding="utf-8")))
+    assert results[0] == results[1]
+    exam = results[0]["exam"]
+    assert exam["source"] == "files" and exam["sitting"] == "first"
+    honest = set(world["expected"])
+    assert exam["n"] >= len(honest)
+    # the mean percent score over the honest papers agrees with their gradebook totals
+    paper = world["paper"]
+    by_q = {q["question_id"]: q for q in results[0]["questions"]}
+    assert set(by_q) == {q.id for q in paper.questions}
+    assert all(q["n"] == exam["n"] for q in by_q.values())
+    bad = cli_module("exam", "analyse", EXAM, "--home", world["home"], "--sitting", "last")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -136,6 +136,31 @@ def test_questions_weakest_first_with_law_and_article(rep):
     assert rep["questions"][0]["correct_rate"] == pytest.approx(0.2)
 
 
+def test_questions_carry_item_figures_of_first_attempts(rep):
+    """First counted attempts (MZ009's impersonation left out; MZ002's make-up not counted):
+    0042 [bu 1, sa 1, so 0], MZ001 [1, 1, 1], MZ002 [1, 0, 0], MZ003 [1, 0, 0] (right = full marks).
+    so-e-003: facility 1/4; rest scores 2, 2, 1, 1 -> r = 0.5 / sqrt(0.75) = 0.5774 (by hand)."""
+    q = {r["question_id"]: r for r in rep["questions"]}
+    assert [q[i]["first_n"] for i in q] == [4, 4, 4]
+    assert q["so-e-003"]["facility"] == pytest.approx(0.25)
+    assert q["so-e-003"]["discrimination"] == pytest.approx(0.5 / 0.75**0.5)
+    assert q["sa-e-002"]["facility"] == pytest.approx(0.5)
+    assert q["bu-e-001"]["facility"] == 1.0 and q["bu-e-001"]["discrimination"] is None
+    assert q["bu-e-001"]["flags"] == ["easy"] and q["so-e-003"]["flags"] == []
+
+
+def test_next_steps_name_the_three_weakest_articles(rep, tmp_path):
+    text = rep["next_steps"]
+    assert text.count("。") == 2
+    assert text.index("《社会团体登记管理条例》第十条（正确率20%，5人次作答）") < text.index(
+        "《社会救助暂行办法》第九条"
+    )
+    report.write(rep, tmp_path / "统计.md")
+    md = (tmp_path / "统计.md").read_text(encoding="utf-8")
+    assert "## 下一步打算（可写入年度报告）" in md and text in md
+    assert "| 25%（4人） | 0.58 |  |" in md and "| 100%（4人） |  | 过易 |" in md
+
+
 def test_study_hours_beside_exam_figures(rep):
     people = {p["staff_id"]: p for p in rep["people"]}
     assert (people["MZ001"]["hours"], people["MZ002"]["hours"], people["MZ003"]["hours"]) == (10, 4, 0)
@@ -234,6 +259,11 @@ def test_xlsx_export_sheets_headers_charts(rep, tmp_path):
     assert [c.value for c in wb["缺考名单"]["A"]][1:] == ["MZ008", "MZ009", "MZ005", "MZ006"]
     summary = [r for r in wb["汇总"].iter_rows(values_only=True) if r and r[0] == "年度报告用语"]
     assert summary and summary[0][2] == rep["paragraph"]
+    header = [c.value for c in wb["题目正确率"][1]]
+    assert header[7:11] == ["正确率", "通过率（首次作答）", "区分度", "提示"]
+    rows = {r[1]: r for r in wb["题目正确率"].iter_rows(min_row=2, values_only=True)}
+    assert rows["so-e-003"][8] == pytest.approx(0.25) and rows["so-e-003"][9] == pytest.approx(0.58)
+    assert rows["bu-e-001"][10] == "过易"
 
 
 def test_xlsx_has_native_charts(rep, tmp_path):
@@ -250,6 +280,7 @@ def test_html_export_is_self_contained_with_charts(rep, tmp_path):
     assert page.count('src="data:image/png;base64,') == 3
     assert "http://" not in page and "https://" not in page
     assert rep["paragraph"] in page and "缺考名单（4）" in page and "《社会团体登记管理条例》" in page
+    assert "<th>通过率（首次作答）</th><th>区分度</th><th>提示</th>" in page and '<td class="">过易</td>' in page
 
 
 def test_markdown_export(rep, tmp_path):

@@ -8,6 +8,7 @@ after the exam's last window (make-up included) has closed.
 from __future__ import annotations
 
 import html
+import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,26 @@ li.right { color: #1a7f37; }
 
 def _e(value) -> str:
     return html.escape(str(value))
+
+
+REVIEW_DATA_ID = "lawstudy-review"
+
+
+def review_data(paper: Paper, missed: list) -> str:
+    """The articles behind the questions this person missed, as JSON in a non-executed script
+    block, for their personal review (错题本, grader.review_book). Only citations the page
+    shows anyway; no key."""
+    seen, articles = set(), []
+    for q in missed:
+        for b in q.basis:
+            key = (b["law"], b.get("version") or "", int(b["article"]))
+            if key not in seen:
+                seen.add(key)
+                articles.append(
+                    {"law": key[0], "version": key[1], "article": key[2], "citation": b.get("citation", "")}
+                )
+    data = json.dumps({"exam": paper.id, "missed": articles}, ensure_ascii=False).replace("</", "<\\/")
+    return f"<script type='application/json' id='{REVIEW_DATA_ID}'>{data}</script>"
 
 
 class FeedbackWriter:
@@ -71,12 +92,15 @@ class FeedbackWriter:
                 + "</p>"
             )
         current = None
+        missed: list = []
         for n, shown_q in enumerate(shown, 1):
             q = self.questions[shown_q["id"]]
             if q.type != current:
                 current = q.type
                 parts.append(f"<h2>{SECTION_NAMES[q.type]}</h2>")
             earned = float(scores.get(grade_id(q.id)) or 0)
+            if earned < q.points:
+                missed.append(q)
             mark = (
                 "<span class='ok'>✓ 正确</span>"
                 if earned >= q.points
@@ -101,6 +125,7 @@ class FeedbackWriter:
                 f"得分：{earned:g} / {q.points:g}</p>"
                 f"<p><b>解析：</b>{_e(q.explanation)}</p><p><b>法律依据：</b></p>{basis}</div>"
             )
+        parts.append(review_data(self.paper, missed))
         parts.append(
             f"<p><small>生成时间：{datetime.now(UTC).astimezone(CHINA).strftime('%Y-%m-%d %H:%M')}"
             "</small></p></body></html>"

@@ -23,6 +23,7 @@ import nbformat
 
 from grader.answers import ANSWERS_FILE
 from grader.errors import LawstudyError
+from grader.exam import graded_answers
 from grader.exam import nbgrader_course as nbg
 from grader.exam.feedback import FeedbackWriter
 from grader.exam.guard import InboundGuard, InboundReport, LeakScanner
@@ -466,6 +467,7 @@ def autograde(
     _record_flags(instance, exam_id, result.submissions + result.set_aside)
     _record_timing(instance, exam_id, result.submissions)
     _save_report(instance, paper, result)
+    graded_answers.record(instance.paper_dir(exam_id), result.submissions)  # every sitting, for item analysis
     return result
 
 

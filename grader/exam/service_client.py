@@ -46,7 +46,11 @@ class ExamServiceClient:
                 body = {}
             if not isinstance(body, dict):
                 body = {}
-            return False, {**body, "error": body.get("error", str(error.code)), "message": body.get("message", str(error))}
+            return False, {
+                **body,
+                "error": body.get("error", str(error.code)),
+                "message": body.get("message", str(error)),
+            }
         except (OSError, ValueError) as error:
             return False, {"error": "unreachable", "message": f"无法连接考试服务：{error}"}
 
