@@ -91,8 +91,6 @@ def build(n: int):
     (quizzes / "exams" / f"{exam_id}.yaml").write_text(
         ch.EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8"
     )
-    built = pipeline.build(inst, exam_id, quizzes=quizzes)
-    pipeline.release(inst, exam_id)
     ports = {
         "hub_port": hub.free_port(),
         "proxy_api_port": hub.free_port(),
@@ -101,6 +99,10 @@ def build(n: int):
         "exam_port": hub.free_port(),
     }
     settings = hub.setup(inst, port=hub.free_port(), ports=ports, grader_user=f"{PREFIX}-grader", log=lambda *_: None)
+    # built on the hub instance, as a bureau does: the paper comes from the exam service in each sitting
+    built = pipeline.build(inst, exam_id, quizzes=quizzes)
+    hub.apply_permissions(inst)
+    ch.cli("exam", "release", exam_id, "--home", home)
     passwords = {}
     with (home / "hub" / "initial-passwords.csv").open(encoding="utf-8") as f:
         for row in list(csv.reader(f))[1:]:

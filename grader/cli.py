@@ -329,6 +329,8 @@ def laws_list(as_of, as_json):
                         "in_force_from": v.in_force_from.isoformat(),
                         "in_force_until": v.in_force_until.isoformat() if v.in_force_until else None,
                         "superseded_by": list(v.superseded_by) if v.superseded_by else None,
+                        "supersession": v.supersession or None,
+                        "status": lib.supersession_phrase(v) or None,
                         "reason": v.reason,
                         "source": v.source,
                         "in_force": v is current,
@@ -341,17 +343,22 @@ def laws_list(as_of, as_json):
         click.echo(json.dumps({"as_of": day.isoformat(), "statutes": data}, ensure_ascii=False, indent=2))
         return
     click.echo(f"收录法规 {len(data)} 部（{day.isoformat()} 施行的版本标 *）")
-    for s in data:
-        names = f"（又称 {'、'.join(s['short_names'])}）" if s["short_names"] else ""
-        click.echo(f"《{s['title']}》{names}")
-        for v in s["versions"]:
-            until = f" 至 {v['in_force_until']}" if v["in_force_until"] else " 起"
-            sup = ""
-            if v["superseded_by"]:
-                law, name = v["superseded_by"]
-                sup = f"，被{'《' + law + '》' if law != s['title'] else ''}{name} 版取代"
-            line = f"  {'*' if v['in_force'] else ' '} {v['version']} {v['label']:<8} 施行 {v['in_force_from']}{until}{sup}"
-            click.secho(line, fg="green" if v["in_force"] else None)
+    for statute in lib.statutes.values():
+        names = f"（又称 {'、'.join(statute.short_names)}）" if statute.short_names else ""
+        click.echo(f"《{statute.title}》{names}")
+        current = statute.in_force(day)
+        for v in statute.versions:
+            status = lib.supersession_phrase(v)
+            line = f"  {'*' if v is current else ' '} {v.name} {v.year_label:<8} {_in_force_span(v)}"
+            click.secho(line + (f"；{status}" if status else ""), fg="green" if v is current else None)
+
+
+def _in_force_span(v) -> str:
+    """施行 2003-10-01 至 2025-01-19 (the last day, as staff read 至), or 施行 … 起 while in force, and
+    for a text overridden but not repealed (it stays in force where the new law leaves room)."""
+    if v.last_day is None or v.supersession == "overridden":
+        return f"施行 {v.in_force_from.isoformat()} 起"
+    return f"施行 {v.in_force_from.isoformat()} 至 {v.last_day.isoformat()}"
 
 
 @laws.command("show")
@@ -375,9 +382,7 @@ def laws_show(citation, as_of, version):
         fail(str(error))
     state = "现行" if v.in_force(day) else ("尚未施行" if day < v.in_force_from else lib.superseded_message(v))
     click.secho(
-        f"{art.citation}（{v.year_label}，{v.name} 版，施行 {v.in_force_from.isoformat()}"
-        f"{' 至 ' + v.in_force_until.isoformat() if v.in_force_until else ' 起'}；{day.isoformat()}：{state}）",
-        bold=True,
+        f"{art.citation}（{v.year_label}，{v.name} 版，{_in_force_span(v)}；{day.isoformat()}：{state}）", bold=True
     )
     click.echo(art.text)
 
@@ -490,15 +495,22 @@ def laws_impact(law, quizzes, as_of, as_json):
         return
     counts = law_impact.counts(rows)
     click.secho(
-        f"{day.isoformat()} 已不施行的版本被引用的情况（题目按引用计；(a) 可自动迁移，(b) 需人工改写）", bold=True
+        f"{day.isoformat()} 已不是现行依据（已修订、废止或被取代）的版本被引用的情况"
+        "（题目按引用计；(a) 可自动迁移，(b) 需人工改写）",
+        bold=True,
     )
     if not counts:
-        click.secho("没有引用已不施行版本的题目或课程", fg="green")
+        click.secho("没有引用已不是现行依据的版本的题目或课程", fg="green")
         return
+    lib = _library()
     for title, c in counts.items():
+        cited = {r.version for r in rows if r.law == title}
+        how = "；".join(
+            f"{v.year_label}文本{lib.supersession_phrase(v)}" for v in lib.statute(title).versions if v.name in cited
+        )
         click.echo(
-            f"《{title}》: 题目 {c['questions']} 道（引用 (a) {c['question_moved']} 处，(b) {c['question_changed']} 处）；"
-            f"课程引用 (a) {c['lesson_moved']} 处，(b) {c['lesson_changed']} 处"
+            f"《{title}》（{how}）: 题目 {c['questions']} 道（引用 (a) {c['question_moved']} 处，"
+            f"(b) {c['question_changed']} 处）；课程引用 (a) {c['lesson_moved']} 处，(b) {c['lesson_changed']} 处"
         )
     for outcome, heading in (
         ("moved", "(a) 引文在新版本中原样保留，可用 lawstudy quiz migrate 迁移："),
@@ -750,6 +762,7 @@ def sync_command(home):
 
     Example: lawstudy sync --home lawstudy-home
     """
+    _as_grader_on_hub(home)  # the exam service's store is the grader's
     from grader import records as records_api
 
     inst, db = _records(home)
@@ -763,6 +776,10 @@ def sync_command(home):
         click.secho(f"名册中没有此人，未计入：{assignment} / {student}", fg="yellow")
     for assignment, student in r.pending:
         click.secho(f"尚未评分完毕，暂不计入：{assignment} / {student}", fg="yellow")
+    for assignment, student, detail in r.disagreed:
+        click.secho(f"与考试服务的记录不符（已标记）：{assignment} / {student}：{detail}", fg="yellow")
+    for assignment, staff_id, when in r.dropped:
+        click.secho(f"已删除与考试服务任何考试都不对应的作答：{assignment} / {staff_id} / {when}", fg="yellow")
 
 
 @cli.group()
@@ -1223,6 +1240,18 @@ def exam_collect(exam_id, home):
         click.secho(
             f"{len(result.closed_at_deadline)} 人未交卷，已按考试服务在截止时保存的作答收取: "
             + "、".join(result.closed_at_deadline),
+            fg="yellow",
+        )
+    if result.from_service:
+        click.secho(
+            f"{len(result.from_service)} 人已在考试服务交卷，但交换目录中没有可收取的提交，已按考试服务的记录收取: "
+            + "、".join(result.from_service),
+            fg="yellow",
+        )
+    if result.rewritten:
+        click.secho(
+            f"{len(result.rewritten)} 人提交的答案文件或时间与考试服务的记录不符，已以考试服务的记录为准: "
+            + "、".join(result.rewritten),
             fg="yellow",
         )
     click.echo(f"已收取 {len(result.collected)} 人的答卷")

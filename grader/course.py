@@ -16,9 +16,22 @@ import nbformat
 import yaml
 
 from grader.bank import Bank, Problem, Question, load_banks
-from grader.laws import CITATION, LawError, Library, Version, cn_date, library, to_date, today, version_name
+from grader.laws import (
+    CITATION,
+    TITLE_TEXT,
+    LawError,
+    Library,
+    Version,
+    cn_date,
+    library,
+    to_date,
+    today,
+    version_name,
+)
 
-QUOTED_CITATION = re.compile(r"“([^”]+)”\s*（\s*(《[^》]+》\s*第[零〇一二三四五六七八九十百千两0-9]+条)([^）]*)）")
+QUOTED_CITATION = re.compile(
+    rf"“([^”]+)”\s*（\s*(《{TITLE_TEXT}》\s*第[零〇一二三四五六七八九十百千两0-9]+条)([^）]*)）"
+)
 PRACTICE_CALL = re.compile(r"practice\(\s*['\"]([^'\"]+)['\"]\s*\)")
 ARTICLE_CALL = re.compile(
     r"article\(\s*['\"]([^'\"]+)['\"]\s*,\s*(\d+)\s*"
@@ -180,26 +193,25 @@ def _cn_to_int(text: str) -> int:
 def superseded_notice(versions: list[Version], laws: Library, as_of=None) -> str:
     """The plain notice staff see atop a lesson whose pinned versions are no longer in force, or ''.
 
-    One line per statute: 本课所引《殡葬管理条例》为2012年修订文本，已于2026年3月30日修订（…）.
+    One line per statute: 本课所引《殡葬管理条例》为2012年修订文本，已于2026年3月30日修订（…）;
+    for a text overridden by another law (not repealed) the words are `Library.supersession_phrase`'s
+    (自…起由《…》取代（未废止；与之不一致的，适用…）), never 废止.
     """
     as_of = to_date(as_of) if as_of is not None else today()
     lines = []
     for v in versions:
         if v.in_force(as_of) or v.in_force_until is None or as_of < v.in_force_from:
             continue
-        if v.superseded_by and v.superseded_by[0] != v.title:
-            lines.append(
-                f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}"
-                f"被《{v.superseded_by[0]}》取代。"
-            )
-        else:
+        if v.supersession == "revised" and (not v.superseded_by or v.superseded_by[0] == v.title):
             lines.append(f"本课所引《{v.title}》为{v.year_label}文本，已于{cn_date(v.in_force_until)}修订。")
+        else:
+            lines.append(f"本课所引《{v.title}》为{v.year_label}文本，{laws.supersession_phrase(v)}。")
     if not lines:
         return ""
     return (
-        "> **注意：本课依据的法规已经修改**\n>\n"
+        "> **注意：本课依据的法规已有变化**\n>\n"
         + "\n>\n".join(f"> {line}" for line in lines)
-        + "\n>\n> 本课内容按旧文本讲解，学习和办事请以现行文本为准（可问培训人员本课何时更新）。"
+        + "\n>\n> 本课内容按旧文本讲解，学习和办事请以现行规定为准（可问培训人员本课何时更新）。"
     )
 
 
@@ -249,7 +261,7 @@ def check_course(
                 Problem(
                     file,
                     f"第{lines[0]}行等 {len(lines)} 处",
-                    f"所引{v.citation}在{as_of.isoformat()}不施行："
+                    f"所引{v.citation}在{as_of.isoformat()}{'不是现行依据' if v.supersession == 'overridden' else '不施行'}："
                     f"{laws.superseded_message(v) if as_of >= v.in_force_from else '尚未施行'}"
                     "（运行 lawstudy laws impact 查看需改写之处；有意引用旧文本请写明“，YYYY年版”或 version=）",
                 )
@@ -491,7 +503,10 @@ def collect_course(instance, course_id: str) -> CourseCollect:
                 when = parse_stamp(stamp.read_text(encoding="utf-8")) if stamp.is_file() else None
             except UnknownZone:  # credited for this year rather than at a guessed time
                 when = None
-        new = records.record_completion(db, staff_id, course_id, completed_at=when, source="nbgrader")
+        # on a hub: the study the exam service saw; on one machine: the submission (self-reported)
+        new = records.record_completion(
+            db, staff_id, course_id, completed_at=when, source="service" if on_hub else "nbgrader"
+        )
         (result.credited if new else result.already).append(staff_id)
     return result
 

@@ -128,6 +128,15 @@ class Instance:
         """nbgrader's exchange cache for `lawstudy lab`."""
         return self.home / "lab-cache"
 
+    @property
+    def on_hub(self) -> bool:
+        """True when `lawstudy hub setup` made this instance a hub's (hub/settings.json exists):
+        exams are then sat through the exam service, which also hands out the paper."""
+        try:
+            return (self.home / "hub" / "settings.json").exists()
+        except PermissionError:  # hub/ is root's own (mode 700): only `hub setup` makes it so
+            return True
+
     def file(self, name: str) -> Path:
         """A file at the top of the instance (the demo's roster and paper results, its bank copy)."""
         return self.home / name

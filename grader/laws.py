@@ -27,13 +27,22 @@ DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, 
 UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMERAL = "零〇一二三四五六七八九十百千两"
 ARTICLE_START = re.compile(rf"^第([{CN_NUMERAL}]+)条[\s\u3000]*(.*)$")
-CITATION = re.compile(rf"《([^》]+)》\s*第([{CN_NUMERAL}0-9]+)条")
+# 《title》第N条; a title may hold one nested title, in 〈〉 or (as some files name it) in 《》:
+# 《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》第一条
+TITLE_TEXT = r"(?:[^《》]|《[^《》]*》)+"  # what stands between a citation's 《》
+CITATION = re.compile(rf"《({TITLE_TEXT})》\s*第([{CN_NUMERAL}0-9]+)条")
 # An explicit version after a citation: 《殡葬管理条例》第四条，2012年版  /  （2012年版）
 VERSION_SUFFIX = re.compile(r"^\s*[，,（(]?\s*(\d{4})年版")
 DATED_FILE = re.compile(r"^(.*)\((\d{4}-\d{2}-\d{2})\)$")
 WHITESPACE = re.compile(r"\s+")
 INDEX_FILE = "index.yaml"
 PREFIX = "中华人民共和国"
+# How a version stops being the law to apply (index.yaml `supersession`):
+#   revised    - a new version of the text replaces it (修订/修正);
+#   repealed   - it is 废止: a provision of the superseding text (or a decision) ends it;
+#   overridden - another law's rules prevail from that day, but it is NOT repealed: it stays 有效,
+#                only where it does not contradict that law (上位法优于下位法); never taught as 废止.
+SUPERSESSIONS = ("revised", "repealed", "overridden")
 
 
 class LawError(LawstudyError, LookupError):
@@ -211,8 +220,12 @@ def parse_law(path: Path, title: str | None = None, version: str = "", into: Law
 class Version:
     """One version of a statute as the law index describes it.
 
-    `in_force_until` is the first day the version is no longer in force (None: still in force).
-    `superseded_by` is (title, version) of what replaces it, possibly another statute.
+    `in_force_until` is the first day the version is no longer the law to apply (None: still in
+    force). `superseded_by` is (title, version) of what replaces it, possibly another statute;
+    `supersession` says how (one of SUPERSESSIONS: revised, repealed, overridden; '' when nothing
+    replaces it) and `provision` which provision of the superseding text does it (第十五条第二款).
+    An overridden version is not repealed: from `in_force_until` on, questions and lessons answer by
+    the law that overrides it, but no message may call it 废止.
     """
 
     title: str
@@ -226,6 +239,8 @@ class Version:
     note: str = ""
     label: str = ""
     folder: Path = Path(".")
+    supersession: str = ""
+    provision: str = ""
     _law: Law | None = field(default=None, repr=False)
 
     @property
@@ -242,8 +257,14 @@ class Version:
         """《殡葬管理条例》（2012年修订）."""
         return f"《{self.title}》（{self.year_label}）"
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day this version is the law to apply (the day before `in_force_until`), or None."""
+        return self.in_force_until - dt.timedelta(days=1) if self.in_force_until else None
+
     def in_force(self, on: dt.date | str) -> bool:
-        """Whether this version is in force on the day `on`."""
+        """Whether this version is the law to apply on the day `on` (for an overridden version: until
+        the overriding law takes effect, though it is not repealed then)."""
         on = to_date(on)
         return self.in_force_from <= on and (self.in_force_until is None or on < self.in_force_until)
 
@@ -351,19 +372,33 @@ class Library:
             statute.versions.sort(key=lambda x: x.name)
         for statute in self.statutes.values():
             for name in (statute.title, *statute.short_names):
-                self._names.setdefault(name, statute.title)
-                if name.startswith(PREFIX):
-                    self._names.setdefault(name[len(PREFIX) :], statute.title)
+                for form in (name, name[len(PREFIX) :] if name.startswith(PREFIX) else ""):
+                    if form:
+                        self._names.setdefault(_name_key(form), statute.title)
 
     def _statute_from_index(self, entry: dict) -> Statute:
+        """One index entry as a Statute. Raises LawError naming the index, statute and version when
+        `supersession` is missing where it cannot be inferred, or not one of SUPERSESSIONS."""
         title = entry["title"]
         versions = []
         for raw in entry.get("versions") or []:
             sup = raw.get("superseded_by")
+            provision = ""
             if isinstance(sup, dict):
+                provision = str(sup.get("provision") or "")
                 sup = (sup["law"], version_name(sup["version"]))
             elif sup:
                 sup = (title, version_name(sup))
+            kind = str(raw.get("supersession") or "")
+            where = f"{self.folder / INDEX_FILE}: 《{title}》{raw.get('version')}"
+            if not kind and sup:
+                if sup[0] != title:
+                    raise LawError(f"{where} 被另一部法规取代，须写明 supersession（{'/'.join(SUPERSESSIONS)}）")
+                kind = "revised"
+            if kind and kind not in SUPERSESSIONS:
+                raise LawError(f"{where}: supersession {kind!r} 应为 {'、'.join(SUPERSESSIONS)} 之一")
+            if kind and not raw.get("in_force_until"):
+                raise LawError(f"{where}: 写了 supersession 却没有 in_force_until")
             files = raw.get("files") or [raw["file"]]
             versions.append(
                 Version(
@@ -378,6 +413,8 @@ class Library:
                     str(raw.get("note") or "").strip(),
                     str(raw.get("label") or ""),
                     self.folder,
+                    kind,
+                    provision,
                 )
             )
         versions.sort(key=lambda v: v.name)
@@ -387,10 +424,11 @@ class Library:
 
     def statute(self, title: str) -> Statute:
         """The statute for a title or short name. Raises LawError naming what is shipped."""
-        title = title.strip().strip("《》").strip()
+        title = title.strip()
+        title = title[1:-1].strip() if title.startswith("《") and title.endswith("》") else title.strip("《》").strip()
         for candidate in (title, PREFIX + title):
-            if candidate in self._names:
-                return self.statutes[self._names[candidate]]
+            if _name_key(candidate) in self._names:
+                return self.statutes[self._names[_name_key(candidate)]]
         raise LawError(f"没有收录《{title}》；可引用的法规: {'、'.join(self.statutes)}")
 
     def version(self, title: str, version=None, as_of=None) -> Version:
@@ -410,30 +448,54 @@ class Library:
         return statute.in_force(today()) or statute.latest
 
     def not_in_force_message(self, statute: Statute, on: dt.date) -> str:
-        """Plain words for 'no version of this statute is in force on that day'."""
+        """Plain words for 'no version of this statute is in force on that day'.
+
+        《…》2026年7月1日已不再施行：… for a revised or repealed text; an overridden one (not
+        repealed) is 已不是现行依据, never 不再施行 or 废止.
+        """
         first = statute.versions[0]
         if on < first.in_force_from:
             return f"《{statute.title}》{cn_date(on)}尚未施行（自{cn_date(first.in_force_from)}起施行）"
         last = statute.latest
-        return f"《{statute.title}》{cn_date(on)}已不再施行：{self.superseded_message(last)}"
+        state = "已不是现行依据" if last.supersession == "overridden" else "已不再施行"
+        return f"《{statute.title}》{cn_date(on)}{state}：{self.superseded_message(last)}"
 
     def superseded_message(self, v: Version) -> str:
-        """该版本已于2026年3月30日被2025年修订版取代 (or 被《…》（…）取代, with the reason's gist)."""
+        """该版本 + `supersession_phrase(v)`, or 该版本自…起施行 when nothing replaced it."""
         if v.in_force_until is None:
             return f"该版本自{cn_date(v.in_force_from)}起施行"
-        if v.superseded_by:
-            law, name = v.superseded_by
-            try:
-                new = self.statute(law).version(name)
-                by = (
-                    new.year_label + ("版" if not new.year_label.endswith("版") else "")
-                    if law == v.title
-                    else new.citation
-                )
-            except LawError:
-                by = f"《{law}》（{name}）"
-            return f"该版本已于{cn_date(v.in_force_until)}被{by}取代"
-        return f"该版本已于{cn_date(v.in_force_until)}失效"
+        return "该版本" + self.supersession_phrase(v)
+
+    def supersession_phrase(self, v: Version) -> str:
+        """How version `v` stopped being the law to apply, in the statutes' own words ('' if it has not):
+
+        revised:    已于2026年3月30日被2025年修订版取代
+        repealed:   已于2025年6月1日被《…解释》第十五条第二款废止
+        overridden: 自2026年7月1日起由《中华人民共和国社会救助法》取代（未废止；与之不一致的，适用社会救助法）
+        """
+        if v.in_force_until is None:
+            return ""
+        day = cn_date(v.in_force_until)
+        if not v.superseded_by:
+            return f"已于{day}废止" if v.supersession == "repealed" else f"已于{day}失效"
+        law, name = v.superseded_by
+        try:
+            other = self.statute(law)
+            new = other.version(name)
+        except LawError:
+            other, new = None, None
+        if v.supersession == "overridden":
+            short = (other.short_names[0] if other and other.short_names else law.removeprefix(PREFIX)) or law
+            return f"自{day}起由《{law}》取代（未废止；与之不一致的，适用{short}）"
+        if v.supersession == "repealed":
+            return f"已于{day}被《{law}》{v.provision}废止"
+        if new is None:
+            by = f"《{law}》（{name}）"
+        elif law == v.title:
+            by = new.year_label + ("版" if not new.year_label.endswith("版") else "")
+        else:
+            by = new.citation
+        return f"已于{day}被{by}取代"
 
     def law(self, title: str, version=None, as_of=None) -> Law:
         """The text of a statute (see `version` for which one). Raises LawError."""
@@ -499,6 +561,12 @@ class Library:
             except LawError:
                 return None
         return v
+
+
+def _name_key(name: str) -> str:
+    """The form a statute's name is looked up in: full/half width alike (（一） = (一)), no white
+    space, and a title nested in a title written 〈〉 (《…关于适用〈…民法典〉…》) as 《》 alike."""
+    return normalize(name).replace("〈", "《").replace("〉", "》")
 
 
 def library(folder: str | None = None) -> Library:

@@ -131,11 +131,25 @@ def _study_target() -> tuple[object, str, str] | None:
     return client, str(course), Path(session).stem
 
 
+_SESSIONS: dict[tuple[str, str], str] = {}
+
+
+def _lesson_session(client, course: str, lesson: str) -> str | None:
+    """This kernel's session of the lesson at the exam service (opened once, at server time)."""
+    if (course, lesson) not in _SESSIONS:
+        ok, reply = client.lesson_open(course, lesson)
+        if not ok or not isinstance(reply.get("session"), str):
+            return None
+        _SESSIONS[(course, lesson)] = reply["session"]
+    return _SESSIONS[(course, lesson)]
+
+
 def practice(question_id: str) -> PracticeWidget:
     """Show practice question `question_id` with a 提交 button and instant feedback.
 
-    On a hub the lesson's opening and each answered practice question (right or wrong) are
-    reported to the exam service, which keeps them with server time for 学时 (`course collect`)."""
+    On a hub the lesson's opening and each submitted answer go to the exam service, which keeps
+    them with server time and scores the answer itself against the course's practice keys
+    (学时 come from that record: `course collect`, grader.exam.sittings.SittingStore.studied)."""
     questions = _practice_questions(str(practice_path()))
     if question_id not in questions:
         raise KeyError(f"练习题 {question_id} 不存在（或不是练习题）")
@@ -143,6 +157,12 @@ def practice(question_id: str) -> PracticeWidget:
     target = _study_target()
     if target is not None:
         client, course, lesson = target
-        client.lesson(course, lesson, "opened")  # type: ignore[attr-defined]
-        widget.on_answer = lambda qid: client.lesson(course, lesson, "answered", qid)  # type: ignore[attr-defined]
+        _lesson_session(client, course, lesson)
+
+        def report(qid: str, value) -> None:
+            session = _lesson_session(client, course, lesson)
+            if session is not None:
+                client.lesson_answer(course, session, qid, value)  # type: ignore[attr-defined]
+
+        widget.on_answer = report
     return widget

@@ -152,6 +152,16 @@ WHERE (:exam IS NOT NULL AND id = :exam)
 ORDER BY id
 """
 
+# 学时 by how they were known (issue 29): "service" = the study the exam service saw and scored
+# on a hub; anything else (a course submitted on one machine, a completion list imported, entered
+# by hand) is the person's or an office's word.
+HOURS_SOURCES = """
+SELECT CASE WHEN c.source = 'service' THEN 'service' ELSE 'reported' END AS source, round(sum(c.hours), 2) AS hours
+FROM completions c JOIN staff s ON s.staff_id = c.staff_id
+WHERE c.year = :year AND s.active = 1
+GROUP BY 1
+"""
+
 FIGURES = (
     "required",
     "exempt",
@@ -188,6 +198,7 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
         finally:
             db.execute("DROP TABLE IF EXISTS temp.report_people")
         exams = list(db.query(EXAMS, params))
+        hours_sources = {r["source"]: r["hours"] for r in db.query(HOURS_SOURCES, params)}
         flagged = list(db.query(FLAGGED, params))
         questions = list(db.query(QUESTIONS, params))
         first_answers = list(db.query(FIRST_ANSWERS, params))
@@ -214,6 +225,7 @@ def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict
         "flagged": flagged,
         "questions": questions,
         "people": lists["people"],
+        "hours_sources": hours_sources,
     }
     add_item_figures(questions, first_answers)
     report["paragraph"] = paragraph(report)
@@ -308,12 +320,26 @@ TIMING_WORDS = {
 
 
 def timing_lines(report: dict) -> list[str]:
-    """One line per graded exam saying which record decided its times and answers (issue 15)."""
-    return [
+    """One line per graded exam saying which record decided its times and answers (issue 15), and
+    one saying how the year's 学时 were known (issue 29: self-reported hours are labelled so)."""
+    lines = [
         f"{e['title'] or e['id']}（{e['id']}）：{TIMING_WORDS[e['timing']]}。"
         for e in report["exams"]
         if e.get("timing") in TIMING_WORDS
     ]
+    sources = report.get("hours_sources") or {}
+    if sources.get("service") or sources.get("reported"):
+        parts = []
+        if sources.get("service"):
+            parts.append(
+                f"{sources['service']:g} 学时由考试服务记录的学习过程核验（打开课时、练习经服务器计分且用时合理）"
+            )
+        if sources.get("reported"):
+            parts.append(
+                f"{sources['reported']:g} 学时为自报或导入（单机提交课程、导入完成名单或手工登记），未经服务器核验"
+            )
+        lines.append("课程学时：" + "；".join(parts) + "。")
+    return lines
 
 
 def paragraph(report: dict) -> str:

@@ -48,3 +48,82 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
         return data
     finally:
         os.close(fd)
+
+
+def copy_tree_checked(
+    src: str | os.PathLike, dest: str | os.PathLike, max_bytes: int, max_files: int, max_depth: int
+) -> int:
+    """Copy the folder `src` (someone else's) to `dest` (ours, must not exist) exactly as checked:
+    every folder and file is opened without following links (relative to its parent's open
+    descriptor, so no part of the path can be swapped between the check and the copy), checked on
+    the open descriptor (a folder is a folder, a file a regular file) and read within what is
+    left of `max_bytes`; at most `max_files` entries and `max_depth` levels.
+
+    The copy is made beside `dest` and renamed into place only when whole: on any refusal nothing
+    is left. Returns the bytes copied. Raises UnsafeFile (a link, a special file, over a limit)
+    or OSError (unreadable); `dest` then does not exist.
+    """
+    dest = Path(dest)
+    tmp = dest.with_name(f".{dest.name}.receiving-{os.getpid()}")
+    budget = {"bytes": max_bytes, "files": max_files}
+
+    def folder(fd: int, target: Path, depth: int) -> None:
+        target.mkdir(mode=0o700)
+        with os.scandir(fd) as entries:
+            names = [e.name for e in entries]
+        for name in names:
+            budget["files"] -= 1
+            if budget["files"] < 0:
+                raise UnsafeFile(errno.EFBIG, f"文件数超过 {max_files}")
+            try:
+                child = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=fd)
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    raise UnsafeFile(errno.ELOOP, f"{name} 是符号链接") from None
+                raise
+            try:
+                info = os.fstat(child)
+                if stat.S_ISDIR(info.st_mode):
+                    if depth + 1 >= max_depth:
+                        raise UnsafeFile(errno.EFBIG, "目录层级过深")
+                    folder(child, target / name, depth + 1)
+                    continue
+                if not stat.S_ISREG(info.st_mode):
+                    raise UnsafeFile(errno.EINVAL, f"{name} 不是普通文件")
+                if info.st_size > budget["bytes"] or info.st_blocks * 512 > budget["bytes"] + 8192:
+                    raise UnsafeFile(errno.EFBIG, f"超过 {max_bytes} 字节")
+                data = _read_at_most(child, budget["bytes"])
+                if len(data) > budget["bytes"]:
+                    raise UnsafeFile(errno.EFBIG, f"超过 {max_bytes} 字节")
+                budget["bytes"] -= len(data)
+                out = os.open(target / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+                with os.fdopen(out, "wb") as f:
+                    f.write(data)
+            finally:
+                os.close(child)
+
+    import shutil
+
+    top = os.open(src, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        folder(top, tmp, 0)
+        os.rename(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        os.close(top)
+    return max_bytes - budget["bytes"]
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)

@@ -142,9 +142,8 @@ class PracticeWidget:
 
     def __init__(self, question: dict):
         self.question = question
-        self.on_answer: Callable[[str], object] | None = (
-            None  # on a hub: reports the answered question to the exam service (grader.lesson)
-        )
+        # on a hub: sends (question id, answer) to the exam service, which scores it (grader.lesson)
+        self.on_answer: Callable[[str, object], object] | None = None
         display = {
             "id": question["id"],
             "type": question["type"],
@@ -171,7 +170,7 @@ class PracticeWidget:
         earned = score(self.key, value)
         if self.on_answer is not None:
             try:
-                self.on_answer(self.question["id"])
+                self.on_answer(self.question["id"], value)
             except Exception:  # noqa: BLE001  (never stop the lesson for a report)
                 pass
         if right:
@@ -197,8 +196,10 @@ class PracticeWidget:
 
 
 # ====================================================================== exam (widget)
-# The notebook's setup cell holds the paper's display data (stems and options, never a key);
-# every click is written at once to the answers file (grader.answers) next to the notebook.
+# On one machine the notebook's setup cell holds the paper's display data (stems and options,
+# never a key). On a hub the paper comes from the exam service, inside the person's sitting only.
+# Every click is written at once to the answers file (grader.answers) next to the notebook and,
+# on a hub, saved through the exam service, whose record is the one that counts.
 
 
 class ExamWidget:
@@ -207,6 +208,7 @@ class ExamWidget:
     def __init__(self, paper: ExamPaper, question: dict, number: int):
         self.paper = paper
         self.question = question
+        self.number = number
         self.choice = ChoiceWidget(question, number=number)
         saved = paper.saved.get(question["id"])
         self.status = w.HTML()
@@ -257,14 +259,18 @@ class ExamWidget:
     def _ipython_display_(self):
         from IPython.display import display
 
-        display(self.box)
+        display(self.paper.slots.setdefault(self.number, w.VBox([self.box])))
 
 
 class ExamPaper:
-    """The exam notebook's setup cell: this person's question order, saved answers, the header.
+    """The exam notebook's setup cell: this person's questions in their order, their saved answers,
+    the header (time left, the exam service's word) and the button for a next attempt.
 
-    `data`: {"exam", "title", "seed", "time_limit", "closes_at_text", "questions": [display dicts
-    with "points"]}. Answer cells call `paper.ask(n)` for the n-th question on this person's paper.
+    `data`: {"exam", "title", "seed", "time_limit", "closes_at_text"} and, on one machine,
+    "questions" (display dicts with "points"); an exam released on a hub has "delivery": "service"
+    and no questions: they come from the exam service when the sitting opens. Answer cells call
+    `paper.ask(n)` for the n-th question on this person's paper; a cell past the paper's end (or
+    before the sitting opened) shows an empty place that fills when a sitting starts.
     """
 
     def __init__(self, data: dict, folder=None, user: str | None = None):
@@ -272,51 +278,99 @@ class ExamPaper:
         self.exam = data["exam"]
         self.user = user or current_user()
         self.answers_path = Path(folder or os.getcwd()) / ANSWERS_FILE
-        self.questions = display_order(data["questions"], data.get("seed", 0), self.user)
+        self.questions = display_order(data.get("questions") or [], data.get("seed", 0), self.user)
         saved, self.problems = read_answers(self.answers_path)
-        ids = {q["id"] for q in self.questions}
-        self.saved = {k: v for k, v in saved["answers"].items() if k in ids}
+        self.saved = dict(saved["answers"])
         self.started_at = saved.get("started_at")
-        if not grading() and not self.started_at:
-            try:
-                self.started_at = save_answer(self.answers_path, self.exam, self.user, None)["started_at"]
-            except Exception:
-                self.started_at = None
         self.widgets: dict[int, ExamWidget] = {}
+        self.slots: dict[int, w.VBox] = {}
+        self.header = w.HTML()
+        self.button = w.Button(description="", button_style="primary", layout=w.Layout(display="none"))
+        self.button.add_class("lawstudy-next-attempt")
+        self.button.on_click(lambda _b: self.start_next())
         from grader.exam.service_client import ExamServiceClient
 
         self.service = None if grading() else ExamServiceClient.from_env()
         self.sitting: dict = {}
-        if self.service is not None:  # the server's clock: first open, deadline, time left
-            ok, self.sitting = self.service.open(self.exam)
-            if not ok:
-                self.sitting = {"refused": self.sitting.get("message", "")}
+        if self.service is not None:  # the server's clock, and on a hub the paper itself
+            ok, reply = self.service.open(self.exam)
+            self._took(ok, reply)
+        elif not grading() and not self.started_at:
+            try:
+                self.started_at = save_answer(self.answers_path, self.exam, self.user, None)["started_at"]
+            except Exception:
+                self.started_at = None
+        self._keep_known()
+        self._show()
 
-    def ask(self, number: int) -> ExamWidget:
-        if number not in self.widgets:
+    def _took(self, ok: bool, reply: dict) -> None:
+        """Take the service's answer to an open: the sitting with this person's paper, or a refusal."""
+        if ok:
+            self.sitting = reply
+            if reply.get("questions") is not None:
+                self.questions = reply["questions"]
+            if isinstance(reply.get("saved"), dict):
+                self.saved = dict(reply["saved"])  # the server's record, not the file
+            return
+        self.sitting = {"refused": reply.get("message", ""), "error": reply.get("error")}
+        self.sitting.update({k: reply[k] for k in ("attempts_left", "attempt", "attempts") if k in reply})
+        if self.data.get("delivery") == "service":
+            self.questions = []  # no sitting, no questions
+
+    def _keep_known(self) -> None:
+        ids = {q["id"] for q in self.questions}
+        self.saved = {k: v for k, v in self.saved.items() if k in ids}
+
+    def ask(self, number: int):
+        """The n-th question of this person's paper (an empty place when there is none)."""
+        if number in self.widgets:
+            return self.widgets[number]
+        if 1 <= number <= len(self.questions):
             self.widgets[number] = ExamWidget(self, self.questions[number - 1], number)
-        return self.widgets[number]
+            box = self.slots.setdefault(number, w.VBox())
+            box.children = [self.widgets[number].box]
+            return self.widgets[number]
+        return _EmptyPlace(self.slots.setdefault(number, w.VBox()))
 
-    def _repr_html_(self) -> str:
+    def start_next(self) -> None:
+        """The person asked for their next attempt (or to start once the window opened): open it
+        on the server and fill every question's place with the new paper."""
+        if self.service is None:
+            return
+        again = self.sitting.get("error") in ("handed-in", "overtime")
+        ok, reply = self.service.open(self.exam, again=again)
+        self._took(ok, reply)
+        if ok:
+            self.widgets.clear()
+            for number in sorted(self.slots):
+                if number > 0:
+                    self.ask(number)
+        self._show()
+
+    def _show(self) -> None:
         limit = self.data.get("time_limit")
-        rows = [
-            f"考生：<b>{_text(self.user)}</b>",
-            f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}",
-        ]
-        if self.sitting.get("refused") is not None:
-            rows.append(f'<span class="lawstudy-wrong">考试服务：{_text(self.sitting["refused"])}</span>')
+        rows = [f"考生：<b>{_text(self.user)}</b>"]
+        refused = self.sitting.get("refused")
+        if refused is not None:
+            rows.append(f'<span class="lawstudy-wrong">考试服务：{_text(refused)}</span>')
         elif self.sitting:
-            rows[1] = f"开始答题时间（服务器）：{_text(self.sitting['opened_at'][:16].replace('T', ' '))} UTC"
-            rows.append(f"剩余时间：{int(self.sitting['seconds_left'] // 60)} 分钟（以服务器时间为准）")
+            rows.append(
+                f"第 {self.sitting.get('attempt', 1)} 次作答，开始时间（服务器）："
+                f"{_text(str(self.sitting.get('opened_at', ''))[:16].replace('T', ' '))} UTC"
+            )
+            rows.append(f"剩余时间：{int(self.sitting.get('seconds_left', 0) // 60)} 分钟（以服务器时间为准）")
+        else:
+            rows.append(f"开始答题时间：{_text((self.started_at or '')[:16].replace('T', ' '))}")
         if limit:
             rows.append(f"答题时限：{limit} 分钟（从开始答题时计）")
         if self.data.get("closes_at_text"):
             rows.append(f"截止时间：{_text(self.data['closes_at_text'])}")
-        rows.append(
-            f"共 {len(self.questions)} 题，满分 {sum(q.get('points', 0) for q in self.questions):g} 分。"
-            "每次点击后答案立即自动保存，题目下方会显示“✓ 答案已保存”。"
-        )
-        return (
+        if self.questions:
+            rows.append(
+                f"共 {len(self.questions)} 题，满分 {sum(q.get('points', 0) for q in self.questions):g} 分。"
+                "每次点击后答案立即自动保存，题目下方会显示“✓ 答案已保存”。"
+            )
+        self.header.value = (
             CSS
             + '<div class="lawstudy-question lawstudy-exam-header"><b>'
             + _text(self.data.get("title", self.exam))
@@ -324,3 +378,34 @@ class ExamPaper:
             + "<br>".join(rows)
             + "</div>"
         )
+        error = self.sitting.get("error")
+        if self.service is not None and error in ("handed-in", "overtime") and self.sitting.get("attempts_left", 0) > 0:
+            self.button.description = f"开始第 {self.sitting.get('attempt', 1) + 1} 次作答"
+            self.button.layout.display = None
+        elif self.service is not None and error == "not-open":
+            self.button.description = "考试开始后点此开始答题"
+            self.button.layout.display = None
+        else:
+            self.button.layout.display = "none"
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(w.VBox([self.header, self.button]))
+
+    def _repr_html_(self) -> str:
+        return self.header.value
+
+
+class _EmptyPlace:
+    """Where a question will appear once a sitting gives one (displays an empty box)."""
+
+    question: dict = {}
+
+    def __init__(self, box: w.VBox):
+        self.box = box
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.box)

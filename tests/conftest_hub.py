@@ -274,24 +274,15 @@ def _build() -> HubEnv:
     cli("roster", "import", roster, "--home", home)
     cli("course", "build", "--home", home)
 
-    # the exam: this checkout's banks plus a spec open this year, in a root-only folder
-    from grader.exam import pipeline
-
-    quizzes = private / "quizzes"
-    quizzes.mkdir()
-    for bank in (ROOT / "quizzes").glob("*.yaml"):
-        shutil.copy(bank, quizzes / bank.name)
-    (quizzes / "exams").mkdir()
-    (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8")
-    built = pipeline.build(inst, exam_id, quizzes=quizzes)
-    pipeline.release(inst, exam_id)
-
     ports = {
         "hub_port": hub.free_port(),
         "proxy_api_port": hub.free_port(),
         "formgrader_port": hub.free_port(),
         "reports_port": hub.free_port(),
         "exam_port": hub.free_port(),
+        # a practice answer counts for 学时 1 s after the previous one (8 s in a real hub): the
+        # tests' honest learners answer by script, with a pause
+        "min_practice_seconds": 1.0,
     }
     settings = hub.setup(
         inst,
@@ -302,6 +293,21 @@ def _build() -> HubEnv:
         grader_user=GRADER_USER,
         log=lambda *_: None,
     )
+    # the exam, built once the instance is a hub's (as a bureau does: the paper then comes from the
+    # exam service inside each sitting): this checkout's banks plus a spec open this year, in a
+    # root-only folder; root builds it, the grader releases it
+    from grader.exam import pipeline
+
+    quizzes = private / "quizzes"
+    quizzes.mkdir()
+    for bank in (ROOT / "quizzes").glob("*.yaml"):
+        shutil.copy(bank, quizzes / bank.name)
+    (quizzes / "exams").mkdir()
+    (quizzes / "exams" / f"{exam_id}.yaml").write_text(EXAM_SPEC.format(exam_id=exam_id, year=year), encoding="utf-8")
+    built = pipeline.build(inst, exam_id, quizzes=quizzes)
+    assert built.paper.delivery == "service"
+    hub.apply_permissions(inst)
+    cli("exam", "release", exam_id, "--home", home)
     passwords = {}
     with (home / "hub" / "initial-passwords.csv").open(encoding="utf-8") as f:
         for row in list(csv.reader(f))[1:]:

@@ -234,8 +234,10 @@ def study(env, user: str, lessons: list[Path], answer: bool = True) -> None:
                 assert ids, f"no practice question in {path.name}"
                 result = kernel.run(
                     "from grader.lesson import practice\n"
+                    "import time\n"
                     f"for qid in {ids!r}:\n"
                     "    w = practice(qid)\n"
+                    "    time.sleep(1.3)  # a person reads before choosing (min_practice_seconds on this hub: 1)\n"
                     "    opts = w.choice.options\n"
                     "    w.choice.value = True if w.choice.type == 'judge' else"
                     " ([opts[0][0]] if w.choice.type == 'multiple' else opts[0][0])\n"

@@ -141,11 +141,107 @@ def test_shipped_index_in_force_dates():
     assert lib.version("殡葬管理条例", as_of="2026-03-29").name == "2012-11-09"
     assert lib.version("殡葬条例", as_of="2026-03-30").name == "2025-12-12"
     assert lib.version("社会团体登记管理条例", as_of="2026-03-12").name == "2026-03-12"
+    assert lib.version("社会团体登记管理条例", as_of="2026-03-11").name == "2016-02-06"
     assert lib.version("社会救助暂行办法", as_of="2026-06-30").name == "2019-03-02"
-    with pytest.raises(LawError, match="已不再施行"):
+    # overridden by the 社会救助法, not repealed: never 废止, never 不再施行
+    with pytest.raises(LawError) as error:
         lib.version("社会救助暂行办法", as_of="2026-07-01")
+    assert str(error.value) == (
+        "《社会救助暂行办法》2026年7月1日已不是现行依据：该版本自2026年7月1日起由《中华人民共和国社会救助法》"
+        "取代（未废止；与之不一致的，适用社会救助法）"
+    )
     relief = lib.version("社会救助暂行办法", "2019-03-02")
     assert relief.superseded_by == ("中华人民共和国社会救助法", "2026-04-30") and relief.reason
+
+
+@pytest.mark.parametrize(
+    "law, day, version",
+    [
+        # 婚姻登记条例: 2003 text until 2025-01-19, 2024 text 2025-01-20..2025-05-09, 2025 text after
+        ("婚姻登记条例", "2025-01-19", "2003-08-08"),
+        ("婚姻登记条例", "2025-01-20", "2024-12-06"),
+        ("婚姻登记条例", "2025-03-01", "2024-12-06"),
+        ("婚姻登记条例", "2025-05-09", "2024-12-06"),
+        ("婚姻登记条例", "2025-05-10", "2025-04-06"),
+        ("婚姻登记条例", "2025-06-01", "2025-04-06"),
+        # 村民委员会组织法 2025: in force 2026-01-01 (the amending decision), not on promulgation
+        ("村民委员会组织法", "2025-10-28", "2018-12-29"),
+        ("村民委员会组织法", "2025-12-31", "2018-12-29"),
+        ("村民委员会组织法", "2026-01-01", "2025-10-28"),
+        ("城市居民委员会组织法", "2025-12-31", "2018-12-29"),
+        ("城市居民委员会组织法", "2026-01-01", "2025-10-28"),
+        ("行政复议法实施条例", "2020-11-16", "2007-05-29"),
+        ("行政复议法实施条例", "2026-06-30", "2007-05-29"),
+        ("行政复议法实施条例", "2026-07-01", "2026-04-29"),
+        ("政府信息公开行政案件规定", "2025-05-31", "2011-07-29"),
+        ("政府信息公开行政案件解释", "2025-06-01", "2025-05-19"),
+        ("法治宣传教育法", "2025-11-01", "2025-09-12"),
+        ("治安管理处罚法", "2026-01-01", "2025-06-27"),
+        ("志愿服务条例", "2017-12-01", "2017-08-22"),
+        ("婚姻家庭编解释（一）", "2021-01-01", "2020-12-29"),
+        ("婚姻家庭编解释（二）", "2025-02-01", "2025-01-15"),
+    ],
+)
+def test_shipped_version_in_force_on_a_day(law, day, version):
+    """`laws show` prints the text in force that day and says which version it is (SOURCES.md 2026-12-07)."""
+    result = CliRunner().invoke(cli, ["laws", "show", f"《{law}》第一条", "--as-of", day])
+    assert result.exit_code == 0, result.output
+    assert f"{version} 版" in result.output.splitlines()[0] and f"{day}：现行" in result.output
+
+
+@pytest.mark.parametrize(
+    "law, day, says",
+    [
+        ("婚姻登记条例", "2003-09-30", "尚未施行"),
+        ("法治宣传教育法", "2025-10-31", "尚未施行（自2025年11月1日起施行）"),
+        ("治安管理处罚法", "2025-12-31", "尚未施行（自2026年1月1日起施行）"),  # the 2012 text is not shipped
+        ("婚姻家庭编解释（二）", "2025-01-31", "尚未施行（自2025年2月1日起施行）"),
+        (
+            "政府信息公开行政案件规定",
+            "2025-06-01",
+            "已不再施行：该版本已于2025年6月1日被《最高人民法院关于审理政府信息公开行政案件适用法律若干问题的解释》"
+            "第十五条第二款废止",
+        ),
+    ],
+)
+def test_shipped_statute_not_in_force_says_why(law, day, says):
+    result = CliRunner().invoke(cli, ["laws", "show", f"《{law}》第一条", "--as-of", day])
+    assert result.exit_code == 1 and says in result.output, result.output
+
+
+def test_marriage_registration_text_changes_on_the_days_sources_md_gives():
+    """第六条(五) (医学上认为不应当结婚的疾病) was deleted by the 2024 revision, in force 2025-01-20."""
+
+    def show(day):
+        return CliRunner().invoke(cli, ["laws", "show", "《婚姻登记条例》第六条", "--as-of", day]).output
+
+    assert "医学上认为不应当结婚的疾病" in show("2025-01-19")
+    assert "医学上认为不应当结婚的疾病" not in show("2025-01-20") and "不予登记" in show("2025-05-09")
+    assert "不得收取费用" in show("2025-05-10")  # the 2025 text renumbered its articles
+
+
+def test_laws_list_never_calls_an_overridden_statute_repealed():
+    """The two texts the 社会救助法 overrides from 2026-07-01 are not 废止; the 2011 规定 is."""
+    out = CliRunner().invoke(cli, ["laws", "list", "--as-of", "2026-12-01"]).output
+    blocks = {b.splitlines()[0]: b for b in ("\n" + out).split("\n《")[1:]}
+    overridden = [
+        b for head, b in blocks.items() if head.startswith(("社会救助暂行办法》", "城市居民最低生活保障条例》"))
+    ]
+    assert len(overridden) == 2
+    for block in overridden:
+        assert "自2026年7月1日起由《中华人民共和国社会救助法》取代（未废止；与之不一致的，适用社会救助法）" in block
+        assert "废止" not in block.replace("未废止", "") and "至 2026" not in block and "* " not in block
+    [repealed] = [
+        b for head, b in blocks.items() if head.startswith("最高人民法院关于审理政府信息公开行政案件若干问题的规定》")
+    ]
+    assert "施行 2011-08-13 至 2025-05-31；已于2025年6月1日被" in repealed and "第十五条第二款废止" in repealed
+    [marriage] = [b for head, b in blocks.items() if head.startswith("婚姻登记条例》")]
+    assert "施行 2003-10-01 至 2025-01-19" in marriage and "施行 2025-01-20 至 2025-05-09" in marriage
+    data = json.loads(CliRunner().invoke(cli, ["laws", "list", "--json", "--as-of", "2026-12-01"]).output)
+    kinds = {s["title"]: s["versions"][0]["supersession"] for s in data["statutes"]}
+    assert kinds["社会救助暂行办法"] == kinds["城市居民最低生活保障条例"] == "overridden"
+    assert kinds["最高人民法院关于审理政府信息公开行政案件若干问题的规定"] == "repealed"
+    assert kinds["婚姻登记条例"] == "revised"
 
 
 def test_quote_in_another_version_is_named_plainly():
@@ -384,3 +480,102 @@ def test_cli_course_check_as_of_on_the_shipped_courses(monkeypatch):
     result = CliRunner().invoke(cli, ["course", "check", "--as-of", "2026-03-01"])
     assert result.exit_code == 1 and "社会组织登记管理" in result.output
     assert "《社会团体登记管理条例》（2026年修订）在2026-03-01不施行" in result.output
+
+
+# ------------------------------------------------------------------ overridden, not repealed
+
+OVERRIDE_INDEX = """statutes:
+  - title: 测试办法
+    short_names: []
+    versions:
+      - version: "2019-01-01"
+        files: [测试办法.md]
+        in_force_from: "2019-01-01"
+        in_force_until: "2025-01-01"
+        superseded_by: {law: 中华人民共和国测试法, version: "2024-06-01"}
+        supersession: overridden
+        source: test
+  - title: 中华人民共和国测试法
+    short_names: [测试法]
+    versions:
+      - version: "2024-06-01"
+        files: [中华人民共和国测试法(2024-06-01).md]
+        in_force_from: "2025-01-01"
+        source: test
+"""
+
+OVERRIDDEN_WORDS = "自2025年1月1日起由《中华人民共和国测试法》取代（未废止；与之不一致的，适用测试法）"
+
+
+@pytest.fixture
+def override_dir(tmp_path):
+    folder = tmp_path / "laws"
+    folder.mkdir()
+    (folder / "测试办法.md").write_text(OLD.replace("测试条例", "测试办法"), encoding="utf-8")
+    (folder / "中华人民共和国测试法(2024-06-01).md").write_text(NEW.replace("测试条例", "测试法"), encoding="utf-8")
+    (folder / "index.yaml").write_text(OVERRIDE_INDEX, encoding="utf-8")
+    return folder
+
+
+def test_overridden_text_is_never_called_repealed(override_dir, tmp_path, monkeypatch):
+    """quiz check, course check, the lesson notice, article() and laws show all say an overridden text
+    is 取代 but 未废止, and never that it is 废止 or no longer in force."""
+    from grader import lesson
+
+    lib = Library(override_dir)
+    banks = tmp_path / "q"
+    banks.mkdir()
+    (banks / "o.yaml").write_text(
+        "bank: o\ntitle: o\nquestions:\n  - id: o-001\n    type: judge\n    stem: 申请人应当提交书面申请。\n"
+        "    answer: true\n    explanation: 正确。\n    basis:\n      - law: 测试办法\n        article: 2\n"
+        "        quote: 申请人应当向民政部门提交书面申请\n    pool: exam\n",
+        encoding="utf-8",
+    )
+    [problem] = bank.check([banks], lib, as_of="2025-03-01").problems
+    assert "《测试办法》2025年3月1日已不是现行依据：该版本" + OVERRIDDEN_WORDS in problem.message
+    assert bank.check([banks], lib, as_of="2024-12-31").problems == []
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "01.md").write_text(
+        LESSON.replace("测试条例", "测试办法").replace("2020年版", "2019年版"), encoding="utf-8"
+    )
+    (folder / "course.yaml").write_text(
+        "id: c\ntitle: 测试课\nhours: 1\nlaws:\n  测试办法: 2019-01-01\nlessons: [01.md]\n", encoding="utf-8"
+    )
+    c = course.load_course(folder)
+    questions = {"t-p": bank.Question("t-p", "judge", "问", True, "解", [], "practice")}
+    [stale] = course.check_course(c, questions, lib, as_of="2025-03-01")
+    assert "在2025-03-01不是现行依据：该版本" + OVERRIDDEN_WORDS in stale.message
+    notice = course.lesson_notebook(c.lessons[0], c.laws, as_of="2025-03-01", laws=lib).cells[0].source
+    assert "本课所引《测试办法》为2019年版文本，" + OVERRIDDEN_WORDS + "。" in notice
+    for text in (problem.message, stale.message, notice):
+        assert "废止" not in text.replace("未废止", "") and "不再施行" not in text and "修订" not in text
+
+    monkeypatch.setenv("LAWSTUDY_LAWS", str(override_dir))
+    monkeypatch.setenv("LAWSTUDY_TODAY", "2025-03-01")
+    monkeypatch.delenv("LAWSTUDY_COURSE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert repr(lesson.article("测试办法", 2, version="2019-01-01")).startswith(
+        "《测试办法》第二条（旧文本：2019年版，该版本" + OVERRIDDEN_WORDS + "）"
+    )
+    shown = CliRunner().invoke(cli, ["laws", "show", "《测试办法》第二条", "--version", "2019-01-01"]).output
+    assert "施行 2019-01-01 起；2025-03-01：该版本" + OVERRIDDEN_WORDS in shown
+    path = banks / "o.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("article: 2", "version: 2019-01-01\n        article: 2"))
+    impact = CliRunner().invoke(cli, ["laws", "impact", "--quizzes", str(banks), "--as-of", "2025-03-01"]).output
+    assert "《测试办法》（2019年版文本" + OVERRIDDEN_WORDS + "）: 题目 1 道" in impact
+    [line] = [x for x in impact.splitlines() if x.startswith("《测试办法》")]
+    assert "废止" not in line.replace("未废止", "")
+
+
+def test_index_must_say_how_another_law_takes_over(override_dir, monkeypatch):
+    index = override_dir / "index.yaml"
+    index.write_text(OVERRIDE_INDEX.replace("        supersession: overridden\n", ""), encoding="utf-8")
+    with pytest.raises(LawError, match="须写明 supersession"):
+        Library(override_dir)
+    index.write_text(OVERRIDE_INDEX.replace("supersession: overridden", "supersession: abolished"), encoding="utf-8")
+    monkeypatch.setenv("LAWSTUDY_LAWS", str(override_dir))
+    result = CliRunner().invoke(cli, ["laws", "list"])
+    assert result.exit_code == 1 and "index.yaml" in result.output and "abolished" in result.output
+    assert "Traceback" not in result.output

@@ -1,6 +1,7 @@
 """The statute texts are parsed into the right articles, and citations resolve to them."""
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,43 @@ def test_every_shipped_statute_file_is_in_the_law_index():
             assert v["in_force_from"] and v["source"], (s["title"], v["version"])
             if v.get("superseded_by"):
                 assert v.get("in_force_until"), (s["title"], v["version"])
+
+
+def sources_files() -> list[str]:
+    """The statute files SOURCES.md lists: the first column of its tables (`FILE.md`)."""
+    text = (LAWS / "SOURCES.md").read_text(encoding="utf-8")
+    return re.findall(r"^\| `([^`/]+\.md)` \|", text, re.M)
+
+
+def test_every_text_sources_md_lists_is_shipped_and_indexed():
+    """A text SOURCES.md lists but the project lacks (or does not index) fails here: the upcoming
+    courses cite them, and `quiz check` could not verify a quote against a missing file."""
+    listed = sources_files()
+    assert len(listed) >= 40 and "婚姻登记条例(2024-12-06).md" in listed
+    lib = library()
+    indexed = {f for s in lib.statutes.values() for v in s.versions for f in v.files}
+    missing = [f for f in listed if not (LAWS / f).is_file()]
+    assert not missing, f"listed in SOURCES.md but not copied into courses/laws: {missing}"
+    assert not [f for f in listed if f not in indexed]
+
+
+def test_every_shared_text_is_copied():
+    if not SHARED.is_dir():
+        pytest.skip("shared/laws not beside the checkout")
+    missing = sorted(p.name for p in SHARED.glob("*.md") if not (LAWS / p.name).is_file())
+    assert not missing, f"in shared/laws but not in courses/laws: {missing}"
+
+
+def test_judicial_interpretations_are_cited_as_people_write_them():
+    """A title holding a title (《…关于适用《民法典》…（一）》) resolves however the nested marks and
+    the brackets of （一） are written, and by its short name."""
+    lib = library()
+    expected = "最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）"
+    for written in (
+        "《最高人民法院关于适用〈中华人民共和国民法典〉婚姻家庭编的解释（一）》第一条",
+        "《最高人民法院关于适用《中华人民共和国民法典》婚姻家庭编的解释（一）》第一条",
+        "《婚姻家庭编解释(一)》第一条",
+    ):
+        art = lib.cite(written, as_of="2026-12-01")
+        assert (art.law, art.number) == (expected, 1) and "家庭暴力" in art.text, written
+    assert lib.cite("《婚姻家庭编解释（二）》第二十三条").contains("本解释自2025年2月1日起施行")

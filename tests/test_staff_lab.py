@@ -149,9 +149,9 @@ def test_start_page_progress_on_a_hub_is_what_the_exam_service_saw(tmp_path):
     _lessons(tmp_path)
     store = SittingStore(tmp_path / "sittings" / "sittings.db")
     when = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-    store.lesson_event("rt001", "burial", "01-总则", "opened", "", when)
-    store.lesson_event("rt001", "burial", "01-总则", "answered", "bu25-p-002", when)
-    store.lesson_event("rt002", "burial", "02-设施", "opened", "", when)  # a colleague's
+    session = store.lesson_open("rt001", "burial", "01-总则", when)
+    store.practice_answer("rt001", session, "bu25-p-002", "A", 2, 2, when)
+    store.lesson_open("rt002", "burial", "02-设施", when)  # a colleague's
     progress = lesson_progress(store.path, "rt001")
     assert progress == {"burial": {"01-总则": {"opened": True, "answered": ["bu25-p-002"]}}}
     text = staff_lab.start_page(tmp_path, "课程", progress=progress)

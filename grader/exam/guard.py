@@ -32,12 +32,23 @@ class LeakScanner:
 
     MARKERS = ("BEGINHIDDENTESTS", "ENDHIDDENTESTS", "graded(", "'answer':", '"answer":')
 
+    # an option shorter than this (是/否, 30日) may stand in any text: only longer ones are looked for
+    MIN_OPTION = 6
+
     def __init__(self, paper: Paper):
+        """For a paper delivered by the exam service (`paper.delivery` "service"), every stem and
+        every option of MIN_OPTION characters or more is a leak too: nothing staff can read before
+        their sitting opens may hold the questions."""
         self.needles = []
         for q in paper.questions:
             self.needles.append((f"{q.id} 的解析", _normal(q.explanation)))
             self.needles.append((f"{q.id} 的答案", _normal(repr(q.key.to_dict()))))
             self.needles.append((f"{q.id} 的答案", _normal(json.dumps(q.key.to_dict(), ensure_ascii=False))))
+            if paper.delivery == "service":
+                self.needles.append((f"{q.id} 的题干", _normal(q.stem)))
+                for oid, text in q.options:
+                    if len(_normal(text)) >= self.MIN_OPTION:
+                        self.needles.append((f"{q.id} 的选项 {oid}", _normal(text)))
 
     def scan_text(self, text: str) -> list[str]:
         flat = _normal(text)
@@ -67,6 +78,29 @@ class LeakScanner:
         problems = [p for f in folders if Path(f).exists() for p in self.scan(f)]
         if problems:
             raise LeakError("发现泄露风险，已停止:\n" + "\n".join(problems))
+
+
+IN_PLACE = ".set-aside-in-place.json"
+
+
+def set_aside_in_place(quarantine: Path) -> set[str]:
+    """Names of inbound entries set aside that could not be moved (their owner made them so): they
+    stay where they are, and every collect (ours and the formgrader's) passes them by."""
+    try:
+        data = json.loads((Path(quarantine) / IN_PLACE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {str(n) for n in data} if isinstance(data, list) else set()
+
+
+def _keep_in_place(quarantine: Path, name: str) -> None:
+    names = set_aside_in_place(quarantine) | {name}
+    folder = private_dir(Path(quarantine))
+    tmp = folder / (IN_PLACE + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(sorted(names), f, ensure_ascii=False)
+    os.replace(tmp, folder / IN_PLACE)
 
 
 def owner_name(path: Path) -> str | None:
@@ -276,15 +310,20 @@ class InboundGuard:
             return False
 
     def _aside(self, report: InboundReport, path: Path, student: str, reason: str, detail: str, stamp, uid) -> None:
-        self.move_aside(path)
+        if not self.move_aside(path):  # unmovable (mode 0755 by its owner): listed, never collected
+            _keep_in_place(self.quarantine, path.name)
+            detail += "（无法移走，已登记为搁置，收卷时一律跳过）"
         owner = _uid_name(uid) if uid is not None else "?"
         report.set_aside.append(SetAside(student, path.name, reason, detail, stamp, owner, uid))
 
     def run(self) -> InboundReport:
         report = InboundReport()
+        stuck = set_aside_in_place(self.quarantine)
         by_student: dict[str, list] = defaultdict(list)
         seen: dict[tuple[str, str], int] = defaultdict(int)  # (owner uid, named person) -> entries
         for path in self.candidates():
+            if path.name in stuck:  # set aside before, where it stands
+                continue
             parsed = self.parse(path.name)
             student, stamp = parsed if parsed else (path.name.split("+")[0], None)
             check = inspect_entry(path)

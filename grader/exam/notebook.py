@@ -41,6 +41,7 @@ def _meta(grade_id: str, *, grade=False, points=0, hidden=True) -> dict:
 
 def instructions(paper: Paper) -> str:
     spec = paper.spec
+    served = paper.delivery == "service"
     counts: dict[str, list] = {}
     for q in paper.questions:
         counts.setdefault(q.type, []).append(q.points)
@@ -49,6 +50,15 @@ def instructions(paper: Paper) -> str:
         f"# {spec.title}",
         "",
         "## 开始答题：试卷打开后会自动运行，稍等几秒，下方会出现全部题目。",
+        *(
+            [
+                "",
+                "题目在你打开试卷时由考试服务器发给你（此前任何人都看不到题目），计时从那一刻开始；"
+                "题目只在本次作答期间显示，交卷后不再显示。",
+            ]
+            if served
+            else []
+        ),
         "",
         "如果题目没有出现：打开菜单 **“内核”**，点 **“重启并运行所有单元格”**"
         "（英文界面为 Kernel → Restart Kernel and Run All Cells），在弹出的对话框中点击 **“重启”（Restart）**。",
@@ -72,15 +82,20 @@ def instructions(paper: Paper) -> str:
 
 
 def exam_notebook(paper: Paper) -> nbformat.NotebookNode:
+    """The nbgrader source notebook. `paper.delivery` "service" leaves the questions out: the exam
+    service hands each person their paper when their sitting opens (grader.hub.exam_service)."""
     spec = paper.spec
-    data = {
+    data: dict = {
         "exam": spec.id,
         "title": spec.title,
         "seed": spec.seed,
         "time_limit": spec.time_limit,
         "closes_at_text": spec.window.text().split(" 至 ")[1],
-        "questions": paper.display(),
     }
+    if paper.delivery == "service":
+        data["delivery"] = "service"
+    else:
+        data["questions"] = paper.display()
     setup = (
         "# 试卷数据与答题控件（请勿修改）\nfrom grader.widgets import ExamPaper\n"
         f"paper = ExamPaper({pprint.pformat(data, width=110, sort_dicts=False)})\npaper"

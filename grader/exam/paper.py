@@ -60,12 +60,19 @@ class PaperQuestion:
         return dict(self.__dict__)
 
 
+# How the questions reach staff: in the released notebook (one machine, `lawstudy lab`), or from
+# the exam service inside each person's sitting (a hub instance: nothing staff can read before
+# their sitting opens holds a stem or an option).
+DELIVERIES = ("notebook", "service")
+
+
 @dataclass
 class Paper:
     spec: ExamSpec
     questions: list[PaperQuestion]
     released: dict[str, dict] = field(default_factory=dict)  # grade_id -> {cell_type, source}
     built_at: str = ""
+    delivery: str = "notebook"  # one of DELIVERIES
 
     @property
     def id(self) -> str:
@@ -99,6 +106,7 @@ class Paper:
             "questions": [q.to_dict() for q in self.questions],
             "released": self.released,
             "built_at": self.built_at,
+            "delivery": self.delivery,
         }
 
     @classmethod
@@ -108,6 +116,7 @@ class Paper:
             [PaperQuestion(**q) for q in data["questions"]],
             data.get("released") or {},
             data.get("built_at", ""),
+            data.get("delivery") or "notebook",
         )
 
 

@@ -112,6 +112,8 @@ def build(
     outbound = instance.outbound(spec.id)
     progress(0, 5, "组卷")
     paper = assemble(spec, quizzes)
+    # on a hub the questions reach staff only from the exam service, inside their sitting
+    paper.delivery = "service" if instance.on_hub else "notebook"
     if outbound.exists() and not force:
         if _same_paper(instance, paper):  # building is deterministic: nothing to do
             progress(5, 5, "试卷未变")
@@ -177,16 +179,28 @@ def _same_paper(instance: Instance, paper: Paper) -> bool:
         old = load_paper(instance.papers, paper.id)
     except SpecError:
         return False
-    return old.spec.to_dict() == paper.spec.to_dict() and [q.to_dict() for q in old.questions] == [
-        q.to_dict() for q in paper.questions
-    ]
+    return (
+        old.spec.to_dict() == paper.spec.to_dict()
+        and old.delivery == paper.delivery
+        and [q.to_dict() for q in old.questions] == [q.to_dict() for q in paper.questions]
+    )
 
 
 # ------------------------------------------------------------------ release
 
 
 def release(instance: Instance, exam_id: str) -> Path:
+    """Release the built exam to staff through nbgrader's exchange (a no-op when released unchanged).
+
+    Raises ExamError on a hub instance for a paper built before the hub was set up (its notebook
+    holds the questions, which on a hub staff may see only inside their sitting), and LeakError
+    when a file staff would fetch holds a key, a 解析 or, for a hub paper, a question."""
     paper = load_paper(instance.papers, exam_id)
+    if instance.on_hub and paper.delivery != "service":
+        raise ExamError(
+            f"考试 {exam_id} 是在本实例成为 hub 实例之前组卷的，试卷笔记本中含有题目原文；在 hub 上题目只能由考试服务"
+            f"在各人开考时发放。请重新组卷后再发布：lawstudy exam build {exam_id} --force"
+        )
     scanner = LeakScanner(paper)
     release_dir = instance.release(exam_id)
     # the exam's window and time limit, for the staff's start page: public, no answers (scanned too)
@@ -226,14 +240,24 @@ class CollectResult:
     # people whose sitting the exam service closed at its deadline, never handed in: their
     # submission was written from the service's record
     closed_at_deadline: list[str] = field(default_factory=list)
+    # people who handed in through the service but whose inbound entry was missing or set aside:
+    # their submission was written from the service's record too
+    from_service: list[str] = field(default_factory=list)
+    # submissions whose answers file or time disagreed with the service and were rewritten to it
+    rewritten: list[str] = field(default_factory=list)
 
 
 def collect(instance: Instance, exam_id: str) -> CollectResult:
     """Set aside every inbound entry that is not a plain, owned, parseable folder within the limits
     (logged against its real owner in the exam's private audit log, never as a flag against the
-    person it names), note the server's receipt time of the rest, then let nbgrader collect."""
+    person it names), note the server's receipt time of the rest, then let nbgrader collect
+    (grader.hub.OwnerCheckedCollect: it copies what it checked, on the open files). For an exam sat
+    through the exam service every person's submission is then the service's record
+    (grader.exam.service_grading), whatever the inbound held."""
     from grader.exam.receipts import append_audit, make_read_only, save_receipts
+    from grader.exam.service_grading import made_from_service, submissions_from_service
 
+    started = datetime.now(UTC)
     paper = load_paper(instance.papers, exam_id)
     inbound = instance.inbound
     report = InboundGuard(inbound, paper, set_aside_dir(instance, exam_id)).run()
@@ -261,12 +285,14 @@ def collect(instance: Instance, exam_id: str) -> CollectResult:
 
     for student in collected:
         make_read_only(instance.course_dir / ORIGINALS / exam_id / student)
-    from grader.exam.service_grading import collect_unsubmitted, open_store, used_service
-
-    store = open_store(instance.home)
-    unsubmitted = collect_unsubmitted(instance, paper, store) if store and used_service(store, exam_id) else []
-    collected = sorted(set(collected) | set(unsubmitted))
-    return CollectResult(report, collected, unsubmitted)
+    result = CollectResult(report, collected)
+    if submissions_from_service(instance, paper) is not None:  # also run inside nbgrader's collect
+        done = made_from_service(paper_dir, started)
+        result.closed_at_deadline = done.closed_at_deadline
+        result.from_service = done.written
+        result.rewritten = done.rewritten
+        result.collected = sorted(set(collected) | set(done.written) | set(done.closed_at_deadline))
+    return result
 
 
 def _stamp_from_name(text: str | None):
@@ -311,7 +337,11 @@ def submission_folders(instance: Instance, exam_id: str) -> list[tuple[str, Path
 
 
 def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
+    """Read and check every collected submission of the paper (nothing is run). For an exam sat
+    through the exam service the service's record decides answers and times (apply_service)."""
+    from grader.answers import read_answers
     from grader.exam.receipts import received_time
+    from grader.exam.sanitize import ORIGINALS
     from grader.exam.service_grading import apply_service, open_store, used_service
 
     inspector, timing = SubmissionInspector(paper), TimingCheck(paper)
@@ -321,6 +351,13 @@ def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
     service = store if used_service(store, paper.id) else None
     for student, folder in submission_folders(instance, paper.id):
         sub = inspector.inspect(folder, student)
+        if service is not None:  # the exam used the exam service: its record counts
+            original = instance.course_dir / ORIGINALS / paper.id / student
+            as_submitted = read_answers(original / ANSWERS_FILE)[0]["answers"] if original.is_dir() else None
+            apply_service(sub, paper, service, as_submitted)
+            timing.check(sub)
+            subs.append(sub)
+            continue
         try:
             stamp_text: str | None = (folder / "timestamp.txt").read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -330,8 +367,6 @@ def inspect_all(instance: Instance, paper: Paper) -> list[Submission]:
             sub.timestamp = server
             sub.time_source = "server"
             sub.flags = [(f, d) for f, d in sub.flags if not (f == "broken" and "timestamp.txt" in d)]
-        if service is not None:  # the exam used the exam service: its record counts
-            apply_service(sub, paper, service)
         timing.check(sub)
         subs.append(sub)
     return subs
@@ -375,8 +410,11 @@ def autograde(
     notebook was tampered with; a missing one means nbgrader could not run it).
     """
     started = time.perf_counter()
+    from grader.exam.service_grading import submissions_from_service
+
     paper = load_paper(instance.papers, exam_id)
     sanitize_collected(instance.course_dir, exam_id)  # nothing a staff member wrote runs or renders
+    submissions_from_service(instance, paper)  # a service exam: its record
     subs = inspect_all(instance, paper)
     result = GradeResult([], 0.0, fast)
     for sub in subs:

@@ -46,12 +46,18 @@ class ExamServiceClient:
                 body = {}
             if not isinstance(body, dict):
                 body = {}
-            return False, {"error": body.get("error", str(error.code)), "message": body.get("message", str(error))}
+            return False, {
+                **body,
+                "error": body.get("error", str(error.code)),
+                "message": body.get("message", str(error)),
+            }
         except (OSError, ValueError) as error:
             return False, {"error": "unreachable", "message": f"无法连接考试服务：{error}"}
 
-    def open(self, exam: str) -> tuple[bool, dict]:
-        return self.call("api/open", {"exam": exam})
+    def open(self, exam: str, again: bool = False) -> tuple[bool, dict]:
+        """Open (or reopen) the person's sitting; `again` starts their next attempt. The reply holds
+        the person's questions and saved answers while the sitting is open."""
+        return self.call("api/open", {"exam": exam, "again": again})
 
     def save(self, exam: str, question: str, answer) -> tuple[bool, dict]:
         return self.call("api/save", {"exam": exam, "question": question, "answer": answer})
@@ -59,5 +65,13 @@ class ExamServiceClient:
     def hand_in(self, exam: str) -> tuple[bool, dict]:
         return self.call("api/handin", {"exam": exam})
 
-    def lesson(self, course: str, lesson: str, kind: str, item: str = "") -> tuple[bool, dict]:
-        return self.call("api/lesson", {"course": course, "lesson": lesson, "kind": kind, "item": item})
+    def lesson_open(self, course: str, lesson: str) -> tuple[bool, dict]:
+        """Open a lesson session (server time); the reply's "session" goes with each answer."""
+        return self.call("api/lesson", {"course": course, "lesson": lesson, "kind": "open"})
+
+    def lesson_answer(self, course: str, session: str, question: str, answer) -> tuple[bool, dict]:
+        """Send a practice answer; the service scores it itself and says whether it counts."""
+        return self.call(
+            "api/lesson",
+            {"course": course, "kind": "answer", "session": session, "question": question, "answer": answer},
+        )

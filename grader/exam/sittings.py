@@ -8,19 +8,31 @@ enforced on every call:
 - nothing before `opens_at` and nothing after the last window closes (make-up included);
 - nothing past the time limit, counted from the server's FIRST open of the sitting;
 - a sitting never handed in is closed at its deadline with what was saved (`closed_by` = deadline);
-- at most `attempts` sittings per person and exam.
+- at most `attempts` sittings per person and exam; a second sitting is opened only when the
+  person asks for it (`again`), never by reopening the paper. Every closed sitting is one attempt
+  (作答): each is graded, the records keep each, and the report counts the best (docs/figures.md).
 
-The same store keeps lesson progress (opened, practice answered) for 学时 (`lesson_events`).
+The same store keeps what the server saw of lesson study for 学时: lesson sessions opened at server
+time and the practice answers received in them, each scored by the service and marked timely or
+not (`practice_answers`). Older stores also hold `lesson_events` as kernels reported them before
+the service scored anything; they are kept, shown as self-reported, and never credited.
+
+The schema is created and changed by sqlite-utils Migrations (`MIGRATIONS`); a store written by an
+older release is upgraded on open with nothing lost.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from grader.errors import LawstudyError
 from grader.exam.spec import ExamSpec
@@ -31,45 +43,89 @@ STORE_FILE = "sittings.db"
 MAX_SAVES_PER_SITTING = 5000
 MAX_ANSWER_BYTES = 4096
 MAX_LESSON_EVENTS = 5000
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sittings (
-    id INTEGER PRIMARY KEY,
-    exam_id TEXT NOT NULL,
-    user TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    opened_at TEXT NOT NULL,
-    deadline TEXT NOT NULL,
-    handed_in_at TEXT,
-    closed_by TEXT,            -- 'hand-in' | 'deadline'
-    UNIQUE (exam_id, user, attempt)
-);
-CREATE TABLE IF NOT EXISTS saves (
-    id INTEGER PRIMARY KEY,
-    sitting_id INTEGER NOT NULL REFERENCES sittings(id),
-    question TEXT NOT NULL,
-    answer TEXT NOT NULL,      -- JSON
-    saved_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS saves_by_sitting ON saves (sitting_id, question, id);
-CREATE TABLE IF NOT EXISTS lesson_events (
-    id INTEGER PRIMARY KEY,
-    user TEXT NOT NULL,
-    course TEXT NOT NULL,
-    lesson TEXT NOT NULL,
-    kind TEXT NOT NULL,        -- 'opened' | 'answered'
-    item TEXT NOT NULL DEFAULT '',
-    seen_at TEXT NOT NULL,
-    UNIQUE (user, course, lesson, kind, item)
-);
-"""
+# A practice answer is timely when it reaches the service at least this many seconds after the
+# lesson session opened or after the previous answer of that session: nobody reads a question
+# and chooses in less. Only timely answers count for 学时. The hub passes its setting through
+# LAWSTUDY_MIN_PRACTICE_SECONDS (grader.hub.settings.Settings.min_practice_seconds).
+MIN_PRACTICE_SECONDS = 8.0
+
+MIGRATIONS = Migrations("lawstudy.sittings")
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """The schema of the first release (IF NOT EXISTS: a store made before Migrations keeps its rows)."""
+    db.executescript("""
+    CREATE TABLE IF NOT EXISTS sittings (
+        id INTEGER PRIMARY KEY,
+        exam_id TEXT NOT NULL,
+        user TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        opened_at TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        handed_in_at TEXT,
+        closed_by TEXT,            -- 'hand-in' | 'deadline'
+        UNIQUE (exam_id, user, attempt)
+    );
+    CREATE TABLE IF NOT EXISTS saves (
+        id INTEGER PRIMARY KEY,
+        sitting_id INTEGER NOT NULL REFERENCES sittings(id),
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,      -- JSON
+        saved_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS saves_by_sitting ON saves (sitting_id, question, id);
+    CREATE TABLE IF NOT EXISTS lesson_events (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        course TEXT NOT NULL,
+        lesson TEXT NOT NULL,
+        kind TEXT NOT NULL,        -- 'opened' | 'answered'
+        item TEXT NOT NULL DEFAULT '',
+        seen_at TEXT NOT NULL,
+        UNIQUE (user, course, lesson, kind, item)
+    );
+    """)
+
+
+@MIGRATIONS()
+def m002_lesson_sessions(db: sqlite_utils.Database) -> None:
+    """Lesson study as the service saw it: sessions opened at server time, practice answers scored."""
+    for sql in (
+        """CREATE TABLE lesson_sessions (
+            id INTEGER PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            user TEXT NOT NULL,
+            course TEXT NOT NULL,
+            lesson TEXT NOT NULL,
+            opened_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX lesson_sessions_by_user ON lesson_sessions (user, course, lesson)",
+        """CREATE TABLE practice_answers (
+            id INTEGER PRIMARY KEY,
+            session_id INTEGER NOT NULL REFERENCES lesson_sessions(id),
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,      -- JSON
+            score REAL NOT NULL,
+            max_score REAL NOT NULL,
+            timely INTEGER NOT NULL,   -- 1: at least MIN_PRACTICE_SECONDS after the previous event of the session
+            answered_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX practice_answers_by_session ON practice_answers (session_id, question)",
+    ):
+        db.execute(sql)
 
 
 class SittingRefused(LawstudyError, ValueError):
-    """The service refuses a call (before the window, after it, past the time limit, handed in)."""
+    """The service refuses a call (before the window, after it, past the time limit, handed in).
 
-    def __init__(self, code: str, message: str):
+    `code` is machine-readable (not-open, closed, attempts, handed-in, overtime, no-sitting,
+    too-large, too-many, bad-question, bad-answer, bad-session); `extra` goes into the reply."""
+
+    def __init__(self, code: str, message: str, **extra):
         super().__init__(message)
         self.code = code
+        self.extra = extra
 
 
 def _text(when: datetime) -> str:
@@ -91,6 +147,15 @@ class Sitting:
     handed_in_at: datetime | None
     closed_by: str | None
 
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the sitting ended: its hand-in, or its deadline when it was closed there."""
+        if self.closed_by == "hand-in":
+            return self.handed_in_at
+        if self.closed_by == "deadline":
+            return self.deadline
+        return None
+
     def seconds_left(self, now: datetime) -> float:
         return max(0.0, (self.deadline - now).total_seconds())
 
@@ -107,6 +172,15 @@ class Sitting:
         }
 
 
+@dataclass
+class PracticeAnswer:
+    question: str
+    score: float
+    max_score: float
+    timely: bool
+    answered_at: datetime
+
+
 class SittingStore:
     """One SQLite file; every method takes the server's `now` (tests pass their own)."""
 
@@ -120,7 +194,9 @@ class SittingStore:
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        upgrade = sqlite_utils.Database(self.db)
+        if MIGRATIONS.pending(upgrade):
+            MIGRATIONS.apply(upgrade)
 
     # ------------------------------------------------------------ sittings
     def _row(self, row) -> Sitting:
@@ -129,6 +205,7 @@ class SittingStore:
         )
 
     def sittings(self, exam_id: str, user: str | None = None) -> list[Sitting]:
+        """Every sitting of the exam (of `user` only, when given), by person and attempt."""
         sql = "SELECT id, exam_id, user, attempt, opened_at, deadline, handed_in_at, closed_by FROM sittings WHERE exam_id = ?"
         args: list = [exam_id]
         if user is not None:
@@ -147,18 +224,41 @@ class SittingStore:
             return min(window_close, opened + timedelta(minutes=spec.time_limit))
         return window_close
 
-    def open(self, spec: ExamSpec, user: str, now: datetime) -> Sitting:
-        """The open sitting of `user`, or a new one opened NOW (server time)."""
+    def open(self, spec: ExamSpec, user: str, now: datetime, again: bool = False) -> Sitting:
+        """The open sitting of `user`; else their first one, opened NOW (server time); else, only
+        when `again` is asked for and attempts remain, a new sitting opened now.
+
+        Raises SittingRefused: not-open / closed (outside every window), attempts (none left),
+        handed-in / overtime (the last sitting is closed and `again` was not asked; `extra` then
+        says how many attempts are left)."""
         if now < spec.window.opens_at:
             raise SittingRefused("not-open", f"考试尚未开始（{spec.window.text()}）")
-        if not spec.in_window(now):
-            raise SittingRefused("closed", "不在考试（含补考）时段内")
         found = self.current(spec, user, now)
         if found:
             return found
+        if not spec.in_window(now):
+            raise SittingRefused("closed", "不在考试（含补考）时段内")
         done = self.sittings(spec.id, user)
-        if len(done) >= spec.attempts:
-            raise SittingRefused("attempts", f"已用完允许的考试次数（{spec.attempts} 次）")
+        left = spec.attempts - len(done)
+        if done and not again:
+            last = done[-1]
+            code, why = ("handed-in", "已交卷") if last.closed_by == "hand-in" else ("overtime", "已到答题时限，已收卷")
+            more = (
+                f"还可再作答 {left} 次（共 {spec.attempts} 次），如需再次作答请点“开始第 {len(done) + 1} 次作答”。"
+                if left > 0
+                else ""
+            )
+            raise SittingRefused(
+                code,
+                f"第 {last.attempt} 次作答{why}。" + more,
+                attempts_left=max(left, 0),
+                attempt=last.attempt,
+                attempts=spec.attempts,
+            )
+        if left <= 0:
+            raise SittingRefused(
+                "attempts", f"已用完允许的考试次数（{spec.attempts} 次）", attempts_left=0, attempts=spec.attempts
+            )
         deadline = self.deadline_for(spec, now)
         with self.db:
             self.db.execute(
@@ -181,6 +281,7 @@ class SittingStore:
         return found
 
     def save(self, spec: ExamSpec, user: str, question: str, answer, now: datetime) -> Sitting:
+        """Keep `answer` (JSON-able; None clears) to `question` in the person's open sitting."""
         text = json.dumps(answer, ensure_ascii=False)
         if len(text.encode("utf-8")) > MAX_ANSWER_BYTES or len(str(question)) > 200:
             raise SittingRefused("too-large", "作答内容过长，未保存")
@@ -213,19 +314,28 @@ class SittingStore:
         return cur.rowcount
 
     def answers(self, sitting: Sitting) -> dict[str, object]:
-        """The last answer saved for each question (saves after the deadline never exist)."""
+        """The last answer saved for each question (saves after the deadline never exist; a
+        cleared answer, saved as null, is absent)."""
         out: dict[str, object] = {}
         for question, answer in self.db.execute(
             "SELECT question, answer FROM saves WHERE sitting_id = ? AND saved_at <= ? ORDER BY id",
             [sitting.id, _text(sitting.deadline)],
         ):
-            out[question] = json.loads(answer)
+            value = json.loads(answer)
+            if value is None or value == []:
+                out.pop(question, None)
+            else:
+                out[question] = value
         return out
 
-    def counted(self, spec: ExamSpec, user: str, now: datetime) -> tuple[Sitting, dict[str, object]] | None:
-        """The sitting grading counts for `user` (their last closed one) and its answers."""
+    def closed(self, spec: ExamSpec, now: datetime, user: str | None = None) -> list[Sitting]:
+        """Every closed sitting of the exam (overdue ones closed first), by person and attempt."""
         self.close_overdue(spec, now)
-        closed = [s for s in self.sittings(spec.id, user) if s.closed_by]
+        return [s for s in self.sittings(spec.id, user) if s.closed_by]
+
+    def counted(self, spec: ExamSpec, user: str, now: datetime) -> tuple[Sitting, dict[str, object]] | None:
+        """`user`'s last closed sitting and its answers (what nbgrader's gradebook holds for them)."""
+        closed = self.closed(spec, now, user)
         if not closed:
             return None
         return closed[-1], self.answers(closed[-1])
@@ -234,7 +344,72 @@ class SittingStore:
         return [r[0] for r in self.db.execute("SELECT DISTINCT user FROM sittings WHERE exam_id = ?", [exam_id])]
 
     # ------------------------------------------------------------ lessons (学时)
+    def lesson_open(self, user: str, course: str, lesson: str, now: datetime) -> str:
+        """Open a lesson session at server time; returns its token (the kernel sends it back with
+        each practice answer). Raises SittingRefused("too-many") past MAX_LESSON_EVENTS."""
+        with self.db:
+            self._room(user)
+            token = secrets.token_urlsafe(16)
+            self.db.execute(
+                "INSERT INTO lesson_sessions (token, user, course, lesson, opened_at) VALUES (?, ?, ?, ?, ?)",
+                [token, user, course, lesson, _text(now)],
+            )
+        return token
+
+    def _room(self, user: str) -> None:
+        (count,) = self.db.execute(
+            "SELECT (SELECT count(*) FROM lesson_sessions WHERE user = ?) + (SELECT count(*) FROM practice_answers p "
+            "JOIN lesson_sessions s ON s.id = p.session_id WHERE s.user = ?)",
+            [user, user],
+        ).fetchone()
+        if count >= MAX_LESSON_EVENTS:
+            raise SittingRefused("too-many", f"学习记录已超过 {MAX_LESSON_EVENTS} 条，未记录")
+
+    def session(self, user: str, token: str) -> tuple[int, str, str, datetime] | None:
+        """(id, course, lesson, opened_at) of `user`'s lesson session `token`; None for anyone else's."""
+        row = self.db.execute(
+            "SELECT id, course, lesson, opened_at FROM lesson_sessions WHERE token = ? AND user = ?", [token, user]
+        ).fetchone()
+        return (row[0], row[1], row[2], _time(row[3])) if row else None
+
+    def practice_answer(
+        self,
+        user: str,
+        token: str,
+        question: str,
+        answer,
+        score: float,
+        max_score: float,
+        now: datetime,
+        min_seconds: float = MIN_PRACTICE_SECONDS,
+    ) -> PracticeAnswer:
+        """Keep a practice answer the service scored, in `user`'s session `token`; timely when it
+        came at least `min_seconds` after the session opened or after its previous answer.
+        Raises SittingRefused("bad-session") for a session that is not the person's."""
+        found = self.session(user, token)
+        if found is None:
+            raise SittingRefused("bad-session", "学习记录无效：请重新打开本课时")
+        session_id, _course, _lesson, opened = found
+        text = json.dumps(answer, ensure_ascii=False)
+        if len(text.encode("utf-8")) > MAX_ANSWER_BYTES:
+            raise SittingRefused("too-large", "作答内容过长，未记录")
+        with self.db:
+            self._room(user)
+            (last,) = self.db.execute(
+                "SELECT max(answered_at) FROM practice_answers WHERE session_id = ?", [session_id]
+            ).fetchone()
+            previous = _time(last) if last else opened
+            timely = (now - previous).total_seconds() >= min_seconds
+            self.db.execute(
+                "INSERT INTO practice_answers (session_id, question, answer, score, max_score, timely, answered_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [session_id, question, text, score, max_score, int(timely), _text(now)],
+            )
+        return PracticeAnswer(question, score, max_score, timely, now)
+
     def lesson_event(self, user: str, course: str, lesson: str, kind: str, item: str, now: datetime) -> None:
+        """Record a self-reported event the way releases before 2026-12 did (kept for their stores
+        and tests of the upgrade; never credited for 学时)."""
         if kind not in ("opened", "answered"):
             raise SittingRefused("bad-kind", f"未知事件 {kind!r}")
         with self.db:
@@ -247,32 +422,59 @@ class SittingStore:
             )
 
     def studied(self, user: str, course: str, lessons: dict[str, list[str]]) -> tuple[bool, datetime | None, str]:
-        """Whether `user` opened every lesson and answered every practice question of it
-        (`lessons`: lesson id -> practice question ids), the server time it was complete, and why not."""
-        rows = self.db.execute(
-            "SELECT lesson, kind, item, seen_at FROM lesson_events WHERE user = ? AND course = ?", [user, course]
-        ).fetchall()
-        opened = {r[0]: _time(r[3]) for r in rows if r[1] == "opened"}
-        answered = {(r[0], r[2]): _time(r[3]) for r in rows if r[1] == "answered"}
+        """Whether the server saw `user` study every lesson of `course` (`lessons`: lesson id ->
+        practice question ids): for each lesson, one session of it in which every practice question
+        got a timely answer the service scored (a lesson without practice questions: a session
+        opened). Returns (done, the server time the last lesson was complete, why not (中文))."""
+        sessions: dict[str, list[tuple[int, datetime]]] = {}
+        for sid, lesson, opened in self.db.execute(
+            "SELECT id, lesson, opened_at FROM lesson_sessions WHERE user = ? AND course = ? ORDER BY id",
+            [user, course],
+        ):
+            sessions.setdefault(lesson, []).append((sid, _time(opened)))
+        answered: dict[int, dict[str, datetime]] = {}
+        for sid, question, at in self.db.execute(
+            "SELECT p.session_id, p.question, p.answered_at FROM practice_answers p JOIN lesson_sessions s "
+            "ON s.id = p.session_id WHERE s.user = ? AND s.course = ? AND p.timely = 1 ORDER BY p.id",
+            [user, course],
+        ):
+            answered.setdefault(sid, {}).setdefault(question, _time(at))
         times: list[datetime] = []
         for lesson, questions in lessons.items():
-            if lesson not in opened:
+            mine = sessions.get(lesson, [])
+            if not mine:
                 return False, None, f"未打开课时 {lesson}"
-            times.append(opened[lesson])
-            for q in questions:
-                if (lesson, q) not in answered:
-                    return False, None, f"课时 {lesson} 的练习 {q} 未作答"
-                times.append(answered[(lesson, q)])
+            complete = [
+                max([opened, *(answered.get(sid, {})[q] for q in questions)])
+                for sid, opened in mine
+                if all(q in answered.get(sid, {}) for q in questions)
+            ]
+            if not complete:
+                return False, None, f"课时 {lesson} 的练习未在同一次学习中全部作答（作答过快的不计）"
+            times.append(min(complete))
         return True, (max(times) if times else None), ""
 
 
 def lesson_progress(path: Path, user: str) -> dict[str, dict[str, dict]]:
     """What the exam service saw `user` study, read without writing anything (a read-only
     connection, for the hub's pre-spawn hook): {course: {lesson: {"opened": bool, "answered": [ids]}}}.
-    Raises sqlite3.Error (or OSError) when the store cannot be read."""
+    Sessions and the practice answers scored in them; a store older than lesson sessions gives its
+    self-reported events. Raises sqlite3.Error (or OSError) when the store cannot be read."""
     db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=5)
     try:
-        rows = db.execute("SELECT course, lesson, kind, item FROM lesson_events WHERE user = ?", [user]).fetchall()
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        rows: list[tuple] = []
+        if "lesson_sessions" in tables:
+            rows += db.execute(
+                "SELECT course, lesson, 'opened', '' FROM lesson_sessions WHERE user = ?", [user]
+            ).fetchall()
+            rows += db.execute(
+                "SELECT s.course, s.lesson, 'answered', p.question FROM practice_answers p "
+                "JOIN lesson_sessions s ON s.id = p.session_id WHERE s.user = ?",
+                [user],
+            ).fetchall()
+        else:
+            rows = db.execute("SELECT course, lesson, kind, item FROM lesson_events WHERE user = ?", [user]).fetchall()
     finally:
         db.close()
     out: dict[str, dict[str, dict]] = {}

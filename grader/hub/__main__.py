@@ -1,5 +1,7 @@
-"""`python -m grader.hub reports-service` (the reports hub service) and
-`python -m grader.hub copy-lessons SOURCE TARGET` (run as the person by the pre_spawn_hook)."""
+"""`python -m grader.hub reports-service` and `exam-service` (the hub services),
+`python -m grader.hub copy-lessons SOURCE TARGET` (run as the person by the pre_spawn_hook) and
+`python -m grader.hub limited MB -- COMMAND...` (COMMAND under an address-space limit of MB MiB:
+how the hub starts the grader's services)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,17 @@ def main(argv: list[str]) -> int:
         for line in copy_lessons(Path(argv[1]), Path(argv[2])):
             print(line)
         return 0
-    sys.exit("usage: python -m grader.hub reports-service | exam-service | copy-lessons SOURCE TARGET")
+    if argv[:1] == ["limited"] and len(argv) >= 4 and argv[1].isdigit() and argv[2] == "--":
+        import os
+
+        from grader.hub.exam_service import limit_memory
+
+        limit_memory(int(argv[1]))
+        os.execv(argv[3], argv[3:])
+    sys.exit(
+        "usage: python -m grader.hub reports-service | exam-service | copy-lessons SOURCE TARGET"
+        " | limited MB -- COMMAND..."
+    )
 
 
 if __name__ == "__main__":

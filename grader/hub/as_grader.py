@@ -8,13 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.hub.settings import Settings, grader_etc, hub_dir
+from grader.hub.settings import Settings, grader_etc
 from grader.instance import Instance
 
 
 def is_hub_instance(inst: Instance) -> bool:
     """True when `lawstudy hub setup` made this instance a hub's (hub/settings.json exists)."""
-    return (hub_dir(inst) / "settings.json").exists()
+    return inst.on_hub
 
 
 def run_as_grader(inst: Instance, args: list[str]) -> int:

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import pwd
+import shutil
 import time
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def _exchange_guards():
 
         def copy_files(self):
             super().copy_files()
+            # the received entry: nobody else may write into it (nbgrader leaves it 0777 for the
+            # instructor to delete; lawstudy never deletes, and the exam service's record decides)
+            try:
+                os.chmod(os.path.join(self.inbound_path, self.assignment_filename), 0o755)
+            except OSError:
+                pass
             from grader.exam.service_client import ExamServiceClient
 
             service = ExamServiceClient.from_env()
@@ -69,11 +76,14 @@ def _exchange_guards():
             self.src_records = [r for r in self.src_records if r["username"] != self.SKIP]
             pattern = os.path.join(self.inbound_path, f"*+{self.coursedir.assignment_id}+*")
             genuine, rejected = [], []
-            from grader.exam.guard import inspect_entry
+            from grader.exam.guard import inspect_entry, set_aside_in_place
 
+            stuck = set_aside_in_place(self._instance().set_aside(self.coursedir.assignment_id))
+            self.src_records = [r for r in self.src_records if r["filename"] not in stuck]
             for path in glob.glob(pattern):
-                # never an entry that is a link, a special file, unparseable or over the limits (lstat)
-                if inspect_entry(Path(path)).problem is not None:
+                # never an entry that is a link, a special file, unparseable or over the limits (lstat),
+                # nor one set aside that could not be moved (it stays where it is, listed)
+                if os.path.basename(path) in stuck or inspect_entry(Path(path)).problem is not None:
                     continue
                 rec = self._path_to_record(path)
                 if rec["username"] == self.SKIP:
@@ -120,13 +130,53 @@ def _exchange_guards():
                 except OSError:
                     pass
 
-        def copy_files(self):
-            """Copy as nbgrader does, then reduce each submission to its answers (grader.exam.sanitize):
-            the formgrader's autograde and its submission view then only see the released notebook."""
-            super().copy_files()
-            from grader.exam.sanitize import sanitize_collected
+        def _instance(self) -> Instance:
+            return Instance(Path(self.coursedir.root).parent)
 
-            sanitize_collected(Path(self.coursedir.root), self.coursedir.assignment_id)
+        def copy_files(self):
+            """Copy what nbgrader chose, each entry exactly as checked (grader.safe_io.copy_tree_checked:
+            no link followed, files checked on their open descriptors, within the entry limits): an
+            entry that fails is skipped and logged, never the run, and a person's earlier copy is only
+            replaced by a whole new one. Then each submission is reduced to its answers
+            (grader.exam.sanitize) and, for an exam sat through the exam service, made the service's
+            record (grader.exam.service_grading): the formgrader's autograde then scores that record."""
+            from grader.exam.guard import ENTRY_MAX_BYTES, ENTRY_MAX_DEPTH, ENTRY_MAX_FILES
+            from grader.exam.sanitize import sanitize_collected
+            from grader.safe_io import copy_tree_checked
+
+            assignment = self.coursedir.assignment_id
+            for rec in self.src_records:
+                student = rec["username"]
+                src = os.path.join(self.inbound_path, rec["filename"])
+                dest = Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
+                if dest.is_dir():
+                    existing = self.coursedir.get_existing_timestamp(str(dest))
+                    if not (self.update and (existing is None or rec["timestamp"] > existing)):
+                        continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fresh = dest.with_name(dest.name + ".new")
+                try:
+                    if fresh.exists():
+                        shutil.rmtree(fresh)
+                    copy_tree_checked(src, fresh, ENTRY_MAX_BYTES, ENTRY_MAX_FILES, ENTRY_MAX_DEPTH)
+                except OSError as error:
+                    self.log.warning("未收取 %s（%s）：%s", rec["filename"], student, error)
+                    continue
+                if dest.exists():
+                    shutil.rmtree(dest)
+                os.rename(fresh, dest)
+                self.log.info("Collecting submission: %s %s", student, assignment)
+            sanitize_collected(Path(self.coursedir.root), assignment)
+            inst = self._instance()
+            try:
+                from grader.exam.paper import load_paper
+
+                paper = load_paper(inst.papers, assignment)
+            except Exception:  # noqa: BLE001  (a course, not an exam: nothing more to do)
+                return
+            from grader.exam.service_grading import submissions_from_service
+
+            submissions_from_service(inst, paper)
 
     return {"OwnSubmit": OwnSubmit, "OwnerCheckedCollect": OwnerCheckedCollect}
 

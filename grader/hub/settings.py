@@ -41,6 +41,13 @@ class Settings:
     max_processes: int = 256  # per person (RLIMIT_NPROC: processes and threads of their account)
     max_memory_mb: int = 4096  # per process of a staff server or kernel (RLIMIT_AS)
     nice: int = 5  # staff servers yield the CPU to the hub, the proxy and the grader
+    # the grader's services (RLIMIT_AS per process): the formgrader (it starts nbgrader's kernels),
+    # and the exam and reports services (issue 29: one account must not exhaust them mid-exam)
+    formgrader_memory_mb: int = 4096
+    service_memory_mb: int = 1024
+    # a practice answer counts for 学时 only this many seconds or more after the previous event of
+    # its lesson session (grader.exam.sittings.MIN_PRACTICE_SECONDS)
+    min_practice_seconds: float = 8.0
 
     @classmethod
     def load(cls, inst: Instance) -> Settings:
