@@ -448,8 +448,8 @@ def superseded_note(version: Version, laws: Library | None = None) -> str:
     """The line an explanation written for a superseded version ends with, from the law index:
 
     （本题依据《殡葬管理条例》（2012年修订），适用于2026年3月30日前；该版本已于2026年3月30日被2025年修订版取代。）
-    （本题依据《社会救助暂行办法》（2019年版），适用于2026年7月1日前；该版本自2026年7月1日起由
-    《中华人民共和国社会救助法》取代（未废止；与之不一致的，适用社会救助法）。）
+    （本题依据《社会救助暂行办法》（2019年版），适用于2026年7月1日前；该版本未废止，但自2026年7月1日起
+    与《中华人民共和国社会救助法》不一致的，适用社会救助法。）
 
     Raises ValueError for a version that is still in force (it has no `in_force_until`).
     """

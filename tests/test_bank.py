@@ -246,12 +246,13 @@ def test_an_explanation_for_a_superseded_version_must_say_so(tmp_path):
     assert not bank.check([said], as_of="2026-12-01").warnings
     # an overridden text: the note names the law that prevails and never calls it 废止
     relief = bank.superseded_note(library().statute("社会救助暂行办法").version("2019-03-02"))
-    assert "自2026年7月1日起由《中华人民共和国社会救助法》取代（未废止" in relief and "已废止" not in relief
+    assert "未废止，但自2026年7月1日起与《中华人民共和国社会救助法》不一致的，适用社会救助法" in relief
+    assert "已废止" not in relief and "取代" not in relief
     # a superseded statute named in passing: the day, or the law that took over, must be named
     passing = dict(FIRE_2025, explanation="见第二十九条；《社会救助暂行办法》第二条也有规定。")
     [hint] = [str(w) for w in bank.check([write(tmp_path, [passing])], as_of="2026-12-01").warnings]
     assert "解析提到的《社会救助暂行办法》" in hint and "社会救助法" in hint
-    passing["explanation"] += "（该办法自2026年7月1日起由社会救助法取代。）"
+    passing["explanation"] += "（该办法未废止，但自2026年7月1日起与社会救助法不一致的，适用社会救助法。）"
     assert not bank.check([write(tmp_path, [passing])], as_of="2026-12-01").warnings
 
 
