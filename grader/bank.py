@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,20 @@ from pathlib import Path
 import yaml
 
 from grader.errors import LawstudyError
-from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
+from grader.laws import (
+    CITATION,
+    PREFIX,
+    LawError,
+    Library,
+    Version,
+    cn_date,
+    cn_to_int,
+    int_to_cn,
+    library,
+    normalize,
+    to_date,
+    today,
+)
 from grader.scoring import TYPES, Key
 from grader.vocabulary import LETTERS, TYPE_NAMES
 
@@ -354,22 +368,49 @@ def validate_question(
 
 
 _BLANK = re.compile(r"\(\)|_{2,}")  # after `normalize`: （  ） is (), a blank to fill in is ____
-_STEM_END = re.compile(r"[。.？?！!；;：:，,、…]+$")
 _STEM_NUMBER = re.compile(r"^(第\d+题[.、:]?|\(\d+\)|\d+[.、)])")  # 第3题 / （3） / 3. / 3、 before a stem
+# What a stem says once the way a law is named is set aside: a version described in brackets
+# (（2025年修订）, （2026年4月30日通过）), a version described before the title (2025年修订的), the words
+# that introduce the law (依照, 按照…), 现行, and punctuation.
+_STEM_VERSION = re.compile(
+    r"[（(][^（）()]*(?:\d{4}年|年版|修订|修正|通过)[^（）()]*[）)]|\d{4}年(?:\d{1,2}月\d{1,2}日)?(?:修订|修正|通过)的"
+)
+_STEM_WORDS = re.compile(r"依照|按照|根据|依据|现行")
+_STEM_PUNCTUATION = re.compile(r"[\W_]+")
+_STEM_TITLE = re.compile(r"《([^《》]+)》")
 
 
-def stem_key(stem: str) -> str:
-    """The form stems are compared in to find one statement asked twice: `normalize` (NFKC, no white
-    space), without invisible characters, a leading question number (`3.`, `（3）`, `第3题`), blank
-    brackets `（ ）` or blanks `____`, and trailing punctuation — "殡葬事业是重要的公益事业（  ）。"
-    and "3、殡葬事业是重要的公益事业" are one stem."""
+def stem_key(stem: str, laws: Library | None = None) -> str:
+    """The stem as two questions are compared for being the same statement: without invisible
+    characters, a leading question number (`3.`, `（3）`, `第3题`), blank brackets `（ ）` or blanks
+    `____`, and punctuation; a law named by its short or full title (《社会救助法》 =
+    《中华人民共和国社会救助法》), with or without its version described (（2025年修订）, 2025年修订的),
+    introduced by 依照 or 按照, reads the same. "殡葬事业是重要的公益事业（  ）。" and
+    "3、殡葬事业是重要的公益事业" are one stem.
+
+    Returns the normalized text ('' for an empty stem); titles the law index does not know are kept.
+    """
     from grader.sheets import visible
 
+    laws = laws or library()
+
+    def title(match: re.Match) -> str:
+        try:
+            return laws.statute(match.group(1)).title
+        except LawError:
+            return match.group(1)
+
     text = _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem))))
-    previous = None
-    while previous != text:
-        previous, text = text, _BLANK.sub("", _STEM_END.sub("", text))
-    return text
+    text = _STEM_TITLE.sub(title, unicodedata.normalize("NFKC", text))
+    text = _STEM_WORDS.sub("", _STEM_VERSION.sub("", unicodedata.normalize("NFKC", text)))
+    return _STEM_PUNCTUATION.sub("", text)
+
+
+def _written_key(stem: str) -> str:
+    """The stem with only its writing set aside (number, blanks, punctuation, invisible characters)."""
+    from grader.sheets import visible
+
+    return _STEM_PUNCTUATION.sub("", _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem)))))
 
 
 def keyed_meaning(q: Question):
@@ -389,42 +430,142 @@ def keyed_text(q: Question) -> str:
     return "、".join(f"{letter}“{q.options.get(letter, '')}”" for letter in letters)
 
 
-def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
+def _overlap(a: Question, b: Question) -> bool:
+    """Whether two questions are valid on some common day (no dates: always)."""
+    start = max((d for d in (a.valid_from, b.valid_from) if d), default=None)
+    ends = [d for d in (a.valid_until, b.valid_until) if d]
+    return start is None or not ends or start < min(ends)
+
+
+def check_unique(questions: list[tuple[Question, str, str]], laws: Library | None = None) -> list[Problem]:
     """Ids must be unique across all banks; one statement is asked once and keyed once.
 
-    Stems are compared by `stem_key` (no trailing punctuation, no blank brackets): two questions
-    whose stems differ only so are a duplicate, and when their keys disagree (one keyed 正确, the
-    other 错误; or the same options, in any order, with different ones keyed) the message says the
-    statement is keyed both ways.
+    Stems are compared by `stem_key`: two questions whose stems differ only in punctuation, blank
+    brackets, a question number or how the law is named are the same statement when both are valid
+    on some common day (a paper could ask it twice, or a practice question could give an exam
+    question away); when their keys disagree as well (one keyed 正确, the other 错误; or the same
+    options, in any order, with different ones keyed) the message says the statement is keyed both
+    ways. The older version of a question kept for past exams (valid only before its successor) is
+    not a duplicate. Stems written identically are duplicates whatever their dates.
     """
     problems = []
     seen_ids: dict[str, str] = {}
-    seen_stems: dict[str, tuple[str, Question]] = {}
+    seen_stems: dict[str, str] = {}
+    seen_keys: dict[str, list[tuple[Question, str]]] = {}
     for q, file, where in questions:
         if q.id in seen_ids:
             problems.append(Problem(file, where, f"题号 {q.id} 重复（已在 {seen_ids[q.id]} 出现）"))
         else:
             seen_ids[q.id] = f"{file} {where}"
-        stem = stem_key(q.stem)
-        if stem not in seen_stems:
-            seen_stems[stem] = (f"{file} {where}", q)
-            continue
-        place, first = seen_stems[stem]
-        same_options = {normalize(v) for v in first.options.values()} == {normalize(v) for v in q.options.values()}
-        if first.type == q.type and same_options and keyed_meaning(first) != keyed_meaning(q):
-            problems.append(
-                Problem(
-                    file,
-                    where,
-                    f"与 {place} 是同一题干（只差标点或空括号），答案却不同（{keyed_text(first)} 与 "
-                    f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
+        stem = normalize(q.stem)
+        key = stem_key(q.stem, laws)
+        exact = seen_stems.get(stem)
+        for other, place in seen_keys.get(key, []):
+            if not key or not (_overlap(q, other) or place == exact):
+                continue
+            same_options = {normalize(v) for v in other.options.values()} == {normalize(v) for v in q.options.values()}
+            how = "只差标点或空括号" if _written_key(other.stem) == _written_key(q.stem) else "只差法规名称或版本写法"
+            if other.type == q.type and same_options and keyed_meaning(other) != keyed_meaning(q):
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"与 {place} 是同一题干（{how}），答案却不同（{keyed_text(other)} 与 "
+                        f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
+                    )
                 )
-            )
-        elif normalize(first.stem) == normalize(q.stem):
-            problems.append(Problem(file, where, f"题干与 {place} 重复"))
-        else:
-            problems.append(Problem(file, where, f"题干与 {place} 重复（只差标点或空括号）"))
+            elif place == exact:
+                problems.append(Problem(file, where, f"题干与 {place} 重复"))
+            elif how == "只差标点或空括号":
+                problems.append(Problem(file, where, f"题干与 {place} 重复（{how}）"))
+            else:
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"题干与 {place} 实质相同（{how}），两题在同一时期有效，会被当作两道题使用：请改写或删去其中一道",
+                    )
+                )
+            break
+        seen_stems.setdefault(stem, f"{file} {where}")
+        seen_keys.setdefault(key, []).append((q, f"{file} {where}"))
     return problems
+
+
+def superseded_note(version: Version, laws: Library | None = None) -> str:
+    """The line an explanation written for a superseded version ends with, from the law index:
+
+    （本题依据《殡葬管理条例》（2012年修订），适用于2026年3月30日前；该版本已于2026年3月30日被2025年修订版取代。）
+    （本题依据《社会救助暂行办法》（2019年版），适用于2026年7月1日前；该版本未废止，但自2026年7月1日起
+    与《中华人民共和国社会救助法》不一致的，适用社会救助法。）
+
+    Raises ValueError for a version that is still in force (it has no `in_force_until`).
+    """
+    laws = laws or library()
+    if version.in_force_until is None:
+        raise ValueError(f"{version.citation}仍在施行")
+    return (
+        f"（本题依据{version.citation}，适用于{cn_date(version.in_force_until)}前；"
+        f"{laws.superseded_message(version)}。）"
+    )
+
+
+def unsaid_supersessions(q: Question, laws: Library | None = None, as_of=None) -> list[tuple[Version, bool]]:
+    """What `q`'s explanation states as law without saying it no longer applies on `as_of` (default
+    today): (version, cited) pairs, `cited` True for a version its basis cites, False for a statute
+    the explanation names (《…》) of which no version is in force on `as_of` any more.
+
+    A cited version is said to be superseded when the explanation names the day it stopped applying
+    (2026年3月30日) and, when another statute took over, that statute (by its title or a short name),
+    as `superseded_note` writes it. A statute only named in passing is said to be superseded when
+    the explanation names that day or the statute that took over. Content rule: "an explanation
+    written for a superseded version says so".
+    """
+    laws = laws or library()
+    as_of = to_date(as_of) if as_of is not None else today()
+    text = normalize(q.explanation)
+    out: list[tuple[Version, bool]] = []
+
+    def successor_names(v: Version) -> list[str]:
+        if not v.superseded_by or v.superseded_by[0] == v.title:
+            return []
+        try:
+            other = laws.statute(v.superseded_by[0])
+        except LawError:
+            return [v.superseded_by[0]]
+        return [n for n in (other.title, other.title.removeprefix(PREFIX), *other.short_names) if n]
+
+    def ended(v: Version) -> bool:
+        return v.in_force_until is not None and as_of >= v.in_force_until
+
+    seen: set[tuple[str, str]] = set()
+    for c in q.basis:
+        try:
+            v = laws.statute(c.law).version(c.version)
+        except LawError:
+            continue
+        if not ended(v) or (v.title, v.name) in seen:
+            continue
+        seen.add((v.title, v.name))
+        assert v.in_force_until is not None
+        names = successor_names(v)
+        day = normalize(cn_date(v.in_force_until)) in text
+        if not (day and (not names or any(normalize(n) in text for n in names))):
+            out.append((v, True))
+    for match in _STEM_TITLE.finditer(q.explanation):
+        try:
+            statute = laws.statute(match.group(1))
+        except LawError:
+            continue
+        v = statute.latest
+        if statute.in_force(as_of) is not None or not ended(v) or (v.title, v.name) in seen:
+            continue
+        seen.add((v.title, v.name))
+        assert v.in_force_until is not None
+        said = [cn_date(v.in_force_until), *successor_names(v)]
+        if not any(normalize(n) in text for n in said):
+            out.append((v, False))
+    return out
 
 
 # ---------------------------------------------------------------- YAML
@@ -582,8 +723,18 @@ def check(paths: list[Path] | None = None, laws: Library | None = None, as_of=No
         if bank:
             banks.append(bank)
             located += loc
-    problems += check_unique(located)
+    problems += check_unique(located, laws)
     warnings = [Problem(file, where, text) for q, file, where in located for text in question_warnings(q)]
+    day = to_date(as_of) if as_of is not None else today()
+    for q, file, where in located:
+        for v, cited in unsaid_supersessions(q, laws, day):
+            if cited:
+                text = f"所引{v.citation}在{cn_date(day)}已不是现行依据（{laws.superseded_message(v)}），解析没有说明"
+                hint = f"请在解析末尾写明：{superseded_note(v, laws)}"
+            else:
+                text = f"解析提到的《{v.title}》在{cn_date(day)}已不是现行依据，解析没有说明"
+                hint = f"请写明：《{v.title}》{laws.supersession_phrase(v)}"
+            warnings.append(Problem(file, where, f"{text}；{hint}"))
     return CheckResult(banks, problems, warnings)
 
 
@@ -1025,7 +1176,7 @@ def import_sheet(
         located = [
             (q, str(b.path), f"题目 {q.id}") for b in others_checked.banks if b.id != bank_id for q in b.questions
         ] + located
-    problems += [p for p in check_unique(located) if p.file == file]
+    problems += [p for p in check_unique(located, laws) if p.file == file]
     if problems:
         failure = BankError(problems)
         failure.summary = table.summary()
