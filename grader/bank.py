@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,20 @@ from pathlib import Path
 import yaml
 
 from grader.errors import LawstudyError
-from grader.laws import CITATION, LawError, Library, cn_to_int, int_to_cn, library, normalize, to_date, today
+from grader.laws import (
+    CITATION,
+    PREFIX,
+    LawError,
+    Library,
+    Version,
+    cn_date,
+    cn_to_int,
+    int_to_cn,
+    library,
+    normalize,
+    to_date,
+    today,
+)
 from grader.scoring import TYPES, Key
 from grader.vocabulary import LETTERS, TYPE_NAMES
 
@@ -353,22 +367,205 @@ def validate_question(
     ), problems
 
 
-def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
-    """Ids must be unique across all banks; the same stem must not be asked twice."""
+_BLANK = re.compile(r"\(\)|_{2,}")  # after `normalize`: （  ） is (), a blank to fill in is ____
+_STEM_NUMBER = re.compile(r"^(第\d+题[.、:]?|\(\d+\)|\d+[.、)])")  # 第3题 / （3） / 3. / 3、 before a stem
+# What a stem says once the way a law is named is set aside: a version described in brackets
+# (（2025年修订）, （2026年4月30日通过）), a version described before the title (2025年修订的), the words
+# that introduce the law (依照, 按照…), 现行, and punctuation.
+_STEM_VERSION = re.compile(
+    r"[（(][^（）()]*(?:\d{4}年|年版|修订|修正|通过)[^（）()]*[）)]|\d{4}年(?:\d{1,2}月\d{1,2}日)?(?:修订|修正|通过)的"
+)
+_STEM_WORDS = re.compile(r"依照|按照|根据|依据|现行")
+_STEM_PUNCTUATION = re.compile(r"[\W_]+")
+_STEM_TITLE = re.compile(r"《([^《》]+)》")
+
+
+def stem_key(stem: str, laws: Library | None = None) -> str:
+    """The stem as two questions are compared for being the same statement: without invisible
+    characters, a leading question number (`3.`, `（3）`, `第3题`), blank brackets `（ ）` or blanks
+    `____`, and punctuation; a law named by its short or full title (《社会救助法》 =
+    《中华人民共和国社会救助法》), with or without its version described (（2025年修订）, 2025年修订的),
+    introduced by 依照 or 按照, reads the same. "殡葬事业是重要的公益事业（  ）。" and
+    "3、殡葬事业是重要的公益事业" are one stem.
+
+    Returns the normalized text ('' for an empty stem); titles the law index does not know are kept.
+    """
+    from grader.sheets import visible
+
+    laws = laws or library()
+
+    def title(match: re.Match) -> str:
+        try:
+            return laws.statute(match.group(1)).title
+        except LawError:
+            return match.group(1)
+
+    text = _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem))))
+    text = _STEM_TITLE.sub(title, unicodedata.normalize("NFKC", text))
+    text = _STEM_WORDS.sub("", _STEM_VERSION.sub("", unicodedata.normalize("NFKC", text)))
+    return _STEM_PUNCTUATION.sub("", text)
+
+
+def _written_key(stem: str) -> str:
+    """The stem with only its writing set aside (number, blanks, punctuation, invisible characters)."""
+    from grader.sheets import visible
+
+    return _STEM_PUNCTUATION.sub("", _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem)))))
+
+
+def keyed_meaning(q: Question):
+    """What a question's key says, independent of option letters: True/False for 判断, else the set
+    of keyed option texts (so the same options in another order with the letter moved agree)."""
+    if q.type == "judge":
+        return bool(q.answer)
+    letters = q.answer if isinstance(q.answer, list) else [q.answer]
+    return frozenset(normalize(str(q.options.get(str(letter), letter))) for letter in letters)
+
+
+def keyed_text(q: Question) -> str:
+    """The key as a trainer reads it in a message: '正确', or 'B“国务院民政部门”'."""
+    if q.type == "judge":
+        return q.answer_text()
+    letters = sorted(q.answer) if isinstance(q.answer, list) else [str(q.answer)]
+    return "、".join(f"{letter}“{q.options.get(letter, '')}”" for letter in letters)
+
+
+def _overlap(a: Question, b: Question) -> bool:
+    """Whether two questions are valid on some common day (no dates: always)."""
+    start = max((d for d in (a.valid_from, b.valid_from) if d), default=None)
+    ends = [d for d in (a.valid_until, b.valid_until) if d]
+    return start is None or not ends or start < min(ends)
+
+
+def check_unique(questions: list[tuple[Question, str, str]], laws: Library | None = None) -> list[Problem]:
+    """Ids must be unique across all banks; one statement is asked once and keyed once.
+
+    Stems are compared by `stem_key`: two questions whose stems differ only in punctuation, blank
+    brackets, a question number or how the law is named are the same statement when both are valid
+    on some common day (a paper could ask it twice, or a practice question could give an exam
+    question away); when their keys disagree as well (one keyed 正确, the other 错误; or the same
+    options, in any order, with different ones keyed) the message says the statement is keyed both
+    ways. The older version of a question kept for past exams (valid only before its successor) is
+    not a duplicate. Stems written identically are duplicates whatever their dates.
+    """
     problems = []
     seen_ids: dict[str, str] = {}
     seen_stems: dict[str, str] = {}
+    seen_keys: dict[str, list[tuple[Question, str]]] = {}
     for q, file, where in questions:
         if q.id in seen_ids:
             problems.append(Problem(file, where, f"题号 {q.id} 重复（已在 {seen_ids[q.id]} 出现）"))
         else:
             seen_ids[q.id] = f"{file} {where}"
         stem = normalize(q.stem)
-        if stem in seen_stems:
-            problems.append(Problem(file, where, f"题干与 {seen_stems[stem]} 重复"))
-        else:
-            seen_stems[stem] = f"{file} {where}"
+        key = stem_key(q.stem, laws)
+        exact = seen_stems.get(stem)
+        for other, place in seen_keys.get(key, []):
+            if not key or not (_overlap(q, other) or place == exact):
+                continue
+            same_options = {normalize(v) for v in other.options.values()} == {normalize(v) for v in q.options.values()}
+            how = "只差标点或空括号" if _written_key(other.stem) == _written_key(q.stem) else "只差法规名称或版本写法"
+            if other.type == q.type and same_options and keyed_meaning(other) != keyed_meaning(q):
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"与 {place} 是同一题干（{how}），答案却不同（{keyed_text(other)} 与 "
+                        f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
+                    )
+                )
+            elif place == exact:
+                problems.append(Problem(file, where, f"题干与 {place} 重复"))
+            elif how == "只差标点或空括号":
+                problems.append(Problem(file, where, f"题干与 {place} 重复（{how}）"))
+            else:
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"题干与 {place} 实质相同（{how}），两题在同一时期有效，会被当作两道题使用：请改写或删去其中一道",
+                    )
+                )
+            break
+        seen_stems.setdefault(stem, f"{file} {where}")
+        seen_keys.setdefault(key, []).append((q, f"{file} {where}"))
     return problems
+
+
+def superseded_note(version: Version, laws: Library | None = None) -> str:
+    """The line an explanation written for a superseded version ends with, from the law index:
+
+    （本题依据《殡葬管理条例》（2012年修订），适用于2026年3月30日前；该版本已于2026年3月30日被2025年修订版取代。）
+    （本题依据《社会救助暂行办法》（2019年版），适用于2026年7月1日前；该版本未废止，但自2026年7月1日起
+    与《中华人民共和国社会救助法》不一致的，适用社会救助法。）
+
+    Raises ValueError for a version that is still in force (it has no `in_force_until`).
+    """
+    laws = laws or library()
+    if version.in_force_until is None:
+        raise ValueError(f"{version.citation}仍在施行")
+    return (
+        f"（本题依据{version.citation}，适用于{cn_date(version.in_force_until)}前；"
+        f"{laws.superseded_message(version)}。）"
+    )
+
+
+def unsaid_supersessions(q: Question, laws: Library | None = None, as_of=None) -> list[tuple[Version, bool]]:
+    """What `q`'s explanation states as law without saying it no longer applies on `as_of` (default
+    today): (version, cited) pairs, `cited` True for a version its basis cites, False for a statute
+    the explanation names (《…》) of which no version is in force on `as_of` any more.
+
+    A cited version is said to be superseded when the explanation names the day it stopped applying
+    (2026年3月30日) and, when another statute took over, that statute (by its title or a short name),
+    as `superseded_note` writes it. A statute only named in passing is said to be superseded when
+    the explanation names that day or the statute that took over. Content rule: "an explanation
+    written for a superseded version says so".
+    """
+    laws = laws or library()
+    as_of = to_date(as_of) if as_of is not None else today()
+    text = normalize(q.explanation)
+    out: list[tuple[Version, bool]] = []
+
+    def successor_names(v: Version) -> list[str]:
+        if not v.superseded_by or v.superseded_by[0] == v.title:
+            return []
+        try:
+            other = laws.statute(v.superseded_by[0])
+        except LawError:
+            return [v.superseded_by[0]]
+        return [n for n in (other.title, other.title.removeprefix(PREFIX), *other.short_names) if n]
+
+    def ended(v: Version) -> bool:
+        return v.in_force_until is not None and as_of >= v.in_force_until
+
+    seen: set[tuple[str, str]] = set()
+    for c in q.basis:
+        try:
+            v = laws.statute(c.law).version(c.version)
+        except LawError:
+            continue
+        if not ended(v) or (v.title, v.name) in seen:
+            continue
+        seen.add((v.title, v.name))
+        assert v.in_force_until is not None
+        names = successor_names(v)
+        day = normalize(cn_date(v.in_force_until)) in text
+        if not (day and (not names or any(normalize(n) in text for n in names))):
+            out.append((v, True))
+    for match in _STEM_TITLE.finditer(q.explanation):
+        try:
+            statute = laws.statute(match.group(1))
+        except LawError:
+            continue
+        v = statute.latest
+        if statute.in_force(as_of) is not None or not ended(v) or (v.title, v.name) in seen:
+            continue
+        seen.add((v.title, v.name))
+        assert v.in_force_until is not None
+        said = [cn_date(v.in_force_until), *successor_names(v)]
+        if not any(normalize(n) in text for n in said):
+            out.append((v, False))
+    return out
 
 
 # ---------------------------------------------------------------- YAML
@@ -526,8 +723,18 @@ def check(paths: list[Path] | None = None, laws: Library | None = None, as_of=No
         if bank:
             banks.append(bank)
             located += loc
-    problems += check_unique(located)
+    problems += check_unique(located, laws)
     warnings = [Problem(file, where, text) for q, file, where in located for text in question_warnings(q)]
+    day = to_date(as_of) if as_of is not None else today()
+    for q, file, where in located:
+        for v, cited in unsaid_supersessions(q, laws, day):
+            if cited:
+                text = f"所引{v.citation}在{cn_date(day)}已不是现行依据（{laws.superseded_message(v)}），解析没有说明"
+                hint = f"请在解析末尾写明：{superseded_note(v, laws)}"
+            else:
+                text = f"解析提到的《{v.title}》在{cn_date(day)}已不是现行依据，解析没有说明"
+                hint = f"请写明：《{v.title}》{laws.supersession_phrase(v)}"
+            warnings.append(Problem(file, where, f"{text}；{hint}"))
     return CheckResult(banks, problems, warnings)
 
 
@@ -724,6 +931,55 @@ def _number(text: str, what: str):
     return int(value) if value.is_integer() else value
 
 
+_OPTION_BREAK = re.compile(r"\s*(?:[|｜]|\r?\n)\s*")
+_INLINE_LABEL = re.compile(r"(?:^|(?<=[\s;；,，、]))[(（]?([A-Fa-fＡ-Ｆａ-ｆ])\s*[．.、:：)）]")
+_PIECE_END = re.compile(r"[\s;；,，、]+$")
+
+
+def _inline_options(text: str) -> list[str]:
+    """'A.国务院 B.省级 C.县级' on one line -> its pieces, labels running A, B, C… (else [text])."""
+    from grader.sheets import nfkc
+
+    starts, expected = [], 0
+    for match in _INLINE_LABEL.finditer(text):
+        if expected < len(LETTERS) and nfkc(match.group(1)).upper() == LETTERS[expected]:
+            starts.append(match.start())
+            expected += 1
+    if len(starts) < 2 or starts[0] != 0:
+        return [text]
+    return [_PIECE_END.sub("", text[a:b]).strip() for a, b in zip(starts, [*starts[1:], len(text)])]
+
+
+def split_options(text: str) -> dict[str, str]:
+    """All options in one 选项 cell, as import templates and papers copied from Word write them:
+    'A.国务院民政部门|B.国务院卫生健康部门', one option a line, or 'A.… B.… C.…' on one line.
+
+    Returns letter -> text (labels removed). Labels, when written, must run A, B, C… in order;
+    unlabelled pieces are lettered in order. Raises ValueError naming the column otherwise.
+    """
+    from grader.sheets import nfkc
+
+    pieces = [_PIECE_END.sub("", p).strip() for p in _OPTION_BREAK.split(text.strip())]
+    pieces = [p for p in pieces if p]
+    if len(pieces) == 1:
+        pieces = _inline_options(pieces[0])
+    if len(pieces) < 2:
+        raise ValueError(
+            f"“选项”列只有一项 {text!r}：多个选项请用 | 或换行分开（如 A.国务院民政部门|B.国务院卫生健康部门），"
+            "或每个选项一列（选项A…选项F）"
+        )
+    if len(pieces) > len(LETTERS):
+        raise ValueError(f"“选项”列有 {len(pieces)} 项，最多 {len(LETTERS)} 项（A–F）")
+    labels = [_PASTED_LABEL.match(p) for p in pieces]
+    if not any(labels):
+        return {LETTERS[i]: p for i, p in enumerate(pieces)}
+    letters = [nfkc(m.group(1)).upper() if m else "" for m in labels]
+    if letters != list(LETTERS[: len(pieces)]):
+        shown = "、".join(letter or "（无）" for letter in letters)
+        raise ValueError(f"“选项”列的字母编号应依次为 {'、'.join(LETTERS[: len(pieces)])}，实际为 {shown}")
+    return {letter: p[m.end() :].strip() for letter, p, m in zip(letters, pieces, labels) if m}
+
+
 def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
     """One sheet row (field -> cell text, as grader.sheets.BANK names the fields) as a raw
     question mapping for validate_question. `warn(message)` receives labels stripped from options."""
@@ -736,6 +992,10 @@ def row_to_raw(row: dict[str, str], bank_id: str, warn=None) -> dict:
     if qid.isdigit():
         qid = f"{bank_id}-{int(qid):03d}"
     options = {c: row[f"option_{c}"] for c in LETTERS if row.get(f"option_{c}")}
+    if row.get("options"):
+        if options:
+            raise ValueError("“选项”列与“选项A…选项F”列不能同时填写：请只用其中一种")
+        options = split_options(row["options"])
     for letter, text in list(options.items()):
         label = _PASTED_LABEL.match(text)
         if label and qtype != "judge":
@@ -815,11 +1075,19 @@ def bank_id_problem(bank_id: str, source: str) -> str | None:
     )
 
 
-def import_sheet_as(source, output: Path, bank_id: str | None = None, title: str | None = None, as_of=None) -> Bank:
+def import_sheet_as(
+    source,
+    output: Path,
+    bank_id: str | None = None,
+    title: str | None = None,
+    as_of=None,
+    sheet_names: list[str] | None = None,
+) -> Bank:
     """Read a sheet as the bank that will be written to `output`.
 
     Its id is `bank_id`, else the output file's name; its question ids are checked against the
-    other banks in the output's folder (the bank being replaced excepted).
+    other banks in the output's folder (the bank being replaced excepted). `sheet_names`: read only
+    these worksheets (--sheet).
     """
     output = Path(output)
     others = (
@@ -832,6 +1100,7 @@ def import_sheet_as(source, output: Path, bank_id: str | None = None, title: str
         others=others,
         id_source="--bank" if bank_id else f"输出文件名 {output.name}",
         as_of=as_of,
+        sheet_names=sheet_names,
     )
 
 
@@ -843,8 +1112,14 @@ def import_sheet(
     others: list[Path] | None = None,
     as_of=None,
     id_source: str = "",
+    sheet_names: list[str] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> Bank:
     """Read a trainer's 题库 sheet into a bank, checked like `quiz check`; any bad row fails it all.
+
+    The sheet is read by grader.sheets (hidden rows and sheets, a 填写说明 row, Excel error values
+    and pictures: see there); `sheet_names` and `columns` are passed to `sheets.read_sheet`.
+    All options in one 选项 cell are split (`split_options`).
 
     Every worksheet with the 题库 header is read (`Bank.summary` says which gave how many rows);
     labels pasted into options are stripped and listed in `Bank.warnings` with the positional
@@ -858,9 +1133,11 @@ def import_sheet(
     path = Path(path)
     file = str(path)
     try:
-        table = sheets.read_sheet(path, sheets.BANK)
+        table = sheets.read_sheet(path, sheets.BANK, sheets=sheet_names, columns=columns)
     except sheets.SheetError as error:
-        raise BankError([Problem(file, "", str(error).removeprefix(f"{file}: "))]) from None
+        raise BankError(
+            [Problem(file, "", line.removeprefix(f"{file}: ")) for line in str(error).splitlines()]
+        ) from None
     meta = table.meta
     source = id_source or ("参数" if bank_id else "")
     if not bank_id:
@@ -899,7 +1176,7 @@ def import_sheet(
         located = [
             (q, str(b.path), f"题目 {q.id}") for b in others_checked.banks if b.id != bank_id for q in b.questions
         ] + located
-    problems += [p for p in check_unique(located) if p.file == file]
+    problems += [p for p in check_unique(located, laws) if p.file == file]
     if problems:
         failure = BankError(problems)
         failure.summary = table.summary()

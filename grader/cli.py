@@ -117,6 +117,33 @@ def _as_of(value):
 
 
 AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="按该日施行的法规版本检查（默认今天）")
+SHEET = click.option(
+    "--sheet",
+    "sheet_names",
+    multiple=True,
+    metavar="工作表",
+    help="只读这个工作表（可多次给出）；名册有多个带表头的工作表时必须指定",
+)
+
+
+def _column_map(values) -> dict[str, str]:
+    """--column 得分=原始成绩 (repeatable) as {field label: header text}."""
+    out = {}
+    for value in values:
+        label, sep, header = value.replace("＝", "=").partition("=")
+        if not sep or not label.strip() or not header.strip():
+            raise click.BadParameter(f"{value!r} 应写作 列名=表头中的列，如 得分=原始成绩", param_hint="--column")
+        out[label.strip()] = header.strip()
+    return out
+
+
+COLUMN = click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="列名=表头",
+    help="表头中的列名不在别名表中时指定它是哪一项，如 --column 得分=原始成绩（可多次给出）",
+)
 
 
 @quiz.command("check")
@@ -204,15 +231,19 @@ def _format_cues(banks, paths, day):
 @click.option("--bank", "bank_id", help="题库编号（英文，题号由它生成；默认取输出文件名）")
 @click.option("--force", is_flag=True, help="overwrite an existing bank file")
 @AS_OF
-def quiz_import(source, output, title, bank_id, force, as_of):
+@SHEET
+def quiz_import(source, output, title, bank_id, force, as_of, sheet_names):
     """Import an Excel (.xlsx) or CSV 题库 into a YAML bank; any bad row writes nothing.
 
-    Every worksheet with the 题库 header is read. Example: lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
+    Every visible worksheet with the 题库 header is read (--sheet chooses); hidden rows and sheets
+    and a 填写说明 row are skipped and named. Example: lawstudy quiz import 题库.xlsx -o quizzes/burial.yaml
     """
     if output.exists() and not force:
         fail(f"{output} 已存在；如需覆盖请加 --force")
     try:
-        bank = bank_api.import_sheet_as(source, output, bank_id=bank_id, title=title, as_of=_as_of(as_of))
+        bank = bank_api.import_sheet_as(
+            source, output, bank_id=bank_id, title=title, as_of=_as_of(as_of), sheet_names=list(sheet_names) or None
+        )
     except bank_api.BankError as error:
         if getattr(error, "summary", ""):
             click.echo(f"{source}: {error.summary}", err=True)
@@ -706,17 +737,33 @@ def roster():
 @roster.command("import")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--retire-missing", is_flag=True, help="名册中没有的人员标记为已调离（不再计入应考）")
-@click.option("--yes", is_flag=True, help="确认导入：新工号与已有工号只差前导零、或与已有人员同名同科室时仍导入")
+@click.option(
+    "--yes", is_flag=True, help="确认导入：新工号与已有工号只差前导零或大小写、或与已有人员同名同科室时仍导入"
+)
+@SHEET
+@COLUMN
 @home_option
-def roster_import(source, retire_missing, yes, home):
+def roster_import(source, retire_missing, yes, sheet_names, columns, home):
     """Import the roster (.csv UTF-8/GBK or .xlsx): 工号, 姓名, 科室/部门, 类别; updates by 工号.
 
-    Example: lawstudy roster import 名册.xlsx --home lawstudy-home
+    One worksheet is read: a workbook in which several visible sheets carry the header (在职 and
+    离职…) is refused unless --sheet names the one (or each one) to read.
+
+    Example: lawstudy roster import 名册.xlsx --sheet 在职人员 --home lawstudy-home
     """
     from grader import records as records_api
 
+    column_map = _column_map(columns)
     _, db = _records(home)
-    r = records_api.import_roster(db, source, retire_missing=retire_missing, show_progress=True, yes=yes)
+    r = records_api.import_roster(
+        db,
+        source,
+        retire_missing=retire_missing,
+        show_progress=True,
+        yes=yes,
+        sheet_names=list(sheet_names) or None,
+        columns=column_map,
+    )
     for warning in r.warnings:
         click.secho(f"已确认：{warning}", fg="yellow")
     if r.summary:
@@ -733,17 +780,20 @@ def roster_import(source, retire_missing, yes, home):
 @click.option("--reason", help="免考原因")
 @click.option("--file", "file", type=click.Path(path_type=Path), help="批量：工号, 原因[, 年度] 的 .csv/.xlsx")
 @click.option("--remove", is_flag=True, help="撤销该年度的免考")
+@SHEET
 @home_option
-def exempt_command(staff_id, year, reason, file, remove, home):
+def exempt_command(staff_id, year, reason, file, remove, sheet_names, home):
     """Exempt staff from a year's exam (out of the denominator, listed with the reason).
 
     Example: lawstudy exempt MZ007 --year 2020 --reason 病假 --home lawstudy-home
     """
     from grader import records as records_api
 
+    if sheet_names and not file:
+        fail("--sheet 只与 --file 一起使用 (--sheet needs --file)")
     _, db = _records(home)
     if file:
-        n = records_api.import_exemptions(db, file, year, summary=click.echo)
+        n = records_api.import_exemptions(db, file, year, summary=click.echo, sheet_names=list(sheet_names) or None)
         click.echo(f"已登记免考 {n} 人")
     elif not staff_id or not year:
         fail("请给出工号和 --year（或用 --file 批量登记）")
@@ -791,16 +841,30 @@ def results():
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--pass-mark", type=float, help="合格分（百分制，未登记的考试默认 60）")
 @click.option("--excellence-mark", type=float, help="优秀分（百分制，未登记的考试默认 90）")
+@SHEET
+@COLUMN
 @home_option
-def results_import(source, pass_mark, excellence_mark, home):
+def results_import(source, pass_mark, excellence_mark, sheet_names, columns, home):
     """Import results: 工号 staff_id, 考试 exam, 得分 score, 满分 max_score, 提交时间 submitted_at (ISO 8601).
 
-    Example: lawstudy results import 纸质考试成绩.csv --pass-mark 60 --home lawstudy-home
+    A platform's export is read through the alias table (考试成绩 is 得分; 交卷时间 wins over
+    考试时间); --column maps any other header word.
+
+    Example: lawstudy results import 平台成绩.xlsx --column 得分=原始成绩 --home lawstudy-home
     """
     from grader import records as records_api
 
+    column_map = _column_map(columns)
     _, db = _records(home)
-    r = records_api.import_results(db, source, pass_mark=pass_mark, excellence_mark=excellence_mark, show_progress=True)
+    r = records_api.import_results(
+        db,
+        source,
+        pass_mark=pass_mark,
+        excellence_mark=excellence_mark,
+        show_progress=True,
+        sheet_names=list(sheet_names) or None,
+        columns=column_map,
+    )
     c = r.counts
     if r.summary:
         click.echo(r.summary)
@@ -809,11 +873,7 @@ def results_import(source, pass_mark, excellence_mark, home):
         + (f"，文件内重复 {r.duplicates} 行" if r.duplicates else "")
     )
     for row, staff_id in r.not_on_roster:
-        near = (
-            f"（名册中有 {'、'.join(r.near[staff_id])}，只差前导零：工号按原样匹配，请核对）"
-            if staff_id in r.near
-            else ""
-        )
+        near = f"（名册中有 {'、'.join(r.near[staff_id])}，{records_api.NEAR_HINT}）" if staff_id in r.near else ""
         where = f"第{row}行" if isinstance(row, int) else row
         click.secho(f"{source}: {where}: 工号 {staff_id} 不在名册中{near}，未计入 (not on the roster)", fg="yellow")
 
@@ -855,8 +915,9 @@ def report_command(year, exam, outputs, home):
 @click.option(
     "--file", "file", type=click.Path(path_type=Path), help="批量：工号, 课程[, 完成时间, 学时] 的 .csv/.xlsx"
 )
+@SHEET
 @home_option
-def course_complete(staff_id, course_id, year, hours, file, home):
+def course_complete(staff_id, course_id, year, hours, file, sheet_names, home):
     """Record that a staff member completed a course, crediting its 学时 for the year.
 
     Example: lawstudy course complete MZ001 burial --year 2020 --hours 4 --home lawstudy-home
@@ -864,9 +925,11 @@ def course_complete(staff_id, course_id, year, hours, file, home):
     from grader import course as course_api
     from grader import records as records_api
 
+    if sheet_names and not file:
+        fail("--sheet 只与 --file 一起使用 (--sheet needs --file)")
     _, db = _records(home)
     if file:
-        n = records_api.import_completions(db, file, year, summary=click.echo)
+        n = records_api.import_completions(db, file, year, summary=click.echo, sheet_names=list(sheet_names) or None)
         click.echo(f"已登记课程完成 {n} 条")
         return
     if not staff_id or not course_id:

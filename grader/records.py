@@ -274,14 +274,18 @@ class Rows(list):
     summary: str = ""
 
 
-def _table(path, kind: sheets.Kind) -> Rows:
+def _table(
+    path, kind: sheets.Kind, sheet_names: list[str] | None = None, columns: dict[str, str] | None = None
+) -> Rows:
     """(where, {field: text}) for each non-empty data row, read through grader.sheets (one reader
-    for every sheet): `where` is the row number as the sheet shows it, or "工作表 X 第N行" when
-    several worksheets carry the header."""
+    for every sheet, with its rules on hidden rows and sheets, note rows, Excel's error values,
+    ids and lost characters): `where` is the row number as the sheet shows it, or "工作表 X 第N行"
+    when several worksheets carry the header. `sheet_names` (--sheet) and `columns` (--column) are
+    passed to `sheets.read_sheet`; its problems become one RecordsError, one problem a line."""
     try:
-        table = sheets.read_sheet(path, kind)
+        table = sheets.read_sheet(path, kind, sheets=sheet_names, columns=columns)
     except sheets.SheetError as error:
-        raise RecordsError([Problem("", None, str(error))]) from None
+        raise RecordsError([Problem("", None, line) for line in str(error).splitlines()]) from None
     rows = Rows((row.where if row.multi else row.number, dict(row.values)) for row in table.rows)
     rows.summary = table.summary()
     return rows
@@ -342,20 +346,33 @@ class NeedsConfirmation(RecordsError):
 
 
 def _digits_key(staff_id: str) -> str:
-    stripped = staff_id.lstrip("0")
+    stripped = staff_id.lstrip("0").upper()
     return stripped or "0"
 
 
 def near_ids(known: Iterable[str], staff_id: str) -> list[str]:
-    """工号 on the roster that differ from `staff_id` only by leading zeros."""
+    """工号 on the roster that differ from `staff_id` only by leading zeros or the case of letters
+    (a 身份证号 ending in x or X)."""
     key = _digits_key(staff_id)
     return sorted(s for s in known if s != staff_id and _digits_key(s) == key)
+
+
+NEAR_HINT = "只差前导零或字母大小写：工号按原样匹配，请核对"
+
+
+def known_id(db: sqlite_utils.Database, staff_id: str) -> str:
+    """A 工号 typed on the command line as the roster has it: as typed when on the roster, else as
+    the sheet reader normalises ids (NFKC, invisible characters removed, final x upper-cased)."""
+    staff_id = str(staff_id).strip()
+    if db.execute("SELECT 1 FROM staff WHERE staff_id = ?", [staff_id]).fetchone():
+        return staff_id
+    return sheets.staff_id_text(staff_id)
 
 
 def not_on_roster_message(known: Iterable[str], staff_id: str) -> str:
     """'工号 0001 不在名册中', with the 工号 it may have meant (only leading zeros differ)."""
     near = near_ids(known, staff_id)
-    hint = f"（名册中有 {'、'.join(near)}，只差前导零：工号按原样匹配，请核对）" if near else ""
+    hint = f"（名册中有 {'、'.join(near)}，{NEAR_HINT}）" if near else ""
     return f"工号 {staff_id} 不在名册中{hint} (not on the roster)"
 
 
@@ -378,8 +395,8 @@ def roster_warnings(db: sqlite_utils.Database, people: list[dict]) -> list[str]:
         zeros = [s for s in by_digits.get(_digits_key(staff_id), []) if s != staff_id]
         if zeros:
             out.append(
-                f"新工号 {staff_id} 与已有工号 {'、'.join(zeros)} 只差前导零，是否同一人？"
-                "(staff ids differ only by leading zeros)"
+                f"新工号 {staff_id} 与已有工号 {'、'.join(zeros)} 只差前导零或字母大小写，是否同一人？"
+                "(staff ids differ only by leading zeros or case)"
             )
         same = [s for s in by_person.get((p["name"], p["department"]), []) if s != staff_id and s not in zeros]
         if same:
@@ -398,14 +415,17 @@ def roster(db: sqlite_utils.Database, include_inactive: bool = False) -> list[di
     return list(db.query(f"SELECT staff_id, name, department, category FROM staff {where} ORDER BY staff_id"))
 
 
-def parse_roster(path) -> list[dict]:
-    """Check a roster sheet; every problem in one RecordsError (row numbers as the sheet shows)."""
+def parse_roster(path, sheet_names: list[str] | None = None, columns: dict[str, str] | None = None) -> list[dict]:
+    """Check a roster sheet; every problem in one RecordsError (row numbers as the sheet shows).
+
+    The roster is read from one sheet (`sheets.ROSTER.one_sheet`): a workbook in which several
+    visible sheets carry the header is refused unless `sheet_names` (--sheet) names them."""
     name = str(path)
     problems: list[Problem] = []
     people = Rows()
     seen: dict[str, int] = {}
     logins: dict[str, tuple[str, int]] = {}
-    table = _table(path, sheets.ROSTER)
+    table = _table(path, sheets.ROSTER, sheet_names, columns)
     people.summary = table.summary
     for number, row in table:
         staff_id, person = row["staff_id"], row["name"]
@@ -446,16 +466,22 @@ def parse_roster(path) -> list[dict]:
 
 
 def import_roster(
-    db: sqlite_utils.Database, path, retire_missing: bool = False, show_progress: bool = False, yes: bool = False
+    db: sqlite_utils.Database,
+    path,
+    retire_missing: bool = False,
+    show_progress: bool = False,
+    yes: bool = False,
+    sheet_names: list[str] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> RosterResult:
     """Import the bureau's roster sheet; re-importing updates people by staff_id (as written).
 
     With `retire_missing`, people on record but not in this file are marked as left (not counted
     as required any more; their attempts stay). Any bad row rejects the file: nothing is written.
     New people who may already be on the roster (`roster_warnings`) raise NeedsConfirmation
-    unless `yes`; nothing is written then either.
+    unless `yes`; nothing is written then either. `sheet_names`, `columns`: see `parse_roster`.
     """
-    people = parse_roster(path)
+    people = parse_roster(path, sheet_names, columns)
     warnings = roster_warnings(db, people)
     if warnings and not yes:
         raise NeedsConfirmation(warnings)
@@ -502,7 +528,7 @@ def _require_staff(db, staff_ids: Iterable[str]) -> set[str]:
 
 def exempt(db: sqlite_utils.Database, staff_id: str, year: int, reason: str) -> None:
     """Exempt one person for a year (out of the denominator, listed with the reason)."""
-    staff_id, reason = str(staff_id).strip(), (reason or "").strip()
+    staff_id, reason = known_id(db, staff_id), (reason or "").strip()
     if not reason:
         raise RecordsError("免考必须填写原因 (an exemption needs a reason)")
     if _require_staff(db, [staff_id]):
@@ -517,20 +543,24 @@ def unexempt(db: sqlite_utils.Database, staff_id: str, year: int) -> bool:
     """Withdraw an exemption; True if there was one."""
     with db.atomic():
         cursor = db.execute(
-            "DELETE FROM exemptions WHERE staff_id = ? AND year = ?", [str(staff_id).strip(), int(year)]
+            "DELETE FROM exemptions WHERE staff_id = ? AND year = ?", [known_id(db, staff_id), int(year)]
         )
     return cursor.rowcount > 0
 
 
-def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None, summary=None) -> int:
+def import_exemptions(
+    db: sqlite_utils.Database, path, year: int | None = None, summary=None, sheet_names: list[str] | None = None
+) -> int:
     """Exemptions from a sheet: staff_id (工号), reason (原因), optional year (年度) per row.
 
-    `summary(text)`, if given, receives which worksheets gave how many rows (workbooks of several)."""
+    A 年度 is read as people write it (2026, 2026年, 2026年度, a date cell: `sheets.year_text`);
+    without the column, `year` (--year) applies. `summary(text)`, if given, receives what was read
+    and passed over. `sheet_names`: read only these worksheets (--sheet)."""
     name = str(path)
     problems, rows = [], []
     known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
     seen: dict[tuple, int] = {}
-    table = _table(path, sheets.EXEMPTIONS)
+    table = _table(path, sheets.EXEMPTIONS, sheet_names)
     if summary and table.summary:
         summary(table.summary)
     for number, row in table:
@@ -542,8 +572,15 @@ def import_exemptions(db: sqlite_utils.Database, path, year: int | None = None, 
             problems.append(Problem(name, number, not_on_roster_message(known, staff_id)))
         elif not reason:
             problems.append(Problem(name, number, f"工号 {staff_id} 缺少免考原因 (missing reason)"))
-        elif not row_year.isdigit():
-            problems.append(Problem(name, number, f"年度无效或未填写 (bad or missing year): {row_year!r}"))
+        elif not (len(row_year) == 4 and row_year.isdigit()):
+            what = f"年度 {row_year!r} 无法识别" if row_year else "没有年度"
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"{what}：年度应写四位数字，如 2026（或不填此列，用 --year 2026）(bad or missing year)",
+                )
+            )
         elif (staff_id, int(row_year)) in seen:
             problems.append(
                 Problem(name, number, f"工号 {staff_id} 与第{seen[(staff_id, int(row_year))]}行重复 (duplicate)")
@@ -705,12 +742,16 @@ def import_results(
     pass_mark: float | None = None,
     excellence_mark: float | None = None,
     show_progress: bool = False,
+    sheet_names: list[str] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ResultsImport:
     """Results from elsewhere (paper exam, provincial platform): staff_id, exam, score, max_score,
     submitted_at (ISO 8601; without an offset it is China time).
 
     Idempotent on (staff_id, exam, submitted_at). Rows for people not on the roster are reported,
-    not stored. Any malformed row rejects the whole file.
+    not stored. Any malformed row rejects the whole file. A platform's export is read through the
+    alias table (`sheets.RESULTS`: 考试成绩 is the score, 交卷时间 wins over 考试时间); `columns`
+    (--column 得分=原始成绩) maps any other header; `sheet_names` (--sheet) chooses worksheets.
     """
     name = str(path)
     problems: list[Problem] = []
@@ -718,7 +759,7 @@ def import_results(
     parsed: dict[tuple, tuple] = {}
     where: dict[tuple, int] = {}
     not_on_roster, duplicates = [], 0
-    table = _table(path, sheets.RESULTS)
+    table = _table(path, sheets.RESULTS, sheet_names, columns)
     now = _now()
     source = f"import:{Path(path).name}"
     for number, row in table:
@@ -882,6 +923,7 @@ def record_completion(
     """
     when = parse_time(completed_at) if completed_at not in (None, "") else None
     year = int(year) if year else (china_year(when) if when else datetime.now(CHINA).year)
+    staff_id = known_id(db, staff_id)
     if _require_staff(db, [staff_id]):
         raise RecordsError(f"工号 {staff_id} 不在名册中 (not on the roster)")
     with db.atomic():
@@ -895,15 +937,18 @@ def record_completion(
     return cursor.rowcount > 0
 
 
-def import_completions(db: sqlite_utils.Database, path, year: int | None = None, summary=None) -> int:
+def import_completions(
+    db: sqlite_utils.Database, path, year: int | None = None, summary=None, sheet_names: list[str] | None = None
+) -> int:
     """Completions from a sheet: staff_id, course, completed_at or --year, optional hours.
 
-    `summary(text)`, if given, receives which worksheets gave how many rows (workbooks of several)."""
+    `summary(text)`, if given, receives what was read and passed over. `sheet_names`: read only
+    these worksheets (--sheet)."""
     name = str(path)
     known = {r["staff_id"] for r in db.query("SELECT staff_id FROM staff")}
     courses = {r["id"]: r["hours"] for r in db.query("SELECT id, hours FROM courses")}
     problems, rows = [], []
-    table = _table(path, sheets.COMPLETIONS)
+    table = _table(path, sheets.COMPLETIONS, sheet_names)
     if summary and table.summary:
         summary(table.summary)
     for number, row in table:

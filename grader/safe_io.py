@@ -127,3 +127,43 @@ def _read_at_most(fd: int, limit: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
+
+
+DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def replace_file(dir_fd: int, name: str, data: bytes, mode: int = 0o644, mtime_ns: int | None = None) -> None:
+    """Put `data` at `name` in the open directory `dir_fd` without opening what is there now.
+
+    A new file (random name, O_EXCL, never a link) is written beside it and renamed over `name`,
+    so a link, FIFO, device node or socket planted at `name` is replaced, never followed or opened
+    (opening a FIFO to write blocks until someone reads it). `mode` is applied to the new file,
+    `mtime_ns` (nanoseconds since the epoch) as its access and modification time.
+
+    Raises IsADirectoryError when `name` is a directory (left as it is) and OSError when the
+    folder cannot be written; the temporary file is removed on every failure.
+    """
+    try:
+        if stat.S_ISDIR(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+            raise IsADirectoryError(errno.EISDIR, f"{name} 是文件夹")
+    except FileNotFoundError:
+        pass
+    tmp = f".{name}.{os.urandom(6).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dir_fd)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)
+            if mtime_ns is not None:
+                os.utime(fd, ns=(mtime_ns, mtime_ns))
+        finally:
+            os.close(fd)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        try:
+            os.unlink(tmp, dir_fd=dir_fd)
+        except OSError:
+            pass
+        raise

@@ -16,13 +16,16 @@ writes HOME/开始学习.md; the hub runs it as the person (their own files, the
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
+from grader.safe_io import read_regular, replace_file
 from grader.vocabulary import CHINA
 
 START_PAGE = "开始学习.md"
@@ -102,43 +105,92 @@ def _link(path: str) -> str:
     return quote(path)
 
 
-def _title(path: Path) -> str:
+# What the start page reads in a person's home is theirs to plant (it runs as them, but a FIFO
+# would hang it and /dev/zero or a sparse file would exhaust it): regular files only, never
+# through a link at the last component, at most this many bytes (grader.safe_io.read_regular).
+META_LIMIT = 1024 * 1024  # course.json, window.json
+LESSON_LIMIT = 8 * 1024 * 1024  # a saved lesson notebook (with its outputs)
+SUBMISSION_LIMIT = 32 * 1024 * 1024  # a submitted notebook in the exchange cache (legacy feedback hash)
+SECRET_LIMIT = 4096  # submission_secret.txt
+MAX_ENTRIES = 2000  # directory entries looked at in one folder
+PROGRESS_LIMIT = 4 * 1024 * 1024  # the progress JSON the hub's hook writes to start-page's stdin
+
+
+def _read_text(path: Path, limit: int) -> str | None:
+    """The text of a regular file of at most `limit` bytes, read without following a link and
+    without waiting on a FIFO; None for anything else (absent, a link, special, too large, not UTF-8)."""
+    try:
+        return read_regular(path, limit).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _is_regular(path: Path) -> bool:
+    """`path` is a regular file itself (not a link to one)."""
+    try:
+        return stat.S_ISREG(os.stat(path, follow_symlinks=False).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    """The real folders (not links) in `folder`, by name, from at most MAX_ENTRIES entries."""
+    found = []
+    try:
+        with os.scandir(folder) as it:
+            for i, entry in enumerate(it):
+                if i >= MAX_ENTRIES:
+                    break
+                if entry.is_dir(follow_symlinks=False):
+                    found.append(Path(entry.path))
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def _files(folder: Path, suffix: str) -> list[Path]:
+    """The regular files (not links) named *suffix in `folder`, by name, from at most MAX_ENTRIES entries."""
+    found = []
+    try:
+        with os.scandir(folder) as it:
+            for i, entry in enumerate(it):
+                if i >= MAX_ENTRIES:
+                    break
+                if entry.name.endswith(suffix) and entry.is_file(follow_symlinks=False):
+                    found.append(Path(entry.path))
+    except OSError:
+        return []
+    return sorted(found)
+
+
+def _title(path: Path, text: str | None) -> str:
     """The lesson's first Markdown heading (its title), else the file name."""
     try:
-        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+        for cell in json.loads(text or "").get("cells", []):
             if cell.get("cell_type") == "markdown":
                 for line in "".join(cell.get("source", "")).splitlines():
                     if line.startswith("# "):
                         return line[2:].strip()
-    except (OSError, ValueError, AttributeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):
         pass
     return path.stem
 
 
-def _practice_count(path: Path) -> int:
-    try:
-        return path.read_text(encoding="utf-8").count("practice(")
-    except OSError:
-        return 0
+def _practice_count(text: str | None) -> int:
+    return (text or "").count("practice(")
 
 
-def _practice_ids(path: Path) -> list[str]:
+def _practice_ids(text: str | None) -> list[str]:
     """The practice question ids a lesson notebook asks (its `practice("ID")` calls)."""
     import re
 
-    try:
-        return sorted(set(re.findall(r"practice\(\s*['\"]([^'\"]+)['\"]", path.read_text(encoding="utf-8"))))
-    except OSError:
-        return []
+    return sorted(set(re.findall(r"practice\(\s*['\"]([^'\"]+)['\"]", text or "")))
 
 
-def _answered(path: Path) -> int:
+def _answered(text: str | None) -> int:
     """Practice questions the person answered and saved in their copy (feedback shown in the saved
     notebook: the ✓/✗ line of the practice widget's output)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return 0
+    text = text or ""
     return text.count("回答正确") + text.count("回答错误") + text.count("部分正确")
 
 
@@ -187,8 +239,8 @@ def write_window(folder: Path, spec) -> Path:
 
 def _window(entry: Path) -> dict:
     try:
-        data = json.loads((entry / WINDOW_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(_read_text(entry / WINDOW_FILE, META_LIMIT) or "")
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -221,7 +273,7 @@ def _exam_row(home: Path, entry: Path, now: datetime) -> str | None:
         f"- 答题时限 **{limit} 分钟**，从第一次打开试卷时开始计时" if limit else "- 不限答题时长，截止前均可作答"
     )
     notebook = home / entry.name / EXAM_NOTEBOOK
-    if notebook.is_file():
+    if _is_regular(notebook):
         lines.append(
             f"- **[打开试卷：{title}]({_link(notebook.relative_to(home).as_posix())})**（已获取，试卷打开后自动显示题目）"
         )
@@ -239,46 +291,74 @@ def _exams(home: Path, exchange: Path | None, course_id: str | None, now: dateti
     if not exchange or not course_id:
         return []
     outbound = Path(exchange) / course_id / "outbound"
-    try:
-        entries = sorted(p for p in outbound.iterdir() if p.is_dir() and not p.name.startswith("."))
-    except OSError:
-        return []
+    entries = [p for p in _subdirs(outbound) if not p.name.startswith(".")]
     return [row for row in (_exam_row(home, entry, now) for entry in entries) if row]
 
 
 def _released_feedback(exchange: Path, course_id: str, cache: Path) -> list[tuple[str, str]]:
     """(exam id, submission time) of the person's submissions whose feedback the trainer released
     in the exchange and the person has not fetched yet: nbgrader's own lookup (fetch_feedback),
-    from the person's exchange cache, so nothing is listed that they could not fetch."""
-    submissions = sorted(Path(cache).glob(f"{course_id}/*+*+*"))
-    if not submissions:
-        return []
-    from nbgrader.utils import make_unique_key, notebook_hash
-
+    from the person's exchange cache, so nothing is listed that they could not fetch. The cache is
+    the person's: its files are read as regular files only, within SECRET_LIMIT / SUBMISSION_LIMIT."""
+    submissions = [p for p in _subdirs(Path(cache) / course_id) if p.name.count("+") == 2]
     found = []
     feedback = Path(exchange) / course_id / "feedback"
     for submission in submissions:
-        try:
-            student, exam, stamp = submission.name.split("+")
-        except ValueError:
-            continue
-        secret_file = submission / "submission_secret.txt"
-        secret = secret_file.read_text(encoding="utf-8") if secret_file.is_file() else None
-        for notebook in sorted(submission.glob("*.ipynb")):
+        student, exam, stamp = submission.name.split("+")
+        secret = _read_text(submission / "submission_secret.txt", SECRET_LIMIT)
+        for notebook in _files(submission, ".ipynb"):
             if secret:
                 hashes = [notebook_hash(secret=secret, notebook_id=notebook.stem)]
             else:
-                key = make_unique_key(course_id, exam, notebook.stem, student, stamp)
-                hashes = [notebook_hash(str(notebook), key), notebook_hash(str(notebook))]
+                try:
+                    content = read_regular(notebook, SUBMISSION_LIMIT)
+                except OSError:
+                    continue
+                key = "+".join([course_id, exam, notebook.stem, student, stamp])  # nbgrader's make_unique_key
+                hashes = [notebook_hash(content=content, unique_key=key), notebook_hash(content=content)]
             if any((feedback / f"{h}.html").exists() for h in hashes):
                 found.append((exam, stamp))
                 break
     return found
 
 
+def notebook_hash(
+    content: bytes | None = None,
+    unique_key: str | None = None,
+    secret: str | None = None,
+    notebook_id: str | None = None,
+) -> str:
+    """The name (MD5 hex digest) nbgrader gives a notebook's feedback file in the exchange:
+    md5(secret + notebook_id) when the submission has a submission_secret.txt, else (legacy)
+    md5(notebook bytes + unique_key). Source: nbgrader.utils.notebook_hash (0.9), which takes a
+    path and reads it unbounded; this takes the bytes, read safely, and spares a spawn the
+    1.6 s import of nbgrader (tests check both give the same digest)."""
+    m = hashlib.md5()
+    if secret:
+        m.update(secret.encode("utf-8"))
+        m.update((notebook_id or "").encode("utf-8"))
+        return m.hexdigest()
+    m.update(content or b"")
+    if unique_key:
+        m.update(unique_key.encode("utf-8"))
+    return m.hexdigest()
+
+
+def _fetched_feedback(home: Path) -> list[Path]:
+    """HOME/*/feedback/*/*.html as nbgrader's fetch_feedback leaves them: real folders and
+    regular files only (no link followed), at most MAX_ENTRIES entries looked at per folder."""
+    found = []
+    for folder in _subdirs(home):
+        if folder.name.startswith("."):
+            continue
+        for stamp in _subdirs(folder / "feedback"):
+            found.extend(_files(stamp, ".html"))
+    return sorted(found)
+
+
 def _feedback(home: Path, exchange: Path | None, course_id: str | None, cache: Path | None) -> list[str]:
     rows, fetched = [], set()
-    for html in sorted(home.glob("*/feedback/*/*.html")):
+    for html in _fetched_feedback(home):
         exam, stamp = html.parts[-4], html.parts[-2]
         fetched.add((exam, stamp))
         rel = html.relative_to(home).as_posix()
@@ -332,31 +412,38 @@ def start_page(
     ]
     root = home / lessons
     course_rows = []
-    for meta in sorted(root.glob("*/course.json")):
+    for folder in _subdirs(root):
+        meta = folder / "course.json"
         try:
-            course = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            course = json.loads(_read_text(meta, META_LIMIT) or "")
+        except (ValueError, RecursionError):  # JSON nested deeper than the parser goes
+            continue
+        if not isinstance(course, dict) or not isinstance(course.get("lessons"), list):
             continue
         rows, opened, answered, total = [], 0, 0, 0
         seen_by_server = (progress or {}).get(course.get("id")) if progress is not None else None
-        for name in course.get("lessons", []):
-            path = meta.parent / name
-            if not path.is_file():
+        practice: dict = course["practice"] if isinstance(course.get("practice"), dict) else {}
+        for name in course["lessons"][:MAX_ENTRIES]:
+            if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
                 continue
+            path = folder / name
+            if not _is_regular(path):
+                continue
+            text = _read_text(path, LESSON_LIMIT)
             if seen_by_server is not None:  # a hub: the exam service's record
-                ids = (course.get("practice") or {}).get(path.stem)
-                ids = ids if ids is not None else _practice_ids(path)
+                ids = practice.get(path.stem)
+                ids = [str(i) for i in ids] if isinstance(ids, list) else _practice_ids(text)
                 mine = seen_by_server.get(path.stem) or {}
                 count, done = len(ids), len(set(ids) & set(mine.get("answered") or []))
                 seen = bool(mine.get("opened"))
             else:
-                count, done = _practice_count(path), _answered(path)
-                seen = done > 0 or _was_saved(path)
+                count, done = _practice_count(text), _answered(text)
+                seen = done > 0 or _was_saved(path, text)
             total, answered = total + count, answered + min(done, count)
             opened += seen
             state = "已学习" if seen else "未打开"
             rel = path.relative_to(home).as_posix()
-            rows.append(f"1. [{_title(path)}]({_link(rel)}) — {state}，练习 {min(done, count)}/{count} 题")
+            rows.append(f"1. [{_title(path, text)}]({_link(rel)}) — {state}，练习 {min(done, count)}/{count} 题")
         head = (
             f"### {course.get('title', meta.parent.name)}\n\n"
             f"进度：已学习 {opened}/{len(rows)} 课时，已作答练习 {answered}/{total} 题\n\n"
@@ -379,14 +466,15 @@ def start_page(
     return "\n\n".join(cells) + "\n"
 
 
-def _was_saved(path: Path) -> bool:
-    """The person saved their copy of the lesson (it differs from the copy they were given)."""
+def _was_saved(path: Path, text: str | None) -> bool:
+    """The person saved their copy of the lesson (it differs from the copy they were given);
+    `text` is its content (None when unreadable)."""
     try:
-        stat = path.stat()
+        info = os.stat(path, follow_symlinks=False)
     except OSError:
         return False
-    # a copy (copy2) keeps the source's older mtime; a save sets mtime and ctime to the same time
-    return stat.st_mtime_ns >= stat.st_ctime_ns or '"execution_count": 1' in path.read_text(encoding="utf-8")
+    # a copy keeps the source's older mtime; a save sets mtime and ctime to the same time
+    return info.st_mtime_ns >= info.st_ctime_ns or '"execution_count": 1' in (text or "")
 
 
 def write_start_page(
@@ -397,11 +485,18 @@ def write_start_page(
     cache: Path | None = None,
     progress: dict | None = None,
 ) -> Path:
-    """Write (rebuild) HOME/开始学习.md; see `start_page`."""
+    """Write (rebuild) HOME/开始学习.md; see `start_page`.
+
+    The page is written as a new file renamed over whatever is at that path (a link, a FIFO, a
+    device node, an old page: replaced, never opened or followed; grader.safe_io.replace_file).
+    Raises IsADirectoryError when a folder is there (kept), OSError when HOME cannot be written."""
     path = Path(home) / START_PAGE
-    if path.is_symlink():
-        path.unlink()
-    path.write_text(start_page(home, lessons, exchange, course_id, cache, progress=progress), encoding="utf-8")
+    text = start_page(home, lessons, exchange, course_id, cache, progress=progress)
+    fd = os.open(home, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        replace_file(fd, START_PAGE, text.encode("utf-8"), 0o644)
+    finally:
+        os.close(fd)
     return path
 
 
@@ -411,18 +506,24 @@ def main(argv: list[str]) -> int:
         exchange = Path(argv[3]) if len(argv) > 3 else None
         course_id = argv[4] if len(argv) > 4 else None
         cache = Path(argv[5]) if len(argv) > 5 else None
-        try:  # on a hub the pre-spawn hook passes what the exam service saw (grader.hub.staff)
-            progress = json.loads(os.environ["LAWSTUDY_PROGRESS"]) if os.environ.get("LAWSTUDY_PROGRESS") else None
+        # on a hub the pre-spawn hook passes what the exam service saw on stdin (grader.hub.staff)
+        given = os.environ.get("LAWSTUDY_PROGRESS")
+        try:
+            progress = json.loads(sys.stdin.buffer.read(PROGRESS_LIMIT) if given == "-" else given or "null")
         except ValueError:
             progress = None
-        write_start_page(
-            Path(argv[1]),
-            argv[2],
-            exchange,
-            course_id,
-            cache,
-            progress=progress if isinstance(progress, dict) else None,
-        )
+        try:
+            write_start_page(
+                Path(argv[1]),
+                argv[2],
+                exchange,
+                course_id,
+                cache,
+                progress=progress if isinstance(progress, dict) else None,
+            )
+        except OSError as error:
+            print(f"开始学习页未写入：{error}", file=sys.stderr)
+            return 1
         return 0
     print(__doc__, file=sys.stderr)
     return 2

@@ -7,7 +7,7 @@ torn down when the last module is done, or at interpreter exit if pytest is inte
 hub, proxy, servers and kernels stopped, the system users it created removed, the instance
 deleted.
 
-What it builds, for real: an instance under /tmp with a roster (three staff), one trainer and one
+What it builds, for real: an instance under /tmp (see `shared_tmp`) with a roster (three staff), one trainer and one
 admin as system users with private homes, the lessons, one exam built and released with
 `lawstudy exam`, the staff runtime venv refreshed from this checkout, and a hub on free loopback
 ports.
@@ -53,6 +53,16 @@ opens_at: {year}-01-01 00:00
 closes_at: {year}-12-31 23:59
 attempts: 3
 """
+
+
+def shared_tmp() -> str:
+    """A folder for throw-away instances that every account can enter (staff servers and the
+    grader must reach the instance): $LAWSTUDY_E2E_TMP, else /tmp, else /var/tmp when /tmp is
+    private on this machine (mode 700)."""
+    chosen = os.environ.get("LAWSTUDY_E2E_TMP")
+    if chosen:
+        return chosen
+    return "/tmp" if os.stat("/tmp").st_mode & 0o001 else "/var/tmp"
 
 
 def skip_reason() -> str | None:
@@ -256,7 +266,7 @@ def _build() -> HubEnv:
     from grader.instance import Instance, username
 
     _cleanup_users()  # users left by a run that was killed
-    home = Path(tempfile.mkdtemp(prefix="lawstudy-e2e-", dir="/tmp"))
+    home = Path(tempfile.mkdtemp(prefix="lawstudy-e2e-", dir=shared_tmp()))
     os.chmod(home, 0o711)
     inst = Instance(home)
     _state["cleanup"] = (inst, home)

@@ -123,6 +123,12 @@ def bad_inputs(path: str, f: dict) -> list[list[str]]:
         "exam collect": [["exam", "collect", "no-such-exam", *h]],
         "exam autograde": [["exam", "autograde", "no-such-exam", "--fast", *h]],
         "exam feedback": [["exam", "feedback", "no-such-exam", *h]],
+        "exam analyse": [
+            ["exam", "analyse", "no-such-exam", *h],
+            ["exam", "analyse", "no-such-exam", "--sitting", "last", *h],
+            ["exam", "analyse", "no-such-exam", "-o", str(Path(f["dir"]) / "a.pdf"), *h],
+        ],
+        "exam review": [["exam", "review", "no-such-exam", *h], ["exam", "review", "no-such-exam", "--staged", *h]],
         "hub stop": [["hub", "stop", "--home", f["file"]]],
         "hub status": [["hub", "status", *h]],
         "hub perms": [["hub", "perms", "--home", f["file"]]],
@@ -204,3 +210,28 @@ def test_a_gradebook_without_the_exam_is_a_lawstudy_error(tmp_path):
     conn.close()
     with pytest.raises(LawstudyError, match="成绩库中没有考试 2020-annual"):
         Gradebook(path, "2020-annual").write([])
+
+
+CASES = Path(__file__).parent / "data" / "cases"
+
+
+def test_every_real_input_case_ends_in_a_result_or_a_message_never_a_traceback(tmp_path):
+    """Every file in tests/data/cases (the ../shared/cases shapes, rounds 1 and 2), given to every
+    command that reads a sheet: it is read, or refused with a message; never a traceback."""
+    runner = CliRunner()
+    files = sorted(p for p in CASES.rglob("*") if p.suffix in (".xlsx", ".csv", ".xls"))
+    assert len(files) >= 40
+    for n, path in enumerate(files):
+        home = str(tmp_path / f"home{n}")
+        for args in (
+            ["quiz", "import", str(path), "-o", str(tmp_path / f"out{n}" / "burial.yaml")],
+            ["roster", "import", str(path), "--home", home],
+            ["exempt", "--file", str(path), "--year", "2026", "--home", home],
+            ["results", "import", str(path), "--home", home],
+            ["course", "complete", "--file", str(path), "--year", "2026", "--home", home],
+        ):
+            result = runner.invoke(cli, args)
+            shown = f"lawstudy {' '.join(args)}:\n{result.output}"
+            assert "Traceback" not in result.output, shown
+            assert result.exception is None or isinstance(result.exception, SystemExit), shown + repr(result.exception)
+            assert result.exit_code in (0, 1) and result.output.strip(), shown

@@ -56,5 +56,5 @@ def test_release_fetch_submit_collect_credits_hours_once(cli, tmp_path):
 
 
 def test_release_unknown_course_names_the_known_ones(cli, tmp_path):
-    r = cli("course", "release", "marriage", "--home", tmp_path / "h")
-    assert r.returncode == 1 and "没有课程 marriage" in r.stdout + r.stderr and "burial" in r.stdout + r.stderr
+    r = cli("course", "release", "adoption", "--home", tmp_path / "h")
+    assert r.returncode == 1 and "没有课程 adoption" in r.stdout + r.stderr and "burial" in r.stdout + r.stderr

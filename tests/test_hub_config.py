@@ -7,6 +7,7 @@ removes a throwaway system user); everything else runs as any user.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pwd
@@ -254,7 +255,10 @@ def throwaway_user():
     """A system user with a private home in a fresh /tmp folder; removed (with its processes) after."""
     if os.geteuid() != 0 or not shutil.which("useradd"):
         pytest.skip("needs root and useradd (creates a system user)")
-    base = Path(tempfile.mkdtemp(prefix="lshook-"))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest_hub import shared_tmp
+
+    base = Path(tempfile.mkdtemp(prefix="lshook-", dir=shared_tmp()))
     base.chmod(0o755)
     name = f"lshook-{uuid.uuid4().hex[:6]}"
     home = base / name
@@ -275,8 +279,9 @@ def throwaway_user():
 
 
 def test_the_hook_copies_as_the_person_and_follows_no_planted_link(throwaway_user):
-    """Root only: the pre_spawn_hook copies the lessons in a child running as the person, so links
-    they planted in ~/课程 lead nowhere they could not write themselves."""
+    """Root only: the pre_spawn_hook copies the lessons in a child running as the person, and
+    writes through no link they planted in ~/课程: a linked file and a linked folder are replaced
+    by the lesson's own file and a real folder."""
     from grader.hub import lessons_hook
 
     user, base = throwaway_user, throwaway_user.base
@@ -317,7 +322,7 @@ def test_the_hook_copies_as_the_person_and_follows_no_planted_link(throwaway_use
         user=SimpleNamespace(name=user.name),
         log=SimpleNamespace(warning=lambda fmt, *args: warnings.append(fmt % args)),
     )
-    lessons_hook(source, runtime, "课程")(spawner)
+    asyncio.run(lessons_hook(source, runtime, "课程")(spawner))
 
     copied = lessons / "burial" / "01.md"
     assert not copied.is_symlink() and copied.read_text(encoding="utf-8") == "lesson text"
@@ -327,8 +332,10 @@ def test_the_hook_copies_as_the_person_and_follows_no_planted_link(throwaway_use
     assert sorted(p.name for p in private.iterdir()) == ["shadow"]
     assert target_file.read_text(encoding="utf-8") == "root's file"
     assert private.stat().st_uid == 0 and (private.stat().st_mode & 0o777) == 0o700
-    # the one thing it could not write is reported, not fatal
-    assert len(warnings) == 1 and "planted.md" in warnings[0]
+    mine = lessons / "burial" / "secret-dir"
+    assert not mine.is_symlink() and mine.stat().st_uid == user.uid
+    assert (mine / "planted.md").read_text(encoding="utf-8") == "into the root folder?"
+    assert warnings == []
 
 
 # ------------------------------------------------------------------ foreground start

