@@ -350,9 +350,12 @@ def exam_service() -> None:
 
     inst = Instance.from_env(None)
     store = SittingStore(store_path(inst.home))
+    papers = paper_loader(inst)
+    for found in sorted(inst.papers.glob("*/paper.json")):  # loaded now, not while the first caller waits
+        papers(found.parent.name)
     app = make_app(
         store,
-        paper_loader(inst),
+        papers,
         os.environ["JUPYTERHUB_SERVICE_PREFIX"],
         practice_loader(inst),
         min_practice_seconds=float(os.environ.get("LAWSTUDY_MIN_PRACTICE_SECONDS") or MIN_PRACTICE_SECONDS),
