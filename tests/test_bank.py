@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from grader import banks as bank
+from grader.laws import library
 from grader.scoring import Key, score
 
 pytestmark = pytest.mark.unit
@@ -188,3 +189,80 @@ def test_repository_banks_pass_the_check():
     result = bank.check()
     assert result.ok, "\n".join(map(str, result.problems))
     assert result.summary()["questions"] > 0
+
+
+FIRE_2025 = {
+    "id": "t-025",
+    "type": "single",
+    "stem": "依照《殡葬管理条例》（2025年修订），在实行火葬的地区，遗体应当在哪里火化？",
+    "options": {"A": "就地、就近在殡仪馆火化", "B": "户籍所在地的殡仪馆", "C": "任选殡仪馆", "D": "丧属居住地的殡仪馆"},
+    "answer": "A",
+    "explanation": "见第二十九条。",
+    "basis": [
+        {
+            "law": "殡葬管理条例",
+            "version": "2025-12-12",
+            "article": 29,
+            "quote": "在实行火葬的地区，遗体应当就地、就近在殡仪馆火化",
+        }
+    ],
+    "pool": "exam",
+}
+
+
+def test_the_same_stem_written_another_way_is_refused_while_both_are_valid(tmp_path):
+    """A stem that differs only in how the law is named (依照/按照, short or full title, the version
+    in brackets, punctuation) is the same question: refused when both are valid on some day."""
+    old = dict(GOOD, stem="依照《殡葬管理条例》，下列哪类地区应当实行火葬？")
+    old["basis"] = [dict(GOOD["basis"][0], version="2012-11-09")]
+    same = dict(old, id="t-101", stem="按照《殡葬条例》（2012年修订）, 下列哪类地区应当实行火葬?")
+    found = [str(p) for p in bank.check([write(tmp_path, [old, same])]).problems]
+    assert any("t-101" in p and "实质相同" in p and "t-001" in p for p in found), found
+    # the 2025 question and its 2012 predecessor are never valid on the same day: both may stay
+    newer = dict(FIRE_2025, id="t-102", stem="按照《殡葬管理条例》，在实行火葬的地区，遗体应当在哪里火化？")
+    older = dict(
+        FIRE_2025,
+        stem="依照《殡葬管理条例》（2012年修订），在实行火葬的地区，遗体应当在哪里火化？",
+        basis=[{"law": "殡葬管理条例", "version": "2012-11-09", "article": 4, "quote": "应当实行火葬"}],
+    )
+    assert bank.check([write(tmp_path, [newer, older])]).ok
+    assert bank.stem_key("依照《中华人民共和国社会救助法》（2026年4月30日通过），谁负责？") == bank.stem_key(
+        "按照《社会救助法》谁负责"
+    )
+
+
+def test_an_explanation_for_a_superseded_version_must_say_so(tmp_path):
+    """quiz check points at an explanation written for a version no longer in force on --as-of that
+    does not say so, and gives the line to add (from the law index); said, the hint goes away."""
+    old = dict(GOOD, basis=[dict(GOOD["basis"][0], version="2012-11-09")])
+    path = write(tmp_path, [old])
+    assert not bank.check([path], as_of="2026-03-29").warnings  # still the law to apply
+    [hint] = [str(w) for w in bank.check([path], as_of="2026-12-01").warnings]
+    assert "t-001" in hint and "解析没有说明" in hint
+    note = bank.superseded_note(library().statute("殡葬管理条例").version("2012-11-09"))
+    assert note == (
+        "（本题依据《殡葬管理条例》（2012年修订），适用于2026年3月30日前；该版本已于2026年3月30日被2025年修订版取代。）"
+    )
+    assert note in hint
+    said = write(tmp_path, [dict(old, explanation="见第四条。" + note)])
+    assert not bank.check([said], as_of="2026-12-01").warnings
+    # an overridden text: the note names the law that prevails and never calls it 废止
+    relief = bank.superseded_note(library().statute("社会救助暂行办法").version("2019-03-02"))
+    assert "未废止，但自2026年7月1日起与《中华人民共和国社会救助法》不一致的，适用社会救助法" in relief
+    assert "已废止" not in relief and "取代" not in relief
+    # a superseded statute named in passing: the day, or the law that took over, must be named
+    passing = dict(FIRE_2025, explanation="见第二十九条；《社会救助暂行办法》第二条也有规定。")
+    [hint] = [str(w) for w in bank.check([write(tmp_path, [passing])], as_of="2026-12-01").warnings]
+    assert "解析提到的《社会救助暂行办法》" in hint and "社会救助法" in hint
+    passing["explanation"] += "（该办法未废止，但自2026年7月1日起与社会救助法不一致的，适用社会救助法。）"
+    assert not bank.check([write(tmp_path, [passing])], as_of="2026-12-01").warnings
+
+
+def test_repository_explanations_say_when_their_version_is_superseded():
+    """One rule, one voice: every explanation in the shipped banks written for (or naming) a text
+    that the law index knows to be superseded says so, as of the last supersession it knows."""
+    lib = library()
+    last = max(v.in_force_until for s in lib.statutes.values() for v in s.versions if v.in_force_until)
+    result = bank.check(as_of=last)
+    unsaid = [str(w) for w in result.warnings if "解析" in str(w) and "没有说明" in str(w)]
+    assert not unsaid, "\n".join(unsaid)

@@ -127,9 +127,10 @@ def bad_inputs(path: str, f: dict) -> list[list[str]]:
         "exam feedback": [["exam", "feedback", "no-such-exam", *h]],
         "exam analyse": [
             ["exam", "analyse", "no-such-exam", *h],
-            ["exam", "analyse", "no-such-exam", "--sitting", "every", *h],
+            ["exam", "analyse", "no-such-exam", "--sitting", "last", *h],
+            ["exam", "analyse", "no-such-exam", "-o", str(Path(f["dir"]) / "a.pdf"), *h],
         ],
-        "exam review": [["exam", "review", "no-such-exam", *h]],
+        "exam review": [["exam", "review", "no-such-exam", *h], ["exam", "review", "no-such-exam", "--staged", *h]],
         "hub stop": [["hub", "stop", "--home", f["file"]]],
         "hub status": [["hub", "status", *h]],
         "hub perms": [["hub", "perms", "--home", f["file"]]],

@@ -58,6 +58,6 @@ def test_release_fetch_submit_collect_credits_hours_once(installed_cli, tmp_path
     assert people["MZ101"]["hours"] == hours and not people["MZ102"]["hours"]
 
 
-def test_release_unknown_course_names_the_known_ones(installed_cli, tmp_path):
-    r = installed_cli("course", "release", "marriage", "--home", tmp_path / "h")
-    assert r.returncode == 1 and "没有课程 marriage" in r.stdout + r.stderr and "burial" in r.stdout + r.stderr
+def test_release_unknown_course_names_the_known_ones(cli, tmp_path):
+    r = cli("course", "release", "adoption", "--home", tmp_path / "h")
+    assert r.returncode == 1 and "没有课程 adoption" in r.stdout + r.stderr and "burial" in r.stdout + r.stderr

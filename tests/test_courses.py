@@ -12,10 +12,23 @@ from grader.widgets import PracticeWidget
 
 pytestmark = pytest.mark.integration
 
-EXPECTED = {"social-assistance": 6, "burial": 4, "social-organisations": 5, "community": 5}
-# Courses whose banks are one file per pool (quizzes/<exam bank>.yaml, quizzes/<practice bank>.yaml):
-# course id -> (exam bank id, practice bank id, minimum exam questions, minimum practice questions).
-POOL_BANKS = {"community": ("community", "community-practice", 40, 15)}
+EXPECTED = {
+    "social-assistance": 6,
+    "burial": 4,
+    "social-organisations": 5,
+    "community": 4,
+    "marriage": 4,
+    "administration": 5,
+}
+# Courses whose exam and practice pools are separate bank files (the house pattern for new banks):
+# course -> (exam bank, practice bank, least exam questions, least practice questions). Their questions
+# cite the versions in force on POOLED_AS_OF (issue 24), so every one of them can be drawn for an exam then.
+POOLED = {
+    "community": ("community", "community-practice", 40, 15),
+    "marriage": ("marriage", "marriage-practice", 40, 15),
+    "administration": ("administration", "administration-practice", 60, 20),
+}
+POOLED_AS_OF = "2026-12-01"
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +58,20 @@ def test_three_courses_with_enough_lessons(courses):
 
 def test_bank_counts_per_course(banks):
     by_id = {b.id: b for b in banks}
-    for cid in set(EXPECTED) - set(POOL_BANKS):
-        qs = by_id[cid].questions
-        exam = [q for q in qs if q.pool == "exam"]
-        practice = [q for q in qs if q.pool == "practice"]
-        assert len(qs) >= 70 and len(exam) >= 50 and len(practice) >= 20, (cid, len(exam), len(practice))
+    for cid in EXPECTED:
+        if cid in POOLED:
+            exam_bank, practice_bank, least_exam, least_practice = POOLED[cid]
+            exam = by_id[exam_bank].questions
+            practice = by_id[practice_bank].questions
+            assert {q.pool for q in exam} == {"exam"} and {q.pool for q in practice} == {"practice"}, cid
+            assert len(exam) >= least_exam and len(practice) >= least_practice, (cid, len(exam), len(practice))
+            qs = exam + practice
+            assert not [q.id for q in qs if not q.valid_on(POOLED_AS_OF)], cid
+        else:
+            qs = by_id[cid].questions
+            exam = [q for q in qs if q.pool == "exam"]
+            practice = [q for q in qs if q.pool == "practice"]
+            assert len(qs) >= 70 and len(exam) >= 50 and len(practice) >= 20, (cid, len(exam), len(practice))
         types = {t: sum(q.type == t for q in exam) for t in ("single", "multiple", "judge")}
         assert types["single"] >= len(exam) * 0.4, (cid, types)
         assert types["multiple"] >= len(exam) * 0.15 and types["judge"] >= len(exam) * 0.15, (cid, types)
@@ -60,7 +82,7 @@ def test_bank_counts_per_pool_bank_course(banks, courses):
     """A course with one bank per pool: enough exam and practice questions, a mix of types, every
     question cited, and every practice question the lessons call is in its practice bank."""
     by_id = {b.id: b for b in banks}
-    for cid, (exam_id, practice_id, min_exam, min_practice) in POOL_BANKS.items():
+    for cid, (exam_id, practice_id, min_exam, min_practice) in POOLED.items():
         exam, practice = by_id[exam_id].questions, by_id[practice_id].questions
         assert {q.pool for q in exam} == {"exam"} and {q.pool for q in practice} == {"practice"}, cid
         assert len(exam) >= min_exam and len(practice) >= min_practice, (cid, len(exam), len(practice))

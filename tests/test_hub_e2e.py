@@ -270,7 +270,23 @@ needles = json.loads(NEEDLES)
 roots = json.loads(ROOTS)
 skip = {"/proc", "/sys", "/dev", "/run"}
 found, files, denied = [], 0, 0
-pattern = re.compile("|".join(re.escape(n) for n in needles if len(n) >= 12))
+def trie(words):
+    # one regex shaped as a trie of the needles: each position costs the depth of a match, not the
+    # number of needles (a flat alternation of thousands of needles is too slow for a whole disk)
+    root = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    def build(node):
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return "(?:" + body + ")?" if "" in node else body
+    return re.compile(build(root))
+pattern = trie(sorted({n for n in needles if len(n) >= 12}))
 for root in roots:
     for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: None):
         dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in skip]

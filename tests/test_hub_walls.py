@@ -124,6 +124,12 @@ def _sit_with_planted_code(env, marker: Path) -> dict:
             f"open(os.path.join(d, 'grader', '__init__.py'), 'w').write(\"open({str(marker)!r}, 'w').write('shadow')\")\n"
             f"json.dump({{'exam': {env.exam_id!r}, 'user': {S3!r}, 'started_at': None, 'saved_at': None,"
             f" 'answers': {answers!r}}}, open(os.path.join(d, 'answers.json'), 'w'))\n"
+            # the answers also go through the exam service, whose record is what counts on a hub
+            "from grader.lab.service_client import ExamServiceClient\n"
+            "c = ExamServiceClient.from_env()\n"
+            f"c.open({env.exam_id!r})\n"
+            f"for qid, value in {answers!r}.items():\n"
+            f"    c.save({env.exam_id!r}, qid, value)\n"
             "print('ready')"
         )
         assert out["stdout"].strip() == "ready", out
@@ -139,7 +145,7 @@ def test_3_4_code_in_a_submission_never_runs_and_never_reaches_the_trainer(hub_e
     only the released notebook, and its pages carry a Content-Security-Policy."""
     env = hub_env
     marker = Path(shared_tmp()) / f"lse2e-pwned-{uuid.uuid4().hex[:8]}"  # writable by anyone who runs code
-    answers = _sit_with_planted_code(env, marker)
+    _sit_with_planted_code(env, marker)
     trainer = env.session(T1)
     api = f"{env.url}/services/lawstudy/formgrader/api"
     ok(trainer.post(f"{api}/assignment/{env.exam_id}/collect", timeout=120))
@@ -147,7 +153,14 @@ def test_3_4_code_in_a_submission_never_runs_and_never_reaches_the_trainer(hub_e
     assert not marker.exists(), marker.read_text()
     subs = trainer.get(f"{api}/submissions/{env.exam_id}", timeout=60).json()
     mine = [s for s in subs if s["student"] == S3]
-    expected = sum(q.points for q in env.notes["paper"].questions if q.id in answers)
+    # what S3's record at the exam service earns (the answers saved there, in this and any earlier
+    # sitting of the browser tests): never more because of the planted code
+    from grader.exams.service_grading import last_attempts
+    from grader.exams.sittings import SittingStore, store_path
+
+    paper = env.notes["paper"]
+    expected = last_attempts(paper, SittingStore(store_path(env.home)))[S3].total
+    assert expected < paper.max_score
     assert mine and mine[0]["score"] == pytest.approx(expected), mine
     submitted = env.home / "course" / "submitted" / S3 / env.exam_id
     assert not (submitted / "grader").exists()

@@ -329,7 +329,7 @@ def test_service_rows_read_closed_sittings(tmp_path):
     store.open(spec, "ann", t0)
     store.save(spec, "ann", "q1", "A", t0 + timedelta(minutes=1))
     store.hand_in(spec, "ann", t0 + timedelta(minutes=5))
-    store.open(spec, "ann", t0 + timedelta(days=1), again=True)  # a second attempt is asked for
+    store.open(spec, "ann", t0 + timedelta(days=1), again=True)  # a second sitting is asked for
     store.save(spec, "ann", "q1", "B", t0 + timedelta(days=1, minutes=1))
     store.open(spec, "bob", t0)  # never handed in, deadline passed: closed at its deadline
     store.save(spec, "bob", "q1", "C", t0 + timedelta(minutes=2))

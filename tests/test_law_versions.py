@@ -153,8 +153,8 @@ def test_shipped_index_in_force_dates():
     with pytest.raises(LawError) as error:
         lib.version("社会救助暂行办法", as_of="2026-07-01")
     assert str(error.value) == (
-        "《社会救助暂行办法》2026年7月1日已不是现行依据：该版本自2026年7月1日起由《中华人民共和国社会救助法》"
-        "取代（未废止；与之不一致的，适用社会救助法）"
+        "《社会救助暂行办法》2026年7月1日已不是现行依据：该版本未废止，但自2026年7月1日起与"
+        "《中华人民共和国社会救助法》不一致的，适用社会救助法"
     )
     relief = lib.version("社会救助暂行办法", "2019-03-02")
     assert relief.superseded_by == ("中华人民共和国社会救助法", "2026-04-30") and relief.reason
@@ -235,7 +235,7 @@ def test_laws_list_never_calls_an_overridden_statute_repealed():
     ]
     assert len(overridden) == 2
     for block in overridden:
-        assert "自2026年7月1日起由《中华人民共和国社会救助法》取代（未废止；与之不一致的，适用社会救助法）" in block
+        assert "未废止，但自2026年7月1日起与《中华人民共和国社会救助法》不一致的，适用社会救助法" in block
         assert "废止" not in block.replace("未废止", "") and "至 2026" not in block and "* " not in block
     [repealed] = [
         b for head, b in blocks.items() if head.startswith("最高人民法院关于审理政府信息公开行政案件若干问题的规定》")
@@ -511,7 +511,7 @@ OVERRIDE_INDEX = """statutes:
         source: test
 """
 
-OVERRIDDEN_WORDS = "自2025年1月1日起由《中华人民共和国测试法》取代（未废止；与之不一致的，适用测试法）"
+OVERRIDDEN_WORDS = "未废止，但自2025年1月1日起与《中华人民共和国测试法》不一致的，适用测试法"
 
 
 @pytest.fixture
@@ -526,7 +526,8 @@ def override_dir(tmp_path):
 
 def test_overridden_text_is_never_called_repealed(override_dir, tmp_path, monkeypatch):
     """quiz check, course check, the lesson notice, article() and laws show all say an overridden text
-    is 取代 but 未废止, and never that it is 废止 or no longer in force."""
+    is 未废止 and that only its rules inconsistent with the overriding law give way, never that it is 废止,
+    取代 as a whole or no longer in force."""
     from grader import lesson
 
     lib = Library(override_dir)
@@ -558,6 +559,7 @@ def test_overridden_text_is_never_called_repealed(override_dir, tmp_path, monkey
     assert "本课所引《测试办法》为2019年版文本，" + OVERRIDDEN_WORDS + "。" in notice
     for text in (problem.message, stale.message, notice):
         assert "废止" not in text.replace("未废止", "") and "不再施行" not in text and "修订" not in text
+        assert "取代" not in text  # not replaced as a whole: its rules consistent with the new law still apply
 
     monkeypatch.setenv("LAWSTUDY_LAWS", str(override_dir))
     monkeypatch.setenv("LAWSTUDY_TODAY", "2025-03-01")

@@ -145,18 +145,18 @@ def test_q11_positional_options_flagged_labels_stripped_and_order_kept(tmp_path)
     # quiz check flags the same in the YAML bank; shuffle: false is kept in YAML and in the exam
     out = tmp_path / "burial.yaml"
     bank.save_bank(b, out)
-    result = bank.check([out])
+    result = bank.check([out], as_of=AS_OF)
     assert result.ok and len(result.warnings) == 2
     data = yaml.safe_load(out.read_text(encoding="utf-8"))
     data["questions"][0]["shuffle"] = False
     data["questions"][2]["shuffle"] = False
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = bank.check([out])
+    result = bank.check([out], as_of=AS_OF)
     assert result.ok and len(result.warnings) == 1  # q1 confirmed; q2 still flagged
     assert result.banks[0].questions[2].keeps_order
     data["questions"][0]["shuffle"] = True
     out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert "不能 shuffle: true" in str(bank.check([out]).problems)
+    assert "不能 shuffle: true" in str(bank.check([out], as_of=AS_OF).problems)
     shown = []
     for q in (q1, q3):
         pq = PaperQuestion(

@@ -8,7 +8,8 @@ article of a version; they know nothing of papers, sittings or grades.
 Modules: model (bank, question, citation, problem), validate (the checks of a question and of a
 set), options (option wording a shuffle would break), store (YAML files, `check`), sheet_rows and
 sheet (the 题库 sheet: import, export, template), format_cues (what a sitter who knows no law
-could score), impact (questions citing a version no longer in force; `quiz migrate`).
+could score), supersession (an explanation for a superseded version says so), impact (questions
+citing a version no longer in force; `quiz migrate`).
 """
 
 from grader.banks.model import POOL_NAMES, POOLS, SHEET_HEADERS, Bank, BankError, Citation, Problem, Question
@@ -25,6 +26,7 @@ from grader.banks.store import (
     questions_by_id,
     save_bank,
 )
+from grader.banks.supersession import superseded_note, unsaid_supersessions
 from grader.banks.validate import check_unique, stem_key, validate_question
 
 __all__ = [
@@ -53,7 +55,9 @@ __all__ = [
     "save_bank",
     "split_options",
     "stem_key",
+    "superseded_note",
     "template_bank",
+    "unsaid_supersessions",
     "validate_question",
     "write_sheet",
 ]

@@ -145,7 +145,7 @@ def import_sheet(
         located = [
             (q, str(b.path), f"题目 {q.id}") for b in others_checked.banks if b.id != bank_id for q in b.questions
         ] + located
-    problems += [p for p in check_unique(located) if p.file == file]
+    problems += [p for p in check_unique(located, laws) if p.file == file]
     if problems:
         failure = BankError(problems)
         failure.summary = table.summary()

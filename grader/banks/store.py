@@ -10,9 +10,10 @@ import yaml
 
 from grader.banks.model import Bank, BankError, Problem, Question
 from grader.banks.options import question_warnings
+from grader.banks.supersession import superseded_note, unsaid_supersessions
 from grader.banks.validate import check_unique, validate_question
 from grader.instance import PACKAGE
-from grader.laws import LawError, Library, library
+from grader.laws import LawError, Library, cn_date, library, to_date, today
 
 # ---------------------------------------------------------------- YAML
 
@@ -171,8 +172,18 @@ def check(paths: list[Path] | None = None, laws: Library | None = None, as_of=No
         if bank:
             banks.append(bank)
             located += loc
-    problems += check_unique(located)
+    problems += check_unique(located, laws)
     warnings = [Problem(file, where, text) for q, file, where in located for text in question_warnings(q)]
+    day = to_date(as_of) if as_of is not None else today()
+    for q, file, where in located:
+        for v, cited in unsaid_supersessions(q, laws, day):
+            if cited:
+                text = f"所引{v.citation}在{cn_date(day)}已不是现行依据（{laws.superseded_message(v)}），解析没有说明"
+                hint = f"请在解析末尾写明：{superseded_note(v, laws)}"
+            else:
+                text = f"解析提到的《{v.title}》在{cn_date(day)}已不是现行依据，解析没有说明"
+                hint = f"请写明：《{v.title}》{laws.supersession_phrase(v)}"
+            warnings.append(Problem(file, where, f"{text}；{hint}"))
     return CheckResult(banks, problems, warnings)
 
 

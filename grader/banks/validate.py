@@ -4,11 +4,12 @@ of a set of questions (unique ids, no stem twice)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from grader.banks.model import DIFFICULTY_NAMES, FIELDS, ID_PATTERN, POOLS, REQUIRED, Citation, Problem, Question
 from grader.banks.options import positional_options
-from grader.laws import LawError, Library, cn_to_int, normalize, to_date, today
+from grader.laws import LawError, Library, cn_to_int, library, normalize, to_date, today
 from grader.scoring import TYPES
 from grader.sheets import visible
 from grader.vocabulary import LETTERS
@@ -181,20 +182,47 @@ def validate_question(
 
 
 _BLANK = re.compile(r"\(\)|_{2,}")  # after `normalize`: （  ） is (), a blank to fill in is ____
-_STEM_END = re.compile(r"[。.？?！!；;：:，,、…]+$")
 _STEM_NUMBER = re.compile(r"^(第\d+题[.、:]?|\(\d+\)|\d+[.、)])")  # 第3题 / （3） / 3. / 3、 before a stem
+# What a stem says once the way a law is named is set aside: a version described in brackets
+# (（2025年修订）, （2026年4月30日通过）), a version described before the title (2025年修订的), the words
+# that introduce the law (依照, 按照…), 现行, and punctuation.
+_STEM_VERSION = re.compile(
+    r"[（(][^（）()]*(?:\d{4}年|年版|修订|修正|通过)[^（）()]*[）)]|\d{4}年(?:\d{1,2}月\d{1,2}日)?(?:修订|修正|通过)的"
+)
+_STEM_WORDS = re.compile(r"依照|按照|根据|依据|现行")
+_STEM_PUNCTUATION = re.compile(r"[\W_]+")
+_STEM_TITLE = re.compile(r"《([^《》]+)》")
 
 
-def stem_key(stem: str) -> str:
-    """The form stems are compared in to find one statement asked twice: `normalize` (NFKC, no white
-    space), without invisible characters, a leading question number (`3.`, `（3）`, `第3题`), blank
-    brackets `（ ）` or blanks `____`, and trailing punctuation — "殡葬事业是重要的公益事业（  ）。"
-    and "3、殡葬事业是重要的公益事业" are one stem."""
+def stem_key(stem: str, laws: Library | None = None) -> str:
+    """The stem as two questions are compared for being the same statement: without invisible
+    characters, a leading question number (`3.`, `（3）`, `第3题`), blank brackets `（ ）` or blanks
+    `____`, and punctuation; a law named by its short or full title (《社会救助法》 =
+    《中华人民共和国社会救助法》), with or without its version described (（2025年修订）, 2025年修订的),
+    introduced by 依照 or 按照, reads the same. "殡葬事业是重要的公益事业（  ）。" and
+    "3、殡葬事业是重要的公益事业" are one stem.
+
+    Returns the normalized text ('' for an empty stem); titles the law index does not know are kept.
+    """
+
+    laws = laws or library()
+
+    def title(match: re.Match) -> str:
+        try:
+            return laws.statute(match.group(1)).title
+        except LawError:
+            return match.group(1)
+
     text = _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem))))
-    previous = None
-    while previous != text:
-        previous, text = text, _BLANK.sub("", _STEM_END.sub("", text))
-    return text
+    text = _STEM_TITLE.sub(title, unicodedata.normalize("NFKC", text))
+    text = _STEM_WORDS.sub("", _STEM_VERSION.sub("", unicodedata.normalize("NFKC", text)))
+    return _STEM_PUNCTUATION.sub("", text)
+
+
+def _written_key(stem: str) -> str:
+    """The stem with only its writing set aside (number, blanks, punctuation, invisible characters)."""
+
+    return _STEM_PUNCTUATION.sub("", _BLANK.sub("", _STEM_NUMBER.sub("", normalize(visible(stem)))))
 
 
 def keyed_meaning(q: Question):
@@ -214,39 +242,63 @@ def keyed_text(q: Question) -> str:
     return "、".join(f"{letter}“{q.options.get(letter, '')}”" for letter in letters)
 
 
-def check_unique(questions: list[tuple[Question, str, str]]) -> list[Problem]:
+def _overlap(a: Question, b: Question) -> bool:
+    """Whether two questions are valid on some common day (no dates: always)."""
+    start = max((d for d in (a.valid_from, b.valid_from) if d), default=None)
+    ends = [d for d in (a.valid_until, b.valid_until) if d]
+    return start is None or not ends or start < min(ends)
+
+
+def check_unique(questions: list[tuple[Question, str, str]], laws: Library | None = None) -> list[Problem]:
     """Ids must be unique across all banks; one statement is asked once and keyed once.
 
-    Stems are compared by `stem_key` (no trailing punctuation, no blank brackets): two questions
-    whose stems differ only so are a duplicate, and when their keys disagree (one keyed 正确, the
-    other 错误; or the same options, in any order, with different ones keyed) the message says the
-    statement is keyed both ways.
+    Stems are compared by `stem_key`: two questions whose stems differ only in punctuation, blank
+    brackets, a question number or how the law is named are the same statement when both are valid
+    on some common day (a paper could ask it twice, or a practice question could give an exam
+    question away); when their keys disagree as well (one keyed 正确, the other 错误; or the same
+    options, in any order, with different ones keyed) the message says the statement is keyed both
+    ways. The older version of a question kept for past exams (valid only before its successor) is
+    not a duplicate. Stems written identically are duplicates whatever their dates.
     """
     problems = []
     seen_ids: dict[str, str] = {}
-    seen_stems: dict[str, tuple[str, Question]] = {}
+    seen_stems: dict[str, str] = {}
+    seen_keys: dict[str, list[tuple[Question, str]]] = {}
     for q, file, where in questions:
         if q.id in seen_ids:
             problems.append(Problem(file, where, f"题号 {q.id} 重复（已在 {seen_ids[q.id]} 出现）"))
         else:
             seen_ids[q.id] = f"{file} {where}"
-        stem = stem_key(q.stem)
-        if stem not in seen_stems:
-            seen_stems[stem] = (f"{file} {where}", q)
-            continue
-        place, first = seen_stems[stem]
-        same_options = {normalize(v) for v in first.options.values()} == {normalize(v) for v in q.options.values()}
-        if first.type == q.type and same_options and keyed_meaning(first) != keyed_meaning(q):
-            problems.append(
-                Problem(
-                    file,
-                    where,
-                    f"与 {place} 是同一题干（只差标点或空括号），答案却不同（{keyed_text(first)} 与 "
-                    f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
+        stem = normalize(q.stem)
+        key = stem_key(q.stem, laws)
+        exact = seen_stems.get(stem)
+        for other, place in seen_keys.get(key, []):
+            if not key or not (_overlap(q, other) or place == exact):
+                continue
+            same_options = {normalize(v) for v in other.options.values()} == {normalize(v) for v in q.options.values()}
+            how = "只差标点或空括号" if _written_key(other.stem) == _written_key(q.stem) else "只差法规名称或版本写法"
+            if other.type == q.type and same_options and keyed_meaning(other) != keyed_meaning(q):
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"与 {place} 是同一题干（{how}），答案却不同（{keyed_text(other)} 与 "
+                        f"{keyed_text(q)}）：同一道题只能有一个答案，请删去一题或改正答案",
+                    )
                 )
-            )
-        elif normalize(first.stem) == normalize(q.stem):
-            problems.append(Problem(file, where, f"题干与 {place} 重复"))
-        else:
-            problems.append(Problem(file, where, f"题干与 {place} 重复（只差标点或空括号）"))
+            elif place == exact:
+                problems.append(Problem(file, where, f"题干与 {place} 重复"))
+            elif how == "只差标点或空括号":
+                problems.append(Problem(file, where, f"题干与 {place} 重复（{how}）"))
+            else:
+                problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"题干与 {place} 实质相同（{how}），两题在同一时期有效，会被当作两道题使用：请改写或删去其中一道",
+                    )
+                )
+            break
+        seen_stems.setdefault(stem, f"{file} {where}")
+        seen_keys.setdefault(key, []).append((q, f"{file} {where}"))
     return problems

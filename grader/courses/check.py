@@ -112,7 +112,7 @@ def superseded_notice(versions: list[Version], laws: Library, as_of=None) -> str
 
     One line per statute: 本课所引《殡葬管理条例》为2012年修订文本，已于2026年3月30日修订（…）;
     for a text overridden by another law (not repealed) the words are `Library.supersession_phrase`'s
-    (自…起由《…》取代（未废止；与之不一致的，适用…）), never 废止.
+    (未废止，但自…起与《…》不一致的，适用…), never 废止.
     """
     as_of = to_date(as_of) if as_of is not None else today()
     lines = []

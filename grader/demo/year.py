@@ -129,7 +129,7 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
     for staff_id, reason in EXEMPT.items():
         records.exempt(db, staff_id, YEAR, reason)
 
-    say("课程：三门课程作为 nbgrader 作业发布，职工学完提交，收取后计学时")
+    say(f"课程：{len(course_api.load_courses())} 门课程作为 nbgrader 作业发布，职工学完提交，收取后计学时")
     courses = course_api.load_courses()
     course_api.build_courses(inst.lessons, courses)
     learners = [p for p in people if p.staff_id not in EXEMPT]

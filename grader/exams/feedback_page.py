@@ -9,6 +9,7 @@ after the exam's last window (make-up included) has closed.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,23 @@ from grader.vocabulary import CHINA, FLAG_NAMES, LETTERS, SECTION_NAMES, verdict
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REVIEW_DATA_ID = "lawstudy-review"
+# an option named by its letter in a 解析 ("C、D 是2012年条例的规定", "选项B错"): a capital A–F standing alone
+BANK_LETTER = re.compile(r"(?<![A-Za-z])[A-F](?![A-Za-z])")
+
+
+def letter_key(q, shown_options: list) -> str:
+    """When the 解析 names options by letter and this person's paper showed them in another order,
+    one line mapping the bank's letters (which the 解析 uses) to the letters on the paper, e.g.
+    "解析中的选项字母按题库原顺序：A＝你试卷上的C，B＝A，…"; '' when nothing needs mapping."""
+    if q.type == "judge" or not BANK_LETTER.search(q.explanation):
+        return ""
+    bank = [oid for oid, _ in q.options]
+    paper = [oid for oid, _ in shown_options]
+    if bank == paper:
+        return ""
+    on_paper = {oid: LETTERS[i] for i, oid in enumerate(paper)}
+    pairs = "，".join(f"{LETTERS[i]}＝{on_paper.get(oid, '?')}" for i, oid in enumerate(bank))
+    return f"解析中的选项字母按题库原顺序，对应你试卷上的字母：{pairs}"
 
 
 def review_data(paper: Paper, missed: list) -> str:
@@ -91,6 +109,7 @@ class FeedbackWriter:
                     "earned": f"{earned:g}",
                     "points": f"{q.points:g}",
                     "explanation": q.explanation,
+                    "letter_key": letter_key(q, opts),
                     "basis": [(b["citation"], b["quote"]) for b in q.basis],
                 }
             )

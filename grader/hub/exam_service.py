@@ -140,12 +140,13 @@ class SaveHandler(ExamApi):
         user, data = self.user(), self.body()
         paper, t = self.paper(data), self.now()
         question = data.get("question")
-        keys = {q.id: q.key for q in paper.questions}
-        if not isinstance(question, str) or question not in keys:
+        # the key of the question saved, only (building all 50 keys cost more than the save itself)
+        found = next((q for q in paper.questions if q.id == question), None) if isinstance(question, str) else None
+        if found is None:
             self.refused(SittingRefused("bad-question", "试卷上没有这道题"))
             return
         value = data.get("answer")
-        if value not in (None, []) and normalize_response(keys[question], value) is None:
+        if value not in (None, []) and normalize_response(found.key, value) is None:
             self.refused(SittingRefused("bad-answer", "答案不是本题的有效选项，未保存"))
             return
         try:
@@ -349,9 +350,12 @@ def exam_service() -> None:
 
     inst = Instance.from_env(None)
     store = SittingStore(store_path(inst.home))
+    papers = paper_loader(inst)
+    for found in sorted(inst.papers.glob("*/paper.json")):  # loaded now, not while the first caller waits
+        papers(found.parent.name)
     app = make_app(
         store,
-        paper_loader(inst),
+        papers,
         os.environ["JUPYTERHUB_SERVICE_PREFIX"],
         practice_loader(inst),
         min_practice_seconds=float(os.environ.get("LAWSTUDY_MIN_PRACTICE_SECONDS") or MIN_PRACTICE_SECONDS),

@@ -18,6 +18,7 @@ from grader.laws.statute import Article, Law, Statute, Version, parse_law
 from grader.laws.words import (
     CITATION,
     CN_NUMERAL,
+    PREFIX,
     SUPERSESSIONS,
     TITLE_TEXT,
     VERSION_SUFFIX,
@@ -33,6 +34,7 @@ from grader.laws.words import (
 __all__ = [
     "CITATION",
     "CN_NUMERAL",
+    "PREFIX",
     "SUPERSESSIONS",
     "TITLE_TEXT",
     "VERSION_SUFFIX",

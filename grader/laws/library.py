@@ -174,7 +174,10 @@ class Library:
 
         revised:    已于2026年3月30日被2025年修订版取代
         repealed:   已于2025年6月1日被《…解释》第十五条第二款废止
-        overridden: 自2026年7月1日起由《中华人民共和国社会救助法》取代（未废止；与之不一致的，适用社会救助法）
+        overridden: 未废止，但自2026年7月1日起与《中华人民共和国社会救助法》不一致的，适用社会救助法
+
+        An overridden text is not replaced as a whole: it stays in force where it does not contradict the
+        overriding law, so the phrase says 未废止 first and names only the inconsistent rules.
         """
         if v.in_force_until is None:
             return ""
@@ -189,7 +192,7 @@ class Library:
             other, new = None, None
         if v.supersession == "overridden":
             short = (other.short_names[0] if other and other.short_names else law.removeprefix(PREFIX)) or law
-            return f"自{day}起由《{law}》取代（未废止；与之不一致的，适用{short}）"
+            return f"未废止，但自{day}起与《{law}》不一致的，适用{short}"
         if v.supersession == "repealed":
             return f"已于{day}被《{law}》{v.provision}废止"
         if new is None:
