@@ -18,7 +18,7 @@ Modules, one concept each:
     submissions     one submission read and scored, timing checks
     grading         autograde (fast, or nbgrader in kernels, reconciled); feedback after the last window
     feedback_page   each person's feedback page (templates/feedback.html.j2)
-    sittings        the exam service's store (sqlite-utils Migrations)
+    sittings        the exam service's store; sittings_schema its tables (sqlite-utils Migrations)
     service_grading the service's record as the one source of truth for an exam sat through it
     sync            results and completions from the gradebook into the records (`lawstudy sync`)
     review          the 错题本 released as an assignment
