@@ -25,7 +25,7 @@ from grader.records.db import (
     utc_text,
     with_progress,
 )
-from grader.records.roster import near_ids
+from grader.records.roster import near_map
 from grader.vocabulary import CHINA, FLAGS, china_year
 
 # ------------------------------------------------------------------ exams and questions
@@ -268,7 +268,7 @@ def import_results(
             counts.added += c.added
             counts.updated += c.updated
             counts.unchanged += c.unchanged
-    near = {s: near_ids(known, s) for _, s in not_on_roster if near_ids(known, s)}
+    near = near_map(known, [s for _, s in not_on_roster])
     return ResultsImport(counts, len(table), not_on_roster, duplicates, near, table.summary)
 
 
