@@ -9,11 +9,19 @@ of that moment in China Standard Time (UTC+8). Times without an offset in import
 as China time; nbgrader's naive timestamps are UTC.
 
 Modules: db (schema, opening, errors), roster (名册, 免考), results (exams, attempts, flags), hours
-(courses, 学时), flags (administrators' review of flags), figures (the report's figures as SQL).
+(courses, 学时), activities (学法活动: 台账, 签到表, attendance), flags (administrators' review of flags), figures (the report's figures as SQL).
 The records know nothing of nbgrader: `lawstudy sync` (grader.exams.sync) writes into them.
 """
 
+from grader.records.activities import (
+    ActivityImport,
+    SignInDefaults,
+    add_activity,
+    import_activities,
+    list_activities,
+)
 from grader.records.db import (
+    ACTIVITY_KINDS,
     CATEGORIES,
     DEFAULT_EXCELLENCE_MARK,
     DEFAULT_PASS_MARK,
@@ -53,6 +61,12 @@ from grader.records.roster import (
 )
 
 __all__ = [
+    "ACTIVITY_KINDS",
+    "ActivityImport",
+    "SignInDefaults",
+    "add_activity",
+    "import_activities",
+    "list_activities",
     "AttemptCounts",
     "CATEGORIES",
     "DEFAULT_EXCELLENCE_MARK",

@@ -1,0 +1,688 @@
+"""Study activities (学法活动): 会前学法, 专题培训, 专家讲座, 培训班... with the laws they covered and
+who attended, entered by hand or read from the ledgers people keep (a 学法台账, 签到表).
+
+An activity is (date, 形式 `kind`, 主题 `topic`, 主讲人 `speaker` or 主办单位 `organiser`, 学时 `hours`,
+laws, attendees). The same activity is recognised by its natural key (date, kind, `topic_key`: the
+topic without white space, punctuation, 《》 or invisible characters, case folded), so a ledger or a
+sign-in sheet imported twice changes nothing; attendance is one row per (activity, person).
+
+People are matched to the roster by 工号; without one by 姓名 + 科室; with neither 工号 nor 科室 by
+姓名 alone when exactly one person on the roster has that name. Anyone else (an invited speaker, a
+name twice on the roster, a 科室 that does not match) is listed with file, sheet and row, never
+guessed and never counted. Every import runs in one transaction; a bad row rejects the whole
+command with one message per problem (file, sheet, row), nothing written.
+
+The laws an activity covered are resolved by a `studied(text, on)` function (grader.laws'
+`Library.studied`, passed in by the caller: the records do not import the statutes): each gives
+(statute title, article or None) or raises an error whose text says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from grader import sheets
+from grader.records.db import ACTIVITY_KINDS, Problem, RecordsError, now_text, parse_number
+from grader.records.roster import not_on_roster_message
+
+# ------------------------------------------------------------------ the words people write
+
+# How a ledger or a title names a form of study that the fixed list (ACTIVITY_KINDS) says otherwise.
+KIND_ALIASES = {
+    "讲座": "专家讲座",
+    "法治讲座": "专家讲座",
+    "专题讲座": "专家讲座",
+    "以会代学": "以会代训",
+    "会前讲学": "会前讲法",
+    "中层干部会前讲法": "会前讲法",
+    "外出培训": "外派培训",
+    "参加上级培训": "外派培训",
+    "执法资格": "执法资格培训",
+    "执法证培训": "执法资格培训",
+    "专题学习": "专题培训",
+}
+# A 签名 cell saying the person did not come.
+ABSENT_MARKS = ("请假", "缺席", "未到", "公出", "出差", "病假", "事假", "休假", "外出")
+_DAY = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
+_DAY_COMPACT = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
+_HOURS_IN_TITLE = re.compile(r"(?:学时|课时)\s*[:：]?\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:个)?(?:学时|课时)")
+_SIGN_IN_WORDS = re.compile(r"(签到表|签到册|签到单|签到簿|签到|参会人员名单|参训人员名单|人员名单)$")
+_PUNCTUATION = re.compile(r"[\s《》〈〉“”\"'‘’（）()\[\]【】、，,。.：:；;！!？?·\-—_/]+")
+_LAW_ITEM = re.compile(r"《[^》]+》(?:\s*第[零一二三四五六七八九十百千0-9]+条)?(?:\s*[，,]\s*\d{4}年版)?")
+_SPLIT = re.compile(r"[、，,；;／/\n]+|\s{2,}")
+
+Studied = Callable[[str, dt.date], tuple[str, int | None]]
+
+
+def kind_of(text: str) -> str | None:
+    """The form of study (one of ACTIVITY_KINDS) a cell or a title names, else None: the kind's own
+    word or an alias (讲座 -> 专家讲座) standing in the text, the first of the list that does."""
+    text = sheets.collapse(text)
+    if text in ACTIVITY_KINDS:
+        return text
+    for kind in ACTIVITY_KINDS[:-1]:
+        if kind in text:
+            return kind
+    for alias, kind in sorted(KIND_ALIASES.items(), key=lambda item: -len(item[0])):
+        if alias in text:
+            return kind
+    return None
+
+
+def kind_message(text: str) -> str:
+    return f"形式“{text}”无法识别：应为 {'、'.join(ACTIVITY_KINDS)} 之一 (unknown kind)"
+
+
+def topic_key(topic: str) -> str:
+    """The topic as the natural key compares it: NFKC, invisible characters, white space and
+    punctuation (《》“”、，。…) removed, case folded. '《社会救助暂行办法》 解读' = '社会救助暂行办法解读'."""
+    return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", sheets.visible(topic))).casefold()
+
+
+def parse_day(text) -> dt.date:
+    """A day as people write it: 2026年3月5日, 2026-03-05, 2026/3/5, 2026.3.5, 20260305, a date cell
+    ('2026-03-05 09:00' keeps only the day). Raises ValueError."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    value = sheets.nfkc(str(text))
+    match = _DAY.search(value) or _DAY_COMPACT.search(value)
+    if not match:
+        raise ValueError(value)
+    return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+
+
+def parse_hours(text: str) -> float:
+    """学时 as written: 2, 1.5, 2学时, 3课时, 2小时. Raises ValueError (negative too)."""
+    value = re.sub(r"(个)?(学时|课时|小时|h)$", "", sheets.nfkc(str(text)), flags=re.I).strip()
+    hours = parse_number(value)
+    if hours < 0:
+        raise ValueError(text)
+    return hours
+
+
+def parse_count(text: str) -> int:
+    value = re.sub(r"(人|人次|名)$", "", sheets.nfkc(str(text))).strip()
+    number = parse_number(value)
+    if number < 0 or number != int(number):
+        raise ValueError(text)
+    return int(number)
+
+
+# ------------------------------------------------------------------ matching people to the roster
+
+
+class Roster:
+    """The active roster, for matching the names on a sign-in sheet or in a ledger's 参加人员."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.people = {
+            r["staff_id"]: r for r in db.query("SELECT staff_id, name, department FROM staff WHERE active = 1")
+        }
+        self.by_name: dict[str, list[str]] = {}
+        self.by_person: dict[tuple[str, str], list[str]] = {}
+        for staff_id, r in self.people.items():
+            self.by_name.setdefault(r["name"], []).append(staff_id)
+            self.by_person.setdefault((r["name"], r["department"]), []).append(staff_id)
+
+    def match(self, name: str, department: str = "", staff_id: str = "") -> tuple[str | None, str]:
+        """(工号, '') for the one person meant, else (None, why): by 工号; else 姓名 + 科室; else, with
+        no 科室 given, 姓名 alone when it is unique on the roster."""
+        if staff_id:
+            if staff_id in self.people:
+                return staff_id, ""
+            return None, not_on_roster_message(self.people, staff_id)
+        if not name:
+            return None, "没有姓名 (no name)"
+        if department:
+            found = self.by_person.get((name, department), [])
+            if len(found) == 1:
+                return found[0], ""
+            if found:
+                return (
+                    None,
+                    f"名册中{department}有 {len(found)} 人名为 {name}（{'、'.join(found)}），请填写工号 (ambiguous)",
+                )
+            others = self.by_name.get(name, [])
+            if others:
+                where = "、".join(f"{self.people[s]['department']} {s}" for s in others)
+                return (
+                    None,
+                    f"{name}（{department}）与名册不符：名册中的 {name} 在 {where}，请核对科室或填写工号 (department differs)",
+                )
+            return None, f"{name}（{department}）不在名册中 (not on the roster)"
+        found = self.by_name.get(name, [])
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            where = "、".join(f"{self.people[s]['department']} {s}" for s in found)
+            return None, f"名册中有 {len(found)} 人名为 {name}（{where}），请填写科室或工号 (ambiguous name)"
+        return None, f"{name} 不在名册中 (not on the roster)"
+
+
+# ------------------------------------------------------------------ activities
+
+
+@dataclass
+class Activity:
+    """One study activity as read or entered: what is stored, plus where it came from (`where`)
+    and the people it names who could not be matched (`unmatched`: lines for the user)."""
+
+    date: dt.date
+    kind: str
+    topic: str
+    hours: float
+    speaker: str = ""
+    organiser: str = ""
+    laws: list[tuple[str, int | None]] = field(default_factory=list)
+    headcount: int | None = None
+    attendees: list[str] = field(default_factory=list)  # 工号, in the order read, each once
+    where: str = ""
+    source: str = "manual"
+    unmatched: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.date.isoformat(), self.kind, topic_key(self.topic))
+
+    def label(self) -> str:
+        return f"{self.date.isoformat()} {self.kind}“{self.topic}”"
+
+    def attend(self, staff_id: str) -> None:
+        if staff_id not in self.attendees:
+            self.attendees.append(staff_id)
+
+
+@dataclass
+class ActivityImport:
+    """What an import or `add` did (or, with dry_run, would do): activities added / updated (a
+    field changed) / unchanged, attendance rows added / already there, the people listed and not
+    counted, and what the sheet reader passed over."""
+
+    activities: list[Activity] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    attendance_added: int = 0
+    attendance_known: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def resolve_laws(text: str, on: dt.date, studied: Studied | None) -> tuple[list[tuple[str, int | None]], list[str]]:
+    """The laws a 涉及法律 cell names: each 《…》 (with 第N条 if given), or, without 《》, each item
+    between 、，；/ — resolved by `studied`. Returns (laws, problems)."""
+    text = sheets.free_text(text or "")
+    if not text:
+        return [], []
+    items = [m.group(0) for m in _LAW_ITEM.finditer(text)] or [i.strip() for i in _SPLIT.split(text) if i.strip()]
+    laws: list[tuple[str, int | None]] = []
+    problems = []
+    for item in items:
+        if studied is None:
+            laws.append((item.strip("《》"), None))
+            continue
+        try:
+            law = studied(item, on)
+        except Exception as error:  # noqa: BLE001 - the resolver's own error says why, in Chinese
+            problems.append(f"涉及法律“{item}”：{error}")
+            continue
+        if law not in laws:
+            laws.append(law)
+    return laws, problems
+
+
+def _text(problem_where: str, file: str) -> str:
+    return f"{file}: {problem_where}" if problem_where else file
+
+
+def read_ledger(
+    db: sqlite_utils.Database, path, table: sheets.Table, studied: Studied | None
+) -> tuple[list[Activity], list[Problem]]:
+    """The activities of a 学法台账 (one row each): 日期, 形式, 主题 required; 学时 required in every
+    row; 主讲人, 主办单位, 涉及法律, 参加人员 (names or 工号, 、，separated; 张三（办公室）), 参加人数."""
+    name = str(path)
+    roster = Roster(db)
+    problems: list[Problem] = []
+    out: list[Activity] = []
+    seen: dict[tuple, str] = {}
+    for row in table.rows:
+        where = row.where
+        bad = []
+        try:
+            day = parse_day(row["date"])
+        except ValueError:
+            bad.append(f"日期“{row['date']}”无法识别，应写作 2026年3月5日 或 2026-03-05 (bad date)")
+            day = dt.date(1900, 1, 1)
+        kind = kind_of(row["kind"]) if row["kind"] else None
+        if kind is None:
+            bad.append(kind_message(row["kind"]) if row["kind"] else "缺少形式 (missing kind)")
+        topic = row["topic"]
+        if not topic:
+            bad.append("缺少主题 (missing topic)")
+        hours = 0.0
+        if not row["hours"]:
+            bad.append("缺少学时 (missing hours)")
+        else:
+            try:
+                hours = parse_hours(row["hours"])
+            except ValueError:
+                bad.append(f"学时“{row['hours']}”应为不小于 0 的数字，如 2 或 1.5 (bad hours)")
+        headcount = None
+        if row["headcount"]:
+            try:
+                headcount = parse_count(row["headcount"])
+            except ValueError:
+                bad.append(f"参加人数“{row['headcount']}”应为整数 (bad headcount)")
+        laws, law_problems = resolve_laws(row["laws"], day, studied)
+        bad += law_problems
+        if bad:
+            problems += [Problem(name, where, b) for b in bad]
+            continue
+        assert kind is not None
+        activity = Activity(
+            day,
+            kind,
+            topic,
+            hours,
+            speaker=row["speaker"],
+            organiser=row["organiser"],
+            laws=laws,
+            headcount=headcount,
+            where=_text(where, name),
+            source=f"import:{Path(path).name}",
+        )
+        if activity.key in seen:
+            problems.append(
+                Problem(name, where, f"与{seen[activity.key]}是同一活动（日期、形式、主题相同） (duplicate)")
+            )
+            continue
+        seen[activity.key] = where
+        for token in _attendee_tokens(row["attendees"]):
+            person, department = _name_and_department(token)
+            staff_id = person if person in roster.people else ""
+            found, why = roster.match(person, department, staff_id)
+            if found:
+                activity.attend(found)
+            else:
+                activity.unmatched.append(f"{name}: {where} 参加人员 {token}：{why}，未计入")
+        out.append(activity)
+    return out, problems
+
+
+def _attendee_tokens(text: str) -> list[str]:
+    text = sheets.free_text(text or "")
+    return [sheets.collapse(t) for t in re.split(r"[、，,；;／/\n]+|\s+", text) if sheets.collapse(t)]
+
+
+def _name_and_department(token: str) -> tuple[str, str]:
+    match = re.fullmatch(r"(.+?)[（(](.+)[）)]", token)
+    return (match.group(1).strip(), match.group(2).strip()) if match else (token, "")
+
+
+@dataclass
+class SignInDefaults:
+    """What the command line says of every sign-in sheet it imports (--date, --kind, --hours,
+    --topic): it fills what a sheet's title does not say, and overrides it when given."""
+
+    date: dt.date | None = None
+    kind: str | None = None
+    hours: float | None = None
+    topic: str | None = None
+
+
+def title_facts(lines: list[str]) -> dict:
+    """What a sign-in sheet's title lines say: date (the first day written), kind (the first form of
+    study named), hours ('2学时', '学时：2'), topic (the first line without its date and 签到表), and
+    speaker ('主讲人：张三')."""
+    text = " ".join(lines)
+    facts: dict = {}
+    for line in lines:
+        try:
+            facts["date"] = parse_day(line)
+            break
+        except ValueError:
+            continue
+    kind = kind_of(text)
+    if kind:
+        facts["kind"] = kind
+    hours = _HOURS_IN_TITLE.search(text)
+    if hours:
+        facts["hours"] = float(hours.group(1) or hours.group(2))
+    speaker = re.search(r"(?:主讲人|主讲|授课人)\s*[:：]\s*(\S+)", text)
+    if speaker:
+        facts["speaker"] = speaker.group(1)
+    if lines:
+        first = _DAY.sub("", lines[0])
+        first = re.split(r"\s+(?:时间|日期|地点|主讲人|主讲|授课人|学时|课时)\s*[:：]", " " + first)[0]
+        first = _SIGN_IN_WORDS.sub("", first.strip()).strip(" ：:-—")
+        if first:
+            facts["topic"] = first
+    return facts
+
+
+def read_sign_in(
+    db: sqlite_utils.Database, path, table: sheets.Table, defaults: SignInDefaults, pending: Sequence[Activity] = ()
+) -> tuple[list[Activity], list[Problem]]:
+    """One activity per worksheet of a 签到表: its date, kind, hours and topic from the command line
+    (`defaults`), else from the title above the header (`title_facts`). When an activity of that
+    day (and kind, when known) is already recorded or read from a ledger in the same command, and
+    it is the only one, or the only one with that topic, the sheet is its attendance: its kind,
+    topic and hours are the recorded ones (unless --hours/--kind say otherwise). Rows: 姓名 required; 工号, 科室, 签名 when present. When the 签名 column holds anything, a row
+    with an empty 签名 or one saying 请假/缺席… did not attend (listed); an empty column throughout
+    (a typed-up copy) counts every row."""
+    name = str(path)
+    roster = Roster(db)
+    problems: list[Problem] = []
+    out: list[Activity] = []
+    by_sheet: dict[str, list[sheets.Row]] = {}
+    for row in table.rows:
+        by_sheet.setdefault(row.sheet, []).append(row)
+    for sheet_name, rows in by_sheet.items():
+        place = f"工作表 {sheet_name}" if sheet_name else ""
+        facts = title_facts(table.titles.get(sheet_name, []))
+        day = defaults.date or facts.get("date")
+        kind = defaults.kind or facts.get("kind")
+        topic = defaults.topic or facts.get("topic")
+        hours = defaults.hours if defaults.hours is not None else facts.get("hours")
+        speaker = facts.get("speaker", "")
+        if day is not None:
+            # the day's activity of that kind already recorded (or in a ledger read by this command)
+            # is the one signed in for: one such activity, or the one whose topic is --topic/the title's
+            known = [k for k in _recorded_on(db, day, kind) + [_fact(a) for a in pending] if k["date"] == day]
+            known = [k for k in known if kind is None or k["kind"] == kind]
+            same = [k for k in known if topic and topic_key(k["topic"]) == topic_key(topic)]
+            chosen = same or (known if defaults.topic is None else [])
+            if len({(k["kind"], topic_key(k["topic"])) for k in chosen}) == 1:
+                kind, topic = chosen[0]["kind"], chosen[0]["topic"]
+                hours = chosen[0]["hours"] if defaults.hours is None else hours
+                speaker = ""  # the record's own speaker stands
+        missing = []
+        if day is None:
+            missing.append("日期（标题中写明，如“2026年3月5日会前学法签到表”，或用 --date 2026-03-05）")
+        if kind is None:
+            missing.append(f"形式（标题中写明，或用 --kind，可选 {'、'.join(ACTIVITY_KINDS)}）")
+        if not topic:
+            missing.append("主题（标题中写明，或用 --topic）")
+        if hours is None:
+            missing.append("学时（标题中写明“2学时”，或用 --hours 2，或先导入写明学时的学法台账）")
+        if missing:
+            title = "；".join(table.titles.get(sheet_name, [])) or "（无标题）"
+            problems.append(
+                Problem(
+                    name, place or None, f"签到表标题“{title}”没有说明{'、'.join(missing)} (sign-in sheet lacks facts)"
+                )
+            )
+            continue
+        assert day is not None and kind is not None and topic and hours is not None
+        activity = Activity(
+            day,
+            kind,
+            topic,
+            float(hours),
+            speaker=speaker,
+            where=_text(place, name),
+            source=f"import:{Path(path).name}",
+        )
+        signed = "signature" in table.columns and any(r["signature"] for r in rows)
+        for row in rows:
+            person, department, staff_id = row["name"], row["department"], row["staff_id"]
+            if not person and not staff_id:
+                continue
+            mark, at = row["signature"], f"{place} 第{row.number}行".strip()
+            if signed and (not mark or any(word in mark for word in ABSENT_MARKS)):
+                why = f"签名栏为“{mark}”" if mark else "未签名"
+                activity.unmatched.append(f"{name}: {at} {person or staff_id}：{why}，未计入")
+                continue
+            found, why = roster.match(person, department, staff_id)
+            if found:
+                activity.attend(found)
+            else:
+                activity.unmatched.append(f"{name}: {at} {person or staff_id}：{why}，未计入")
+        out.append(activity)
+    return out, problems
+
+
+def _recorded_on(db: sqlite_utils.Database, day: dt.date, kind: str | None) -> list[dict]:
+    rows = db.query(
+        "SELECT kind, topic, hours FROM activities WHERE date = ? AND (? IS NULL OR kind = ?)",
+        [day.isoformat(), kind, kind],
+    )
+    return [{**r, "date": day} for r in rows]
+
+
+def _fact(a: Activity) -> dict:
+    return {"date": a.date, "kind": a.kind, "topic": a.topic, "hours": a.hours}
+
+
+def file_kind(path) -> sheets.Kind:
+    """Which ledger a file is: a 学法台账 when a visible sheet has its header (日期, 形式, 主题), else a
+    签到表. Raises RecordsError when the file cannot be read."""
+    try:
+        sheets.read_sheet(path, sheets.LEDGER)
+        return sheets.LEDGER
+    except sheets.SheetError as error:
+        if "表头" not in str(error) and "表格为空" not in str(error):
+            raise RecordsError([Problem("", None, line) for line in str(error).splitlines()]) from None
+    return sheets.SIGNIN
+
+
+def import_activities(
+    db: sqlite_utils.Database,
+    paths: Iterable,
+    studied: Studied | None = None,
+    defaults: SignInDefaults | None = None,
+    dry_run: bool = False,
+) -> ActivityImport:
+    """Read ledgers and sign-in sheets (each file recognised by its header: `file_kind`) and record
+    their activities and attendance in one transaction; with `dry_run` only say what would change.
+
+    Raises RecordsError listing every problem (file, sheet, row); nothing is written then. People
+    who could not be matched are in `unmatched`, not an error."""
+    defaults = defaults or SignInDefaults()
+    problems: list[Problem] = []
+    found: list[Activity] = []
+    notes: list[str] = []
+    ordered = sorted(((file_kind(p), p) for p in paths), key=lambda kp: kp[0] is not sheets.LEDGER)
+    for kind, path in ordered:
+        try:
+            table = sheets.read_sheet(path, kind)
+        except sheets.SheetError as error:
+            problems += [Problem("", None, line) for line in str(error).splitlines()]
+            continue
+        if table.summary():
+            notes.append(f"{path}: {table.summary()}")
+        if kind is sheets.LEDGER:
+            if any(v is not None for v in vars(defaults).values()):
+                problems.append(
+                    Problem(
+                        str(path),
+                        None,
+                        "--date/--kind/--hours/--topic 只用于签到表；学法台账每行写明 (options for sign-in sheets only)",
+                    )
+                )
+                continue
+            activities, bad = read_ledger(db, path, table, studied)
+        else:
+            activities, bad = read_sign_in(db, path, table, defaults, found)
+        found += activities
+        problems += bad
+    if problems:
+        raise RecordsError(problems)
+    return record(db, found, dry_run=dry_run, notes=notes)
+
+
+def record(db: sqlite_utils.Database, activities: list[Activity], dry_run: bool = False, notes=()) -> ActivityImport:
+    """Store activities (merged by natural key: a field that differs is updated, attendance added)
+    in one transaction; with `dry_run`, count what would change and write nothing."""
+    result = ActivityImport(activities=activities, notes=list(notes), dry_run=dry_run)
+    merged: dict[tuple, Activity] = {}
+    for a in activities:  # two sign-in sheets of one activity (two pages): one activity
+        if a.key in merged:
+            for staff_id in a.attendees:
+                merged[a.key].attend(staff_id)
+            merged[a.key].unmatched += a.unmatched
+        else:
+            merged[a.key] = a
+    for a in merged.values():
+        result.unmatched += a.unmatched
+
+    def write() -> None:
+        now = now_text()
+        for a in merged.values():
+            row = db.execute(
+                "SELECT id, topic, speaker, organiser, hours, headcount FROM activities "
+                "WHERE date = ? AND kind = ? AND topic_key = ?",
+                list(a.key),
+            ).fetchone()
+            fields = {
+                "speaker": a.speaker or None,
+                "organiser": a.organiser or None,
+                "hours": float(a.hours),
+                "headcount": a.headcount,
+            }
+            if row is None:
+                result.added.append(a.label())
+                activity_id = None
+                if not dry_run:
+                    cursor = db.execute(
+                        "INSERT INTO activities (date, year, kind, topic, topic_key, speaker, organiser, hours, "
+                        "headcount, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [a.date.isoformat(), a.date.year, a.kind, a.topic, a.key[2], *fields.values(), a.source, now],
+                    )
+                    activity_id = cursor.lastrowid
+            else:
+                activity_id = row[0]
+                old = dict(zip(("speaker", "organiser", "hours", "headcount"), row[2:]))
+                # a sign-in sheet says nothing of speaker, organiser or headcount: it keeps the ledger's
+                change = {k: v for k, v in fields.items() if v is not None and v != old[k]}
+                laws_now = {
+                    (r[0], r[1])
+                    for r in db.execute("SELECT law, article FROM activity_laws WHERE activity_id = ?", [activity_id])
+                }
+                new_laws = {(law, article or 0) for law, article in a.laws} - laws_now
+                if change or new_laws:
+                    result.updated.append(a.label())
+                    if change and not dry_run:
+                        sets = ", ".join(f"{k} = ?" for k in change)
+                        db.execute(f"UPDATE activities SET {sets} WHERE id = ?", [*change.values(), activity_id])
+                else:
+                    result.unchanged.append(a.label())
+            known = (
+                {r[0] for r in db.execute("SELECT staff_id FROM attendance WHERE activity_id = ?", [activity_id])}
+                if activity_id is not None
+                else set()
+            )
+            new = [s for s in a.attendees if s not in known]
+            result.attendance_added += len(new)
+            result.attendance_known += len(a.attendees) - len(new)
+            if dry_run or activity_id is None:
+                continue
+            db.conn.executemany(
+                "INSERT INTO activity_laws (activity_id, law, article) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(activity_id, law, article or 0) for law, article in a.laws],
+            )
+            db.conn.executemany(
+                "INSERT INTO attendance (activity_id, staff_id, source) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [(activity_id, s, a.source) for s in new],
+            )
+
+    if dry_run:
+        with getattr(db, "snapshot", db.atomic)():
+            write()
+    else:
+        with db.atomic():
+            write()
+    return result
+
+
+def add_activity(
+    db: sqlite_utils.Database,
+    date,
+    kind: str,
+    topic: str,
+    hours: float,
+    speaker: str = "",
+    organiser: str = "",
+    laws: str = "",
+    attendees: Iterable[str] = (),
+    studied: Studied | None = None,
+    dry_run: bool = False,
+) -> ActivityImport:
+    """Record one activity by hand (`lawstudy activity add`): attendees are 工号 (each must be on the
+    roster: a 工号 not on it is an error here, nothing written). Raises RecordsError."""
+    problems = []
+    try:
+        day = parse_day(date)
+    except ValueError:
+        raise RecordsError(f"日期“{date}”无法识别，应写作 2026-03-05 (bad date)") from None
+    found_kind = kind_of(kind or "")
+    if found_kind is None:
+        problems.append(kind_message(kind or ""))
+    if not (topic or "").strip():
+        problems.append("缺少主题 --topic (missing topic)")
+    try:
+        credited = parse_hours(str(hours))
+    except ValueError:
+        problems.append(f"学时“{hours}”应为不小于 0 的数字 (bad hours)")
+        credited = 0.0
+    resolved, law_problems = resolve_laws(laws, day, studied)
+    problems += law_problems
+    roster = Roster(db)
+    ids = []
+    for staff_id in attendees:
+        staff_id = sheets.staff_id_text(staff_id.strip()) if staff_id.strip() not in roster.people else staff_id.strip()
+        if not staff_id:
+            continue
+        if staff_id not in roster.people:
+            problems.append(not_on_roster_message(roster.people, staff_id))
+        ids.append(staff_id)
+    if problems:
+        raise RecordsError([Problem("", None, p) for p in problems])
+    assert found_kind is not None
+    activity = Activity(
+        day,
+        found_kind,
+        sheets.free_text(topic),
+        credited,
+        speaker.strip(),
+        organiser.strip(),
+        resolved,
+        source="manual",
+    )
+    for staff_id in ids:
+        activity.attend(staff_id)
+    return record(db, [activity], dry_run=dry_run)
+
+
+def list_activities(db: sqlite_utils.Database, year: int | None = None) -> list[dict]:
+    """Recorded activities (of a year, or all), by date: {id, date, kind, topic, speaker, organiser,
+    hours, headcount, attendances (people on the roster recorded), laws: ['《殡葬管理条例》第四条'…]}."""
+    rows = list(
+        db.query(
+            "SELECT a.id, a.date, a.kind, a.topic, a.speaker, a.organiser, a.hours, a.headcount, "
+            "(SELECT count(*) FROM attendance t WHERE t.activity_id = a.id) AS attendances "
+            "FROM activities a WHERE (:year IS NULL OR a.year = :year) ORDER BY a.date, a.kind, a.topic",
+            {"year": year},
+        )
+    )
+    laws: dict[int, list[str]] = {}
+    for r in db.query("SELECT activity_id, law, article FROM activity_laws ORDER BY activity_id, law, article"):
+        laws.setdefault(r["activity_id"], []).append(law_label(r["law"], r["article"]))
+    for r in rows:
+        r["laws"] = laws.get(r["id"], [])
+    return rows
+
+
+def law_label(law: str, article: int | None) -> str:
+    """'《殡葬管理条例》' or '《殡葬管理条例》第4条' (the article number as stored)."""
+    return f"《{law}》" + (f"第{article}条" if article else "")
