@@ -7,7 +7,7 @@ from pathlib import Path
 from grader import pages
 from grader.reports.charts import bar_chart
 from grader.reports.report import exam_name, timing_lines
-from grader.reports.tables import GROUP_HEADERS, LIST_TABLES, mark_text, shown_text, shown_value
+from grader.reports.tables import GROUP_HEADERS, LIST_TABLES, mark_text, shown_text, shown_value, study_sections
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -80,6 +80,15 @@ def page(report: dict, list_limit: int = 5000) -> str:
         todo=report["todo"],
         cards=[(shown_text(k, t[k]), h) for k, h in GROUP_HEADERS],
         groups=groups,
+        study=[
+            {
+                "title": section["title"],
+                "note": section["note"],
+                "headers": [h for _, h in section["columns"]],
+                "rows": table_rows(section["columns"], section["rows"], list_limit),
+            }
+            for section in study_sections(report)
+        ],
         charts=charts(report),
         lists=lists,
     )
