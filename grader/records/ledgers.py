@@ -161,9 +161,10 @@ def title_facts(lines: list[str]) -> dict:
     if speaker:
         facts["speaker"] = speaker.group(1)
     if lines:
-        first = _DAY.sub("", lines[0])
+        first = _HOURS_IN_TITLE.sub("", _DAY.sub("", lines[0]))
+        first = re.sub(r"[（(][\s,，、;；.]*[）)]", "", first)  # brackets the date and 学时 were taken from
         first = re.split(r"\s+(?:时间|日期|地点|主讲人|主讲|授课人|学时|课时)\s*[:：]", " " + first)[0]
-        first = _SIGN_IN_WORDS.sub("", first.strip()).strip(" ：:-—")
+        first = _SIGN_IN_WORDS.sub("", first.strip()).strip(" ：:-—，,")
         if first:
             facts["topic"] = first
     return facts
