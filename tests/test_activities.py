@@ -281,10 +281,12 @@ def test_add_and_list(bureau, cli):
     )  # fmt: skip
     assert "新增 0 场" in again.stdout and "新增 0 人次" in again.stdout  # the same activity (topic normalised)
     listed = cli("activity", "list", "--year", YEAR, "--home", home, check=True).stdout
-    assert "2026-03-05  会前学法  学习《殡葬管理条例》  王伟  1学时  参加 2 人次  《殡葬管理条例》第1条" in listed
+    assert "2026-03-05  会前学法  学习《殡葬管理条例》  王伟  1学时  参加 2 人次  《殡葬管理条例》第一条" in listed
     assert "共 1 场" in listed
     data = json.loads(cli("activity", "list", "--json", "--home", home, check=True).stdout)
-    assert [(a["kind"], a["attendances"]) for a in data] == [("会前学法", 2)]
+    assert [(a["kind"], a["attendances"], a["laws"]) for a in data] == [
+        ("会前学法", 2, [{"law": "殡葬管理条例", "article": 1}])
+    ]
     # a 工号 not on the roster, an unknown law: one message each, nothing written
     bad = cli(
         "activity", "add", "--date", "2026-04-01", "--kind", "专题培训", "--topic", "x", "--hours", "2",

@@ -129,6 +129,7 @@ def activity_list(year, as_json, home):
     import json
 
     from grader import records as records_api
+    from grader.reports.tables import law_label
 
     _, db = open_records(home)
     rows = records_api.list_activities(db, year)
@@ -140,7 +141,7 @@ def activity_list(year, as_json, home):
         return
     for r in rows:
         who = r["speaker"] or r["organiser"] or ""
-        laws = "、".join(r["laws"])
+        laws = "、".join(law_label(x["law"], x["article"]) for x in r["laws"])
         count = r["attendances"] or (f"（登记人数 {r['headcount']}）" if r["headcount"] else 0)
         click.echo(
             f"{r['date']}  {r['kind']}  {r['topic']}"

@@ -386,7 +386,8 @@ def add_activity(
 
 def list_activities(db: sqlite_utils.Database, year: int | None = None) -> list[dict]:
     """Recorded activities (of a year, or all), by date: {id, date, kind, topic, speaker, organiser,
-    hours, headcount, attendances (people on the roster recorded), laws: ['《殡葬管理条例》第四条'…]}."""
+    hours, headcount, attendances (people on the roster recorded), laws: [{law, article (None: the
+    statute as a whole)}]}."""
     rows = list(
         db.query(
             "SELECT a.id, a.date, a.kind, a.topic, a.speaker, a.organiser, a.hours, a.headcount, "
@@ -395,14 +396,9 @@ def list_activities(db: sqlite_utils.Database, year: int | None = None) -> list[
             {"year": year},
         )
     )
-    laws: dict[int, list[str]] = {}
+    laws: dict[int, list[dict]] = {}
     for r in db.query("SELECT activity_id, law, article FROM activity_laws ORDER BY activity_id, law, article"):
-        laws.setdefault(r["activity_id"], []).append(law_label(r["law"], r["article"]))
+        laws.setdefault(r["activity_id"], []).append({"law": r["law"], "article": r["article"] or None})
     for r in rows:
         r["laws"] = laws.get(r["id"], [])
     return rows
-
-
-def law_label(law: str, article: int | None) -> str:
-    """'《殡葬管理条例》' or '《殡葬管理条例》第4条' (the article number as stored)."""
-    return f"《{law}》" + (f"第{article}条" if article else "")

@@ -76,6 +76,8 @@ def load_rotation(home: str | os.PathLike | None) -> RotationRule | None:
         return None
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise RecordsError(f"{path}: 无法读取：{error} (cannot read the settings file)") from None
     except yaml.YAMLError as error:
         raise RecordsError(f"{path}: 不是有效的 YAML：{error} (bad settings file)") from None
     if not isinstance(data, dict) or data.get("rotation") in (None, {}):
