@@ -48,12 +48,8 @@ KIND_ALIASES = {
     "执法证培训": "执法资格培训",
     "专题学习": "专题培训",
 }
-# A 签名 cell saying the person did not come.
-ABSENT_MARKS = ("请假", "缺席", "未到", "公出", "出差", "病假", "事假", "休假", "外出")
-_DAY = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
+DAY = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
 _DAY_COMPACT = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")
-_HOURS_IN_TITLE = re.compile(r"(?:学时|课时)\s*[:：]?\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:个)?(?:学时|课时)")
-_SIGN_IN_WORDS = re.compile(r"(签到表|签到册|签到单|签到簿|签到|参会人员名单|参训人员名单|人员名单)")
 _PUNCTUATION = re.compile(r"[\s《》〈〉“”\"'‘’（）()\[\]【】、，,。.：:；;！!？?·\-—_/]+")
 _LAW_ITEM = re.compile(r"《[^》]+》(?:\s*第[零一二三四五六七八九十百千0-9]+条)?(?:\s*[，,]\s*\d{4}年版)?")
 _SPLIT = re.compile(r"[、，,；;／/\n]+|\s{2,}")
@@ -94,7 +90,7 @@ def parse_day(text) -> dt.date:
     if isinstance(text, dt.date):
         return text
     value = sheets.nfkc(str(text))
-    match = _DAY.search(value) or _DAY_COMPACT.search(value)
+    match = DAY.search(value) or _DAY_COMPACT.search(value)
     if not match:
         raise ValueError(value)
     return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))

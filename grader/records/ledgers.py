@@ -20,10 +20,7 @@ import sqlite_utils
 
 from grader import sheets
 from grader.records.activities import (
-    _DAY,
-    _HOURS_IN_TITLE,
-    _SIGN_IN_WORDS,
-    ABSENT_MARKS,
+    DAY,
     Activity,
     ActivityImport,
     Roster,
@@ -38,6 +35,11 @@ from grader.records.activities import (
     topic_key,
 )
 from grader.records.db import ACTIVITY_KINDS, Problem, RecordsError
+
+# A 签名 cell saying the person did not come.
+ABSENT_MARKS = ("请假", "缺席", "未到", "公出", "出差", "病假", "事假", "休假", "外出")
+_HOURS_IN_TITLE = re.compile(r"(?:学时|课时)\s*[:：]?\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:个)?(?:学时|课时)")
+_SIGN_IN_WORDS = re.compile(r"(签到表|签到册|签到单|签到簿|签到|参会人员名单|参训人员名单|人员名单)")
 
 
 def _text(problem_where: str, file: str) -> str:
@@ -161,7 +163,7 @@ def title_facts(lines: list[str]) -> dict:
     if speaker:
         facts["speaker"] = speaker.group(1)
     if lines:
-        first = _HOURS_IN_TITLE.sub("", _DAY.sub("", lines[0]))
+        first = _HOURS_IN_TITLE.sub("", DAY.sub("", lines[0]))
         first = re.sub(r"[（(][\s,，、;；.]*[）)]", "", first)  # brackets the date and 学时 were taken from
         first = re.split(r"\s+(?:时间|日期|地点|主讲人|主讲|授课人|学时|课时)\s*[:：]", " " + first)[0]
         first = _SIGN_IN_WORDS.sub("", first.strip()).strip(" ：:-—，,")
