@@ -190,7 +190,8 @@ def test_import_counts_every_figure_once_and_lists_who_is_not_counted(bureau, cl
     assert "新增 0 场" in again.stdout and "新增 0 人次" in again.stdout, again.stdout
     assert dump(home) == first
 
-    cli("report", "--year", YEAR, "-o", tmp_path / "r.json", "-o", tmp_path / "r.md", "--home", home, check=True)
+    outputs = [x for suffix in ("json", "md", "xlsx", "html") for x in ("-o", tmp_path / f"r.{suffix}")]
+    cli("report", "--year", YEAR, *outputs, "--home", home, check=True)
     rep = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
 
     # the independent count, from what the test wrote
@@ -249,6 +250,13 @@ def test_import_counts_every_figure_once_and_lists_who_is_not_counted(bureau, cl
     assert f"应完成{len(civil)}人，已完成{len(done_ids)}人，完成率{rate:.1f}".rstrip("0").rstrip(".") in paragraph
     md = (tmp_path / "r.md").read_text(encoding="utf-8")
     assert paragraph in md and "## 学法活动（按形式）" in md and "## 轮训未完成名单" in md
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h2>学法活动（按形式）</h2>" in html and "<h2>学习的法律法规</h2>" in html
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "r.xlsx")["学法活动"]
+    rows = {r[0]: r[1:4] for r in sheet.iter_rows(values_only=True) if r[0] in kinds}
+    assert rows == {k: (c["sessions"], c["attendances"], c["hours"]) for k, c in kinds.items()}
 
 
 def test_add_and_list(bureau, cli):
