@@ -93,6 +93,33 @@ def bad_inputs(path: str, f: dict) -> list[list[str]]:
             ["exempt", "--file", f["garbage"], *h],
             ["exempt", "NOBODY", "--year", "2020", "--reason", "病假", *h],
         ],
+        "activity import": [
+            *(["activity", "import", src, *h] for src in (f["missing"], f["garbage"], f["csv"], f["dir"])),
+            ["activity", "import", f["csv"], "--kind", "开会", *h],
+            ["activity", "import", f["csv"], "--date", "三月", *h],
+        ],
+        "activity add": [
+            ["activity", "add", "--date", "三月", "--kind", "会前学法", "--topic", "x", "--hours", "1", *h],
+            ["activity", "add", "--date", "2026-03-05", "--kind", "开会", "--topic", "x", "--hours", "-1", *h],
+            [
+                "activity",
+                "add",
+                "--date",
+                "2026-03-05",
+                "--kind",
+                "会前学法",
+                "--topic",
+                "x",
+                "--hours",
+                "1",
+                "--laws",
+                "没有这部法",
+                "--attendees",
+                "NOBODY",
+                *h,
+            ],
+        ],  # fmt: skip
+        "activity list": [["activity", "list", "--year", "not-a-year", *h]],
         "sync": [["sync", *h]],
         "flags list": [["flags", "list", "--year", "not-a-year", *h]],
         "flags review": [["flags", "review", "999", "--note", "x", *h], ["flags", "review", "x", "--note", "x", *h]],
@@ -186,6 +213,7 @@ def test_a_locked_database_is_one_line_for_every_writing_command(tmp_path, monke
             ["exempt", "MZ001", "--year", "2020", "--reason", "病假"],
             ["results", "import", str(roster)],
             ["course", "complete", "MZ001", "c1", "--year", "2020", "--hours", "2"],
+            ["activity", "add", "--date", "2020-03-05", "--kind", "会前学法", "--topic", "x", "--hours", "1"],
         ):
             started = time.monotonic()
             result = runner.invoke(cli, args)
@@ -234,6 +262,7 @@ def test_every_real_input_case_ends_in_a_result_or_a_message_never_a_traceback(t
             ["exempt", "--file", str(path), "--year", "2026", "--home", home],
             ["results", "import", str(path), "--home", home],
             ["course", "complete", "--file", str(path), "--year", "2026", "--home", home],
+            ["activity", "import", str(path), "--home", home],
         ):
             result = runner.invoke(cli, args)
             shown = f"lawstudy {' '.join(args)}:\n{result.output}"

@@ -55,7 +55,7 @@ def test_release_fetch_submit_collect_credits_hours_once(installed_cli, tmp_path
     installed_cli("report", "--year", year, "-o", out, "--home", home, check=True)
     people = {p["staff_id"]: p for p in json.loads(out.read_text(encoding="utf-8"))["people"]}
     hours = yaml.safe_load((ROOT / "courses" / "burial" / "course.yaml").read_text(encoding="utf-8"))["hours"]
-    assert people["MZ101"]["hours"] == hours and not people["MZ102"]["hours"]
+    assert people["MZ101"]["hours"]["course_hours"] == hours and not people["MZ102"]["total_hours"]
 
 
 def test_release_unknown_course_names_the_known_ones(cli, tmp_path):

@@ -28,6 +28,13 @@ def test_demo_twice_gives_the_same_year_and_refuses_a_foreign_folder(installed_c
     assert 0 < total["passed"] < total["participants"]  # some fail for good, after the make-up
     assert total["first_attempt_passed"] < total["passed"]  # and some pass only at the make-up
     assert sorted(p["staff_id"] for p in figures["absent"]) == ["MZ012", "MZ027", "MZ044", "MZ053"]
+    # the year's study besides the exam (issue 30): the ledger's 24 activities, the rotation rule
+    sessions = {k["kind"]: k["sessions"] for k in figures["activities"]}
+    assert (sessions["会前学法"], sum(sessions.values())) == (12, 24), sessions
+    assert figures["paragraph"].startswith("全年组织会前学法12次、中层干部会前讲法3次") and "干部职工参训" in md
+    assert 0 < figures["rotation"]["completed"] <= figures["rotation"]["required"]
+    assert "## 学法活动（按形式）" in md and "## 公务员学法三年轮训（按科室）" in md and "## 学习的法律法规" in md
+    assert all(set(p["hours"]) == {"course_hours", "activity_hours"} for p in figures["people"])
 
     # its records and desks hold every answer of its paper: private, and a paper no real exam shares
     import stat

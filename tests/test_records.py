@@ -137,7 +137,13 @@ def test_open_db_sets_wal_foreign_keys_and_is_repeatable(tmp_path):
     db.close()
     again = records.open_db(tmp_path / "records.db")
     applied = [m.name for m in records.MIGRATIONS.applied(again)]
-    assert applied == ["m001_initial", "m002_study_hours_and_leavers", "m003_exam_timing", "m004_flag_reviews"]
+    assert applied == [
+        "m001_initial",
+        "m002_study_hours_and_leavers",
+        "m003_exam_timing",
+        "m004_flag_reviews",
+        "m005_study_activities",
+    ]
 
 
 def test_old_database_upgrades_without_loss(tmp_path):

@@ -164,7 +164,13 @@ def test_next_steps_name_the_three_weakest_articles(rep, tmp_path):
 
 def test_study_hours_beside_exam_figures(rep):
     people = {p["staff_id"]: p for p in rep["people"]}
-    assert (people["MZ001"]["hours"], people["MZ002"]["hours"], people["MZ003"]["hours"]) == (10, 4, 0)
+    # each person's hours by source (issue 30): these are all course hours, no study activity recorded
+    assert [people[s]["hours"] for s in ("MZ001", "MZ002", "MZ003")] == [
+        {"course_hours": 10, "activity_hours": 0},
+        {"course_hours": 4, "activity_hours": 0},
+        {"course_hours": 0, "activity_hours": 0},
+    ]
+    assert [people[s]["total_hours"] for s in ("MZ001", "MZ002", "MZ003")] == [10, 4, 0]
     assert rep["total"]["hours"] == 14 and rep["total"]["hours_per_person"] == pytest.approx(14 / 9, abs=0.01)
 
 

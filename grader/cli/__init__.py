@@ -1,6 +1,6 @@
 """The `lawstudy` command: a thin skin over the Python API (each command parses its arguments, calls
 one API function and prints; the work is in the domains below). One module per command group:
-quiz, laws, course, exam, roster (and exempt), results (sync, results import, flags), report,
+quiz, laws, course, exam, roster (and exempt), results (sync, results import, flags), activity, report,
 hub, demo (demo and lab); base holds the root group, the shared options and the error handling.
 
 Examples (each one is run by tests/test_readme.py):
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import click
 
-from grader.cli import course, demo, exam, hub, laws, quiz, report, results, roster
+from grader.cli import activity, course, demo, exam, hub, laws, quiz, report, results, roster
 from grader.cli.base import LawstudyGroup
 
 
@@ -44,6 +44,7 @@ for command in (
     roster.exempt_command,
     results.sync_command,
     results.results,
+    activity.activity,
     report.report_command,
     hub.hub,
     exam.exam,

@@ -28,9 +28,10 @@ def report_command(year, exam, outputs, home):
     Example: lawstudy report --year 2020 -o 学法考试统计.xlsx --home lawstudy-home
     """
     from grader import reports as report_api
+    from grader.records.rotation import load_rotation
 
-    _, db = open_records(home)
-    rep = report_api.build(db, year, exam)
+    inst, db = open_records(home)
+    rep = report_api.build(db, year, exam, rotation=load_rotation(inst.home))
     for output in outputs:
         report_api.write(rep, output)
         click.echo(f"已生成 {output}")

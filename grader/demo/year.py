@@ -1,7 +1,8 @@
 """`lawstudy demo`: a whole year of a fictional bureau.
 
 The demo walks the real path end to end: roster and exemptions into the records, courses built,
-released through nbgrader, submitted and collected (their 学时 credited),
+released through nbgrader, submitted and collected (their 学时 credited), a year of study
+activities read from a 学法台账 and 签到表 (grader.demo.study),
 the 2026 exam built and released through nbgrader, staff fetching and submitting through
 nbgrader's exchange, collect, nbgrader autograde, a make-up round, sync and the report. Only the
 clock is simulated: submissions are stamped with times inside the exam's 2026 windows (December
@@ -25,6 +26,7 @@ from grader import reports as report_api
 from grader.demo.bureau import Person, fictional_bureau
 from grader.demo.desk import fetch_and_submit, sit_exam, stamp_inbound, time_in
 from grader.demo.requirements import DemoError, preflight
+from grader.demo.study import ROTATION_SETTINGS, write_study_year
 from grader.exams import sync as exam_sync
 from grader.exams.paper import Paper, load_paper
 from grader.instance import DEMO_MARKER, Instance, username
@@ -194,8 +196,20 @@ def run(home: Path | str = DEFAULT_HOME, fast: bool = False, progress=None, tick
 
     release_review(inst, EXAM_ID, force=True)  # each person's 错题本, beside the feedback
 
+    say("学法活动：导入学法台账和签到表（会前学法、专题培训、专家讲座、培训班…），三年轮训规则写入 settings.yaml")
+    from grader.laws import library
+    from grader.records.rotation import load_rotation, settings_path
+
+    settings_path(inst.home).write_text(ROTATION_SETTINGS, encoding="utf-8")
+    study_files = write_study_year(inst.home, people, YEAR, rng)
+    studied = records.import_activities(db, study_files, studied=library().studied)
+    say(
+        f"学法活动 {len(studied.added)} 场、参加 {studied.attendance_added} 人次；"
+        f"{len(studied.unmatched)} 条签到未对应到名册（特邀主讲人、请假），已列出、未计入"
+    )
+
     say("报表：Excel、HTML、Markdown")
-    report = report_api.build(db, YEAR)
+    report = report_api.build(db, YEAR, rotation=load_rotation(inst.home))
     inst.reports.mkdir(parents=True, exist_ok=True)
     files = [report_api.write(report, inst.reports / f"{REPORT_NAME}{suffix}") for suffix in (".xlsx", ".html", ".md")]
     make_private(inst.home)

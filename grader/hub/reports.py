@@ -44,9 +44,11 @@ def report_file(inst: Instance, year: int, fmt: str, folder: Path) -> Path:
     """The report of `year` written in `folder` as 学法用法-YEAR.FMT (grader.reports)."""
     from grader import records
     from grader import reports as report_api
+    from grader.records.rotation import load_rotation
 
     out = Path(folder) / f"学法用法-{year}.{fmt}"
-    report_api.write(report_api.build(records.open_db(inst.records), int(year)), out)
+    rule = load_rotation(inst.home)
+    report_api.write(report_api.build(records.open_db(inst.records), int(year), rotation=rule), out)
     return out
 
 

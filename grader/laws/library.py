@@ -231,6 +231,20 @@ class Library:
         v = named or self.version(statute.title, version, as_of)
         return v.article(number)
 
+    def studied(self, text: str, on=None) -> tuple[str, int | None]:
+        """What a study record's 涉及法律 item names: '《殡葬管理条例》第十二条' -> ('殡葬管理条例', 12),
+        '社会救助暂行办法' or '《民法典》' -> (its full title, None). The article must exist in the version
+        in force on `on` (else the newest shipped: a law is often studied before it takes effect).
+        Raises LawError for a statute not shipped or an article its text does not have."""
+        text = text.strip()
+        match = CITATION.search(text)
+        if match is None:
+            return self.statute(text).title, None
+        statute, number, named = self.parse_citation(text)
+        version = named or (statute.in_force(on) if on is not None else None) or statute.latest
+        version.article(number)
+        return statute.title, number
+
     def find_quote(self, title: str, quote: str, versions: list[Version] | None = None) -> list[Article]:
         """Every article, in any version of the statute (or in `versions`), that contains `quote`."""
         statute = self.statute(title)

@@ -9,11 +9,14 @@ of that moment in China Standard Time (UTC+8). Times without an offset in import
 as China time; nbgrader's naive timestamps are UTC.
 
 Modules: db (schema, opening, errors), roster (名册, 免考), results (exams, attempts, flags), hours
-(courses, 学时), flags (administrators' review of flags), figures (the report's figures as SQL).
+(courses, 学时), activities (学法活动 and attendance), ledgers (reading 学法台账 and 签到表),
+rotation (三年轮训), flags (administrators' review of flags), figures (the report's figures as SQL).
 The records know nothing of nbgrader: `lawstudy sync` (grader.exams.sync) writes into them.
 """
 
+from grader.records.activities import ActivityImport, add_activity, list_activities
 from grader.records.db import (
+    ACTIVITY_KINDS,
     CATEGORIES,
     DEFAULT_EXCELLENCE_MARK,
     DEFAULT_PASS_MARK,
@@ -27,6 +30,7 @@ from grader.records.db import (
     utc_text,
 )
 from grader.records.hours import import_completions, record_completion, register_course
+from grader.records.ledgers import SignInDefaults, import_activities
 from grader.records.results import (
     TIMINGS,
     AttemptCounts,
@@ -53,6 +57,12 @@ from grader.records.roster import (
 )
 
 __all__ = [
+    "ACTIVITY_KINDS",
+    "ActivityImport",
+    "SignInDefaults",
+    "add_activity",
+    "import_activities",
+    "list_activities",
     "AttemptCounts",
     "CATEGORIES",
     "DEFAULT_EXCELLENCE_MARK",

@@ -186,6 +186,58 @@ def m004_flag_reviews(db: sqlite_utils.Database) -> None:
     """)
 
 
+# The forms of study a bureau records (issue 30; the words of its annual report, docs/figures.md).
+ACTIVITY_KINDS = (
+    "会前学法",
+    "会前讲法",
+    "以会代训",
+    "专题培训",
+    "专家讲座",
+    "培训班",
+    "外派培训",
+    "执法资格培训",
+    "其他",
+)
+
+
+@MIGRATIONS()
+def m005_study_activities(db: sqlite_utils.Database) -> None:
+    # study activities (会前学法, 专题培训, 培训班...) with the laws they covered and who attended
+    # (issue 30); the same activity is (date, kind, topic_key): imported twice, it is found again
+    kinds = ", ".join(f"'{k}'" for k in ACTIVITY_KINDS)
+    db.executescript(f"""
+    CREATE TABLE activities (
+        id INTEGER PRIMARY KEY,
+        date TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+        topic TEXT NOT NULL,
+        topic_key TEXT NOT NULL,
+        speaker TEXT,
+        organiser TEXT,
+        hours REAL NOT NULL CHECK (hours >= 0),
+        headcount INTEGER CHECK (headcount IS NULL OR headcount >= 0),
+        source TEXT,
+        recorded_at TEXT,
+        UNIQUE (date, kind, topic_key)
+    );
+    CREATE INDEX activities_by_year ON activities (year, kind);
+    CREATE TABLE activity_laws (
+        activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+        law TEXT NOT NULL,
+        article INTEGER NOT NULL DEFAULT 0,  -- 0: the statute as a whole
+        PRIMARY KEY (activity_id, law, article)
+    );
+    CREATE TABLE attendance (
+        activity_id INTEGER NOT NULL REFERENCES activities(id) ON DELETE CASCADE,
+        staff_id TEXT NOT NULL REFERENCES staff(staff_id),
+        source TEXT,
+        PRIMARY KEY (activity_id, staff_id)
+    );
+    CREATE INDEX attendance_by_staff ON attendance (staff_id, activity_id);
+    """)
+
+
 def records_path(home_or_path: str | os.PathLike | None) -> Path:
     """An instance directory gives its records.db; a path ending in .db is used as is."""
     path = Path(home_or_path) if home_or_path else Instance.from_env().records

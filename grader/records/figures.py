@@ -7,7 +7,8 @@ ALL figures are defined here, once, as SQL over the records database (see docs/f
   its own exam's pass and excellence marks (60/90 for exams only seen in imported results);
 * people: each current staff member, whether required (not exempt that year) and, from their
   attempts in scope, attempt count, best percent, passed (best >= pass mark), passed at the first
-  attempt, excellent (best >= excellence mark), and study hours credited that year;
+  attempt, excellent (best >= excellence mark), and study hours credited that year (courses
+  completed + study activities attended: `course_hours`, `activity_hours`);
 * groups: sums of those facts for the whole bureau, per department and per category, with
   participation rate = participants / required, pass rate = passed / participants and overall
   pass rate = passed / required (NULL when the denominator is 0).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from grader.records.db import CATEGORIES, RecordsError
+from grader.records.db import ACTIVITY_KINDS, CATEGORIES, RecordsError
 from grader.vocabulary import FLAG_NAMES, NOT_COUNTED_FLAGS
 
 # ------------------------------------------------------------------ the figures, in SQL
@@ -62,16 +63,23 @@ person AS (
 ),
 hours AS (
     SELECT staff_id, sum(hours) AS hours FROM completions WHERE year = :year GROUP BY staff_id
+),
+study AS (
+    SELECT t.staff_id, sum(a.hours) AS hours FROM attendance t JOIN activities a ON a.id = t.activity_id
+    WHERE a.year = :year GROUP BY t.staff_id
 )
 SELECT s.staff_id, s.name, s.department, s.category,
        x.staff_id IS NULL AS required, x.reason AS exempt_reason,
        coalesce(p.attempts, 0) AS attempts, p.best AS best,
        coalesce(p.passed, 0) AS passed, coalesce(p.first_ok, 0) AS first_ok,
-       coalesce(p.excellent, 0) AS excellent, coalesce(h.hours, 0) AS hours
+       coalesce(p.excellent, 0) AS excellent,
+       coalesce(h.hours, 0) AS course_hours, coalesce(v.hours, 0) AS activity_hours,
+       coalesce(h.hours, 0) + coalesce(v.hours, 0) AS hours
 FROM staff s
 LEFT JOIN exemptions x ON x.staff_id = s.staff_id AND x.year = :year
 LEFT JOIN person p ON p.staff_id = s.staff_id
 LEFT JOIN hours h ON h.staff_id = s.staff_id
+LEFT JOIN study v ON v.staff_id = s.staff_id
 WHERE s.active = 1
 ORDER BY s.department, s.staff_id  -- the lists' order: rowid order, no sort when they are read
 """
@@ -88,6 +96,8 @@ SELECT {key} AS name,
        sum(required AND attempts > 0) * 1.0 / nullif(sum(required), 0) AS participation_rate,
        sum(required AND passed) * 1.0 / nullif(sum(required AND attempts > 0), 0) AS pass_rate,
        sum(required AND passed) * 1.0 / nullif(sum(required), 0) AS overall_pass_rate,
+       round(sum(CASE WHEN required THEN course_hours ELSE 0 END), 2) AS course_hours,
+       round(sum(CASE WHEN required THEN activity_hours ELSE 0 END), 2) AS activity_hours,
        round(sum(CASE WHEN required THEN hours ELSE 0 END), 2) AS hours,
        round(sum(CASE WHEN required THEN hours ELSE 0 END) * 1.0 / nullif(sum(required), 0), 2) AS hours_per_person
 FROM report_people
@@ -103,7 +113,7 @@ LISTS = {
     "exempt": """SELECT staff_id, name, department, category, exempt_reason AS reason FROM report_people
                  WHERE NOT required ORDER BY rowid""",
     "people": """SELECT staff_id, name, department, category, required, exempt_reason, attempts, best,
-                        passed, first_ok AS first_attempt_passed, excellent, hours
+                        passed, first_ok AS first_attempt_passed, excellent, course_hours, activity_hours
                  FROM report_people ORDER BY rowid""",
 }
 
@@ -177,7 +187,9 @@ FIGURES = (
 def figures(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict:
     """The figures of a year (and optionally one exam) as a JSON-ready dict: year, exam, pass_mark,
     excellence_mark, exams, total, departments, categories, the lists absent / failed / exempt /
-    flagged / questions / people, hours_sources, and first_answers (each person's first counted
+    flagged / questions / people (each person's `hours` = {course_hours, activity_hours} and
+    `total_hours`; in absent and failed `hours` is the total), hours_sources, the study section (`study_figures`: activities, activity_list,
+    laws_studied, study_total), and first_answers (each person's first counted
     answer to each question, 0/1: what the item figures are computed from).
 
     Raises RecordsError for an unknown exam or an empty roster."""
@@ -206,11 +218,13 @@ def figures(db: sqlite_utils.Database, year: int, exam: str | None = None) -> di
         flagged = list(db.query(FLAGGED, params))
         questions = list(db.query(QUESTIONS, params))
         first_answers = list(db.query(FIRST_ANSWERS, params))
+        study = study_figures(db, year)
     marks = {e["pass_mark"] for e in exams}
     excellence = {e["excellence_mark"] for e in exams}
     for person in lists["people"]:
         for key in ("required", "passed", "first_attempt_passed", "excellent"):
             person[key] = bool(person[key])
+        split_hours(person)
     for f in flagged:
         f["counted"] = bool(f["counted"])
         f["flag_name"] = FLAG_NAMES.get(f["flag"], f["flag"])
@@ -231,8 +245,66 @@ def figures(db: sqlite_utils.Database, year: int, exam: str | None = None) -> di
         "people": lists["people"],
         "hours_sources": hours_sources,
         "first_answers": first_answers,
+        **study,
     }
     return report
+
+
+def split_hours(person: dict) -> dict:
+    """A person's 学时 from every source: `hours` = {course_hours, activity_hours}, `total_hours`
+    their sum (courses completed that year + study activities attended that year)."""
+    course, activity = person.pop("course_hours"), person.pop("activity_hours")
+    person["hours"] = {"course_hours": course, "activity_hours": activity}
+    person["total_hours"] = round(course + activity, 2)
+    return person
+
+
+# The study activities of a year (issue 30). An activity's attendances are the people on the roster
+# recorded for it; one recorded with none but a ledger's 参加人数 counts that number (no person is
+# credited hours for it). hours: the sum of the sessions' 学时; person_hours: 学时 × people credited.
+ACTIVITY_ROWS = """
+SELECT a.id, a.date, a.kind, a.topic, coalesce(a.speaker, a.organiser, '') AS speaker, a.hours,
+       count(t.staff_id) AS people,
+       CASE WHEN count(t.staff_id) > 0 THEN count(t.staff_id) ELSE coalesce(a.headcount, 0) END AS attendances
+FROM activities a LEFT JOIN attendance t ON t.activity_id = a.id
+WHERE a.year = :year
+GROUP BY a.id
+ORDER BY a.date, a.kind, a.topic
+"""
+
+STUDIED_LAWS = f"""
+WITH rows AS ({ACTIVITY_ROWS})
+SELECT l.law, nullif(l.article, 0) AS article, count(*) AS sessions, sum(r.attendances) AS attendances
+FROM activity_laws l JOIN rows r ON r.id = l.activity_id
+GROUP BY l.law, l.article
+ORDER BY sessions DESC, attendances DESC, l.law, l.article
+"""
+
+
+def study_figures(db: sqlite_utils.Database, year: int) -> dict:
+    """The year's study activities: `activities` [{kind, sessions, attendances, hours, person_hours}]
+    in ACTIVITY_KINDS order (kinds held only), `activity_list` (each activity: date, kind, topic,
+    speaker, hours, people, attendances), `laws_studied` [{law, article (None: the whole statute),
+    sessions, attendances}], `study_total` {sessions, attendances, hours, person_hours}."""
+    rows = list(db.query(ACTIVITY_ROWS, {"year": int(year)}))
+    by_kind: dict[str, dict] = {}
+    for r in rows:
+        k = by_kind.setdefault(
+            r["kind"], {"kind": r["kind"], "sessions": 0, "attendances": 0, "hours": 0.0, "person_hours": 0.0}
+        )
+        k["sessions"] += 1
+        k["attendances"] += r["attendances"]
+        k["hours"] = round(k["hours"] + r["hours"], 2)
+        k["person_hours"] = round(k["person_hours"] + r["hours"] * r["people"], 2)
+    kinds = [by_kind[k] for k in ACTIVITY_KINDS if k in by_kind]
+    total = {
+        "sessions": len(rows),
+        "attendances": sum(k["attendances"] for k in kinds),
+        "hours": round(sum(k["hours"] for k in kinds), 2),
+        "person_hours": round(sum(k["person_hours"] for k in kinds), 2),
+    }
+    laws = list(db.query(STUDIED_LAWS, {"year": int(year)}))
+    return {"activities": kinds, "activity_list": rows, "laws_studied": laws, "study_total": total}
 
 
 def _named(row: dict, key: str) -> dict:

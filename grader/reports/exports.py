@@ -19,6 +19,7 @@ from grader.reports.tables import (
     md_text,
     shown_text,
     shown_value,
+    study_sections,
     summary_rows,
 )
 from grader.reports.xlsx import write_xlsx
@@ -81,6 +82,25 @@ def write_csv(report: dict, path: Path, people: Path | None = None) -> None:
             w.writerow(["" if shown_value(p, k) is None else csv_text(shown_value(p, k)) for k, _ in columns])
 
 
+def study_md(report: dict) -> list[str]:
+    """The study section as Markdown lines (each table with its note)."""
+    lines: list[str] = []
+    for section in study_sections(report):
+        columns = section["columns"]
+        lines += [f"## {section['title']}", ""]
+        if section["note"]:
+            lines += [md_text(section["note"]), ""]
+        if not section["rows"]:
+            lines += ["无。", ""]
+            continue
+        lines += ["| " + " | ".join(h for _, h in columns) + " |", "|" + "---|" * len(columns)]
+        lines += [
+            "| " + " | ".join(shown_text(k, shown_value(r, k)) for k, _ in columns) + " |" for r in section["rows"]
+        ]
+        lines.append("")
+    return lines
+
+
 def write_md(report: dict, path: Path) -> None:
     t = report["total"]
     lines = [
@@ -96,10 +116,11 @@ def write_md(report: dict, path: Path) -> None:
         "",
         f"**{report['todo']}**",
         "",
+        *study_md(report),
         "## 全局",
         "",
-        "| 应考 | 免考 | 参考 | 合格 | 首次合格 | 优秀 | 参与率 | 合格率 | 总合格率 | 人均学时 |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(h for _, h in GROUP_HEADERS) + " |",
+        "|" + "---:|" * len(GROUP_HEADERS),
         "| " + " | ".join(shown_text(k, t[k]) for k, _ in GROUP_HEADERS) + " |",
         "",
     ]

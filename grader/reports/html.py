@@ -7,7 +7,7 @@ from pathlib import Path
 from grader import pages
 from grader.reports.charts import bar_chart
 from grader.reports.report import exam_name, timing_lines
-from grader.reports.tables import GROUP_HEADERS, LIST_TABLES, mark_text, shown_text, shown_value
+from grader.reports.tables import GROUP_HEADERS, LIST_TABLES, mark_text, shown_text, shown_value, study_sections
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -21,7 +21,8 @@ def table_rows(columns: list[tuple[str, str]], rows: list[dict], limit: int | No
 
 
 def charts(report: dict) -> list[str]:
-    """Participation and pass rates per department and per category, and the weakest questions."""
+    """Participation and pass rates per department and per category, the study activities by 形式
+    (场次, 参加人次), and the weakest questions."""
     out = []
     for key, label in (("departments", "department"), ("categories", "category")):
         rows = report[key]
@@ -33,6 +34,16 @@ def charts(report: dict) -> list[str]:
                     f"{'各科室' if key == 'departments' else '各类人员'}参与率与合格率",
                 )
             )
+    kinds = report.get("activities") or []
+    if kinds:
+        out.append(
+            bar_chart(
+                [k["kind"] for k in kinds],
+                {"场次": [k["sessions"] for k in kinds], "参加人次": [k["attendances"] for k in kinds]},
+                "学法活动（按形式）",
+                percent=False,
+            )
+        )
     weakest = [q for q in report["questions"] if q["answered"]][:10]
     if weakest:
         out.append(
@@ -80,6 +91,15 @@ def page(report: dict, list_limit: int = 5000) -> str:
         todo=report["todo"],
         cards=[(shown_text(k, t[k]), h) for k, h in GROUP_HEADERS],
         groups=groups,
+        study=[
+            {
+                "title": section["title"],
+                "note": section["note"],
+                "headers": [h for _, h in section["columns"]],
+                "rows": table_rows(section["columns"], section["rows"], list_limit),
+            }
+            for section in study_sections(report)
+        ],
         charts=charts(report),
         lists=lists,
     )

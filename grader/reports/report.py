@@ -7,13 +7,16 @@ from __future__ import annotations
 import sqlite_utils
 
 from grader.records.figures import figures
+from grader.records.rotation import RotationRule, rotation_status
 
 
-def build(db: sqlite_utils.Database, year: int, exam: str | None = None) -> dict:
+def build(db: sqlite_utils.Database, year: int, exam: str | None = None, rotation: RotationRule | None = None) -> dict:
     """The report for a year (and optionally one exam) as a JSON-ready dict (the JSON report):
     grader.records.figures.figures plus `facility`, `discrimination` and `flags` on each question,
+    `rotation` (grader.records.rotation.rotation_status under the instance's rule, or none set),
     `paragraph`, `todo` and `next_steps`. Raises RecordsError for an unknown exam or an empty roster."""
     report = figures(db, year, exam)
+    report["rotation"] = rotation_status(db, rotation, year)
     add_item_figures(report["questions"], report.pop("first_answers"))
     report["paragraph"] = paragraph(report)
     report["todo"] = todo(report)
@@ -124,8 +127,56 @@ def timing_lines(report: dict) -> list[str]:
     return lines
 
 
+# How the annual report counts each form of study (场次、期数): 会前学法12次、专题培训班10期.
+KIND_WORDS = {
+    "会前学法": ("会前学法", "次"),
+    "会前讲法": ("中层干部会前讲法", "次"),
+    "以会代训": ("以会代训", "次"),
+    "专题培训": ("专题培训", "期"),
+    "专家讲座": ("专家讲座", "场"),
+    "培训班": ("培训班", "期"),
+    "执法资格培训": ("行政执法资格培训", "期"),
+    "其他": ("其他学法活动", "次"),
+}
+
+
+def study_sentence(report: dict) -> str:
+    """'全年组织会前学法12次、专题培训3期，选派干部参加上级法制培训2次，干部职工参训420人次，
+    人均学法28.5学时；' ('' when the year has no study activities)."""
+    kinds = {k["kind"]: k for k in report.get("activities") or []}
+    if not kinds:
+        return ""
+    held = [f"{KIND_WORDS[k][0]}{kinds[k]['sessions']}{KIND_WORDS[k][1]}" for k in KIND_WORDS if k in kinds]
+    text = "全年组织" + "、".join(held) if held else "全年"
+    if "外派培训" in kinds:
+        text += f"{'，' if held else ''}选派干部参加上级部门法制培训{kinds['外派培训']['sessions']}次"
+    text += f"，干部职工参训{report['study_total']['attendances']}人次"
+    t = report["total"]
+    if t.get("required"):
+        text += f"，人均学法{t['hours_per_person']:g}学时"
+    return text + "；"
+
+
+def rotation_sentence(report: dict) -> str:
+    """'公务员学法三年轮训（2024—2026年）应完成40人，已完成38人，完成率95%。' ('' without a rule)."""
+    r = report.get("rotation") or {}
+    if not r.get("rule") or not r["required"]:
+        return ""
+    return (
+        f"{r['name']}（{r['from_year']}—{r['to_year']}年）应完成{r['required']}人，已完成{r['completed']}人，"
+        f"完成率{pct(r['rate'])}。"
+    )
+
+
 def paragraph(report: dict) -> str:
-    """The sentence(s) for the annual rule-of-law report (法治政府建设年度报告)."""
+    """The sentence(s) for the annual rule-of-law report (法治政府建设年度报告): the year's study
+    (场次、期数、人次、人均学时), then the exam's 参与率 and 合格率, then the rotation."""
+    study = study_sentence(report)
+    return study + exam_paragraph(report, hours=not study) + rotation_sentence(report)
+
+
+def exam_paragraph(report: dict, hours: bool = True) -> str:
+    """The exam's sentence(s); with `hours`, the year's 学时 after them."""
     t = report["total"]
     name = exam_name(report)
     if not t["required"]:
@@ -141,9 +192,8 @@ def paragraph(report: dict) -> str:
     if t["excellent"]:
         text += f"，其中优秀{t['excellent']}人"
     text += "。"
-    hours = t.get("hours") or 0
-    if hours:
-        text += f"全年干部职工累计完成学法课程{hours:g}学时，人均{t['hours_per_person']:g}学时。"
+    if hours and t.get("hours"):
+        text += f"全年干部职工累计完成学法课程{t['hours']:g}学时，人均{t['hours_per_person']:g}学时。"
     return text
 
 
@@ -155,6 +205,12 @@ def todo(report: dict) -> str:
         parts.append(f"{len(report['absent'])}人尚未参加考试")
     if report["failed"]:
         parts.append(f"{len(report['failed'])}人未达合格分，需组织补考")
+    rotation = report.get("rotation") or {}
+    if rotation.get("pending"):
+        parts.append(f"{len(rotation['pending'])}人尚未完成{rotation['name']}")
     if not parts:
         return "各项指标均已达到100%，无待办事项。" if t["required"] else "无应参考人员。"
-    return "待办：" + "；".join(parts) + "（名单见缺考名单、不合格名单）。"
+    lists = [name for key, name in (("absent", "缺考名单"), ("failed", "不合格名单")) if report[key]]
+    if rotation.get("pending"):
+        lists.append("轮训未完成名单")
+    return "待办：" + "；".join(parts) + f"（名单见{'、'.join(lists)}）。"

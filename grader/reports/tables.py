@@ -20,12 +20,58 @@ GROUP_HEADERS = [
     ("pass_rate", "合格率"),
     ("overall_pass_rate", "总合格率（合格/应考）"),
     ("hours_per_person", "人均学时"),
+    ("course_hours", "课程学时"),
+    ("activity_hours", "学法活动学时"),
+    ("hours", "合计学时"),
 ]
-RATE_KEYS = {"participation_rate", "pass_rate", "overall_pass_rate", "correct_rate", "facility"}
+# The study section (issue 30): activities by 形式, each activity, the laws studied, the rotation.
+ACTIVITY_HEADERS = [
+    ("kind", "形式"),
+    ("sessions", "场次"),
+    ("attendances", "参加人次"),
+    ("hours", "学时"),
+    ("person_hours", "人次学时"),
+]
+STUDY_TABLES = {
+    "activity_list": (
+        "学法活动",
+        [
+            ("date", "日期"),
+            ("kind", "形式"),
+            ("topic", "主题"),
+            ("speaker", "主讲人/主办单位"),
+            ("hours", "学时"),
+            ("attendances", "参加人次"),
+        ],
+    ),
+    "laws_studied": ("学习的法律法规", [("law_label", "法律法规"), ("sessions", "场次"), ("attendances", "参加人次")]),
+}
+ROTATION_DEPARTMENT_HEADERS = [
+    ("department", "科室"),
+    ("required", "应轮训"),
+    ("completed", "已完成"),
+    ("rate", "完成率"),
+]
+ROTATION_PENDING_HEADERS = [
+    ("staff_id", "工号"),
+    ("name", "姓名"),
+    ("department", "科室"),
+    ("category", "类别"),
+    ("hours", "轮训期内学时"),
+    ("needed_hours", "尚需学时"),
+    ("course_missing", "尚需完成课程"),
+]
+RATE_KEYS = {"participation_rate", "pass_rate", "overall_pass_rate", "correct_rate", "facility", "rate"}
 LIST_TABLES = {
     "absent": (
         "缺考名单",
-        [("staff_id", "工号"), ("name", "姓名"), ("department", "科室"), ("category", "类别"), ("hours", "学时")],
+        [
+            ("staff_id", "工号"),
+            ("name", "姓名"),
+            ("department", "科室"),
+            ("category", "类别"),
+            ("hours", "学时（课程与学法活动）"),
+        ],
     ),
     "failed": (
         "不合格名单",
@@ -36,7 +82,7 @@ LIST_TABLES = {
             ("category", "类别"),
             ("attempts", "考试次数"),
             ("best", "最高分（百分制）"),
-            ("hours", "学时"),
+            ("hours", "学时（课程与学法活动）"),
         ],
     ),
     "exempt": (
@@ -84,7 +130,9 @@ LIST_TABLES = {
             ("attempts", "考试次数"),
             ("best", "最高分（百分制）"),
             ("first_attempt_passed", "首次合格"),
-            ("hours", "学时"),
+            ("course_hours", "课程学时"),
+            ("activity_hours", "学法活动学时"),
+            ("total_hours", "合计学时"),
             ("exempt_reason", "免考原因"),
         ],
     ),
@@ -115,9 +163,20 @@ def flag_text(flags: list[str]) -> str:
     return "、".join(ITEM_FLAG_NAMES.get(f, f) for f in flags)
 
 
+def law_label(law: str, article: int | None) -> str:
+    """'《殡葬管理条例》' or '《殡葬管理条例》第十二条'."""
+    from grader.laws import int_to_cn
+
+    return f"《{law}》" + (f"第{int_to_cn(int(article))}条" if article else "")
+
+
 def shown_value(row: dict, key: str):
     if key == "status":
         return status(row)
+    if key in ("course_hours", "activity_hours") and isinstance(row.get("hours"), dict):
+        return row["hours"][key]
+    if key == "law_label":
+        return law_label(row["law"], row.get("article"))
     value = row.get(key)
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -197,3 +256,52 @@ def shown_text(key: str, value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return md_text(value)
+
+
+def study_sections(report: dict) -> list[dict]:
+    """The study section's tables, for every export: [{key, title, note, columns, rows}] — activities
+    by 形式 (with a 合计 row), each activity, the laws studied, the rotation per 科室 and who has
+    not completed it. Sections with nothing to show are left out, except the rotation's when a
+    rule is set."""
+    out = []
+    kinds = report.get("activities") or []
+    if kinds:
+        total = {"kind": "合计", **report["study_total"]}
+        out.append(
+            {
+                "key": "activities",
+                "title": "学法活动（按形式）",
+                "note": "参加人次：签到或台账中对应到名册的人员；只登记了参加人数的活动按人数计。人次学时：计入个人的学时。",
+                "columns": ACTIVITY_HEADERS,
+                "rows": [*kinds, total],
+            }
+        )
+        for key in ("activity_list", "laws_studied"):
+            title, columns = STUDY_TABLES[key]
+            if report.get(key):
+                out.append({"key": key, "title": title, "note": "", "columns": columns, "rows": report[key]})
+    rotation = report.get("rotation") or {}
+    if rotation.get("rule"):
+        note = (
+            f"规则：{rotation['rule']}（{rotation['from_year']}—{rotation['to_year']}年，本实例 settings.yaml 的设置）。"
+            f"应完成{rotation['required']}人，已完成{rotation['completed']}人，完成率{pct(rotation['rate'])}。"
+        )
+        out.append(
+            {
+                "key": "rotation",
+                "title": f"{rotation['name']}（按科室）",
+                "note": note,
+                "columns": ROTATION_DEPARTMENT_HEADERS,
+                "rows": rotation["departments"],
+            }
+        )
+        out.append(
+            {
+                "key": "rotation_pending",
+                "title": f"轮训未完成名单（{len(rotation['pending'])}人）",
+                "note": "",
+                "columns": ROTATION_PENDING_HEADERS,
+                "rows": rotation["pending"],
+            }
+        )
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.reports.report import exam_name, timing_lines
-from grader.reports.tables import GROUP_HEADERS, LIST_TABLES, RATE_KEYS, mark_text, shown_value
+from grader.reports.tables import GROUP_HEADERS, LIST_TABLES, RATE_KEYS, mark_text, shown_value, study_sections
 
 # ------------------------------------------------------------------ xlsx (openpyxl, native charts)
 
@@ -100,6 +100,26 @@ def write_xlsx(report: dict, path: Path) -> None:
             chart.height = max(7.5, 0.6 * len(rows) + 3) if chart.type == "bar" else 7.5
             chart.width = 24
             ws.add_chart(chart, f"A{len(rows) + 4}")
+
+    # 学法活动: the study section, one sheet, its tables one under another
+    sections = study_sections(report)
+    if sections:
+        ws = wb.create_sheet("学法活动")
+        printable(ws)
+        for col, width in zip("ABCDEFG", (14, 14, 40, 22, 10, 10, 12)):
+            ws.column_dimensions[col].width = width
+        for section in sections:
+            head = WriteOnlyCell(ws, value=section["title"])
+            head.font = Font(bold=True, size=12)
+            ws.append([head])
+            if section["note"]:
+                ws.append([section["note"]])
+            header(ws, [h for _, h in section["columns"]])
+            for r in section["rows"]:
+                ws.append([cell(ws, k, shown_value(r, k)) for k, _ in section["columns"]])
+            if not section["rows"]:
+                ws.append(["无。"])
+            ws.append([])
 
     # lists
     for key in ("absent", "failed", "exempt", "flagged", "questions", "people"):

@@ -49,12 +49,14 @@ from grader.sheets.kinds import (
     HEADER_SCAN_ROWS,
     ID_CARD_HEADERS,
     KINDS,
+    LEDGER,
     RESULTS,
     ROSTER,
+    SIGNIN,
     STAFF_ID_HEADERS,
     Kind,
 )
-from grader.sheets.reader import footer_text, is_header_row, is_note_row, read_csv_rows, read_sheet
+from grader.sheets.reader import footer_text, is_header_row, is_note_row, read_csv_rows, read_sheet, title_lines
 from grader.sheets.table import Row, Table
 from grader.sheets.text import (
     collapse,
@@ -81,8 +83,10 @@ __all__ = [
     "ID_CARD_HEADERS",
     "KINDS",
     "Kind",
+    "LEDGER",
     "RESULTS",
     "ROSTER",
+    "SIGNIN",
     "Row",
     "STAFF_ID_HEADERS",
     "SheetError",
@@ -107,6 +111,7 @@ __all__ = [
     "read_sheet",
     "staff_id_problem",
     "staff_id_text",
+    "title_lines",
     "uncached_formula_message",
     "visible",
     "year_text",

@@ -1,4 +1,4 @@
-"""The kinds of sheet lawstudy reads (题库, 名册, 成绩, 免考, 课程完成) and the header words of each:
+"""The kinds of sheet lawstudy reads (题库, 名册, 成绩, 免考, 课程完成, 学法台账, 签到表) and the header words of each:
 one alias table per kind."""
 
 from __future__ import annotations
@@ -159,4 +159,59 @@ COMPLETIONS = Kind(
     weak={"staff_id": ID_CARD_HEADERS},
 )
 
-KINDS = {k.name: k for k in (BANK, ROSTER, RESULTS, EXEMPTIONS, COMPLETIONS)}
+# A 学法台账 (the ledger of study activities a bureau keeps): one row per activity.
+LEDGER = Kind(
+    "学法台账",
+    {
+        "date": (
+            "日期",
+            "时间",
+            "学习日期",
+            "学习时间",
+            "培训日期",
+            "培训时间",
+            "活动日期",
+            "活动时间",
+            "开展时间",
+            "date",
+        ),
+        "kind": ("形式", "类型", "学习形式", "培训形式", "活动形式", "学习方式", "培训方式", "方式", "kind"),
+        "topic": ("主题", "内容", "学习主题", "学习内容", "培训主题", "培训内容", "活动主题", "课程名称", "topic"),
+        "speaker": (
+            "主讲人",
+            "主讲",
+            "授课人",
+            "讲课人",
+            "主讲人员",
+            "领学人",
+            "主讲人/主办单位",
+            "主讲人或主办单位",
+            "speaker",
+        ),
+        "organiser": ("主办单位", "组织单位", "举办单位", "承办单位", "organiser"),
+        "hours": ("学时", "课时", "学时数", "hours"),
+        "laws": ("涉及法律", "涉及法规", "涉及法律法规", "学习法规", "学习法律", "法律法规", "laws"),
+        "attendees": ("参加人员", "参训人员", "参学人员", "参会人员", "attendees"),
+        "headcount": ("参加人数", "参训人数", "参学人数", "参会人数", "人数", "headcount"),
+    },
+    required=("date", "kind", "topic"),
+    free=frozenset({"topic", "speaker", "organiser", "laws", "attendees"}),
+    collapse=frozenset({"kind"}),
+)
+
+# A 签到表 (sign-in sheet): one activity per worksheet, its title above the header, one row a person.
+SIGNIN = Kind(
+    "签到表",
+    {
+        "name": ("姓名", "参会人员", "参训人员", "参加人员", "name"),
+        "staff_id": STAFF_ID_HEADERS,
+        "department": ("科室", "部门", "所在科室", "所在部门", "处室", "单位", "工作单位", "department"),
+        "signature": ("签名", "签到", "本人签名", "签字", "签到签名", "signature"),
+        "number": ("序号", "编号"),
+    },
+    required=("name",),
+    collapse=frozenset({"name", "department"}),
+    ids=frozenset({"staff_id"}),
+)
+
+KINDS = {k.name: k for k in (BANK, ROSTER, RESULTS, EXEMPTIONS, COMPLETIONS, LEDGER, SIGNIN)}

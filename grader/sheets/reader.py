@@ -287,6 +287,7 @@ def read_sheet(
         table.rows += rows
         table.sheets.append((sheet.title, len(rows)))
         table.header_row[sheet.title] = header.last
+        table.titles[sheet.title] = title_lines(sheet, header, kind)
         table.columns |= set(header.index)
         table.notes += header.notes
         hidden_columns = list(header.hidden.values())
@@ -308,6 +309,24 @@ def read_sheet(
     if reading.problems:
         raise SheetError("\n".join(reading.problems))
     return table
+
+
+def title_lines(sheet: _Sheet, header: Header, kind: Kind) -> list[str]:
+    """The text above a sheet's header, a line per row (a merged title counted once, cells of a row
+    joined by a space, NFKC-normalised, invisible characters removed): '2026年3月5日会前学法签到表'.
+    A row holding a header word of `kind` is the header's, not a title."""
+    lines = []
+    for cells in sheet.scan(header.last - 1):
+        if any(kind.field_of(cell) for cell in cells if cell.strip()):
+            continue
+        seen: list[str] = []
+        for cell in cells:
+            text = collapse(cell)
+            if text and text not in seen:
+                seen.append(text)
+        if seen:
+            lines.append(" ".join(seen))
+    return lines
 
 
 def _nothing_message(

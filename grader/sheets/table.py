@@ -48,6 +48,7 @@ class Table:
     unchosen: list[str] = field(default_factory=list)  # sheets with the header that --sheet left out
     passed_over: list[str] = field(default_factory=list)  # '隐藏的第5行', '第2行（填写说明）'…
     notes: list[str] = field(default_factory=list)  # columns not read and why
+    titles: dict[str, list[str]] = field(default_factory=dict)  # sheet -> the lines above its header
 
     def summary(self) -> str:
         """What was read and what was not, for the command to print ('' when one sheet was read
