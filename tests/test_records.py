@@ -294,6 +294,23 @@ def test_results_import_is_idempotent_and_reports_strangers(tmp_path):
     assert (exam["pass_mark"], exam["excellence_mark"], exam["source"]) == (60, 90, "import")
 
 
+def test_results_import_names_the_roster_ids_a_stranger_may_mean(tmp_path):
+    # 0042 is on the roster; a platform that dropped leading zeros writes 42, another writes 00042
+    db = records.open_db(tmp_path)
+    records.import_roster(db, DATA / "roster_gbk.csv")
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "staff_id,exam,score,max_score,submitted_at\n42,p,50,100,2020-05-01\n00042,p,50,100,2020-05-02\n"
+        "mz001,p,80,100,2020-05-01\nZZ1,p,80,100,2020-05-01\n",
+        encoding="utf-8",
+    )
+    r = records.import_results(db, path)
+    assert r.not_on_roster == [(2, "42"), (3, "00042"), (4, "mz001"), (5, "ZZ1")]
+    assert r.near == {"42": ["0042"], "00042": ["0042"], "mz001": ["MZ001"]}
+    known = [x["staff_id"] for x in db["staff"].rows]
+    assert r.near == {s: records.near_ids(known, s) for s in ("42", "00042", "mz001")}  # the one-id answer
+
+
 def test_results_import_corrected_score_updates(tmp_path):
     db = records.open_db(tmp_path)
     records.import_roster(db, DATA / "roster_gbk.csv")

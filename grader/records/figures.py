@@ -43,6 +43,12 @@ scope AS (
           WHERE f.flag IN ({NOT_COUNTED}))
 )"""
 
+# The same, for the exams that have a question list (the item figures): found through the exams'
+# index (`+a.year` keeps SQLite from walking the whole year's attempts to find them).
+QUESTION_SCOPE = SCOPE.replace(
+    "WHERE a.year = :year", "WHERE a.exam_id IN (SELECT exam_id FROM questions) AND +a.year = :year"
+)
+
 # One row per current staff member: the facts every figure is a sum of.
 PEOPLE = f"""
 CREATE TEMP TABLE report_people AS
@@ -75,6 +81,7 @@ LEFT JOIN person p ON p.staff_id = s.staff_id
 LEFT JOIN hours h ON h.staff_id = s.staff_id
 LEFT JOIN study v ON v.staff_id = s.staff_id
 WHERE s.active = 1
+ORDER BY s.department, s.staff_id  -- the lists' order: rowid order, no sort when they are read
 """
 
 # The same figures for any grouping of report_people ({key}: a column, or NULL for the bureau).
@@ -100,14 +107,14 @@ ORDER BY {key}
 
 LISTS = {
     "absent": """SELECT staff_id, name, department, category, hours FROM report_people
-                 WHERE required AND attempts = 0 ORDER BY department, staff_id""",
+                 WHERE required AND attempts = 0 ORDER BY rowid""",
     "failed": """SELECT staff_id, name, department, category, attempts, best, hours FROM report_people
-                 WHERE required AND attempts > 0 AND NOT passed ORDER BY department, staff_id""",
+                 WHERE required AND attempts > 0 AND NOT passed ORDER BY rowid""",
     "exempt": """SELECT staff_id, name, department, category, exempt_reason AS reason FROM report_people
-                 WHERE NOT required ORDER BY department, staff_id""",
+                 WHERE NOT required ORDER BY rowid""",
     "people": """SELECT staff_id, name, department, category, required, exempt_reason, attempts, best,
                         passed, first_ok AS first_attempt_passed, excellent, course_hours, activity_hours
-                 FROM report_people ORDER BY department, staff_id""",
+                 FROM report_people ORDER BY rowid""",
 }
 
 FLAGGED = f"""
@@ -119,7 +126,7 @@ ORDER BY f.exam_id, f.staff_id, f.submitted_at
 """
 
 QUESTIONS = f"""
-WITH {SCOPE.replace("WHERE a.year = :year", "WHERE a.exam_id IN (SELECT exam_id FROM questions) AND a.year = :year")},
+WITH {QUESTION_SCOPE},
 tally AS (
     SELECT s.exam_id, an.question_id, count(*) AS answered, sum(an.score >= an.max_score) AS correct
     FROM scope s JOIN answers an ON an.attempt_id = s.id
@@ -137,7 +144,7 @@ ORDER BY correct_rate IS NULL, correct_rate, q.exam_id, q.position
 # Item figures (grader.exams.analysis) over each person's FIRST counted attempt at each exam in scope:
 # one 0/1 per question (score = max score is right).
 FIRST_ANSWERS = f"""
-WITH {SCOPE},
+WITH {QUESTION_SCOPE},
 first AS (SELECT exam_id, staff_id, min(submitted_at) AS at FROM scope GROUP BY exam_id, staff_id)
 SELECT s.exam_id AS exam, s.staff_id, an.question_id, an.score >= an.max_score AS ok
 FROM scope s
@@ -149,7 +156,7 @@ ORDER BY s.exam_id, s.staff_id
 EXAMS = """
 SELECT id, title, pass_mark, excellence_mark, max_score, source, timing FROM exams
 WHERE (:exam IS NOT NULL AND id = :exam)
-   OR (:exam IS NULL AND id IN (SELECT DISTINCT exam_id FROM attempts WHERE year = :year))
+   OR (:exam IS NULL AND EXISTS (SELECT 1 FROM attempts a WHERE a.exam_id = exams.id AND a.year = :year))
    OR (:exam IS NULL AND year = :year)
 ORDER BY id
 """
@@ -217,7 +224,6 @@ def figures(db: sqlite_utils.Database, year: int, exam: str | None = None) -> di
     for person in lists["people"]:
         for key in ("required", "passed", "first_attempt_passed", "excellent"):
             person[key] = bool(person[key])
-    for person in lists["people"]:
         split_hours(person)
     for f in flagged:
         f["counted"] = bool(f["counted"])

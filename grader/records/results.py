@@ -3,7 +3,7 @@ sheets) and the flags a submission carries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from grader.records.db import (
     utc_text,
     with_progress,
 )
-from grader.records.roster import near_ids
+from grader.records.roster import near_map
 from grader.vocabulary import CHINA, FLAGS, china_year
 
 # ------------------------------------------------------------------ exams and questions
@@ -129,9 +129,13 @@ def _ensure_external_exams(
 
 # ------------------------------------------------------------------ attempts (results)
 
-_UPSERT_ATTEMPT = """
-INSERT INTO attempts (staff_id, exam_id, submitted_at, year, score, max_score, percent, source, recorded_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+_ATTEMPT_COLUMNS = "staff_id, exam_id, submitted_at, year, score, max_score, percent, source, recorded_at"
+
+# Staged rows go in by key order (SQLite sorts them): the attempts' unique key and the report's index
+# then grow at a few places instead of at random, several times faster at a city's million rows.
+_UPSERT_ATTEMPTS = f"""
+INSERT INTO attempts ({_ATTEMPT_COLUMNS})
+SELECT {_ATTEMPT_COLUMNS} FROM temp.incoming_attempts WHERE true ORDER BY staff_id, exam_id, submitted_at
 ON CONFLICT (staff_id, exam_id, submitted_at) DO UPDATE SET
     score = excluded.score, max_score = excluded.max_score, percent = excluded.percent,
     source = excluded.source, recorded_at = excluded.recorded_at
@@ -146,16 +150,30 @@ class AttemptCounts:
     unchanged: int = 0
 
 
-def write_attempts(db, rows: list[tuple]) -> AttemptCounts:
-    """Upsert (staff_id, exam_id, submitted_at, year, score, max_score, percent, source, now) rows.
+def write_attempts(db, rows: Sequence[tuple], show_progress: bool = False) -> AttemptCounts:
+    """Upsert (staff_id, exam_id, submitted_at, year, score, max_score, percent, source, now) rows,
+    keyed on (staff_id, exam_id, submitted_at): staged in a temporary table, then written by one
+    INSERT … SELECT in key order. A progress bar on the terminal while staging when `show_progress`.
 
     Must run inside a transaction. Identical rows change nothing; a corrected score updates.
     """
-    before = db.execute("SELECT count(*) FROM attempts").fetchone()[0]
-    changes = db.conn.total_changes
-    db.conn.executemany(_UPSERT_ATTEMPT, rows)
-    changed = db.conn.total_changes - changes
-    added = db.execute("SELECT count(*) FROM attempts").fetchone()[0] - before
+    db.execute("DROP TABLE IF EXISTS temp.incoming_attempts")
+    db.execute(f"CREATE TEMP TABLE incoming_attempts ({_ATTEMPT_COLUMNS})")
+    try:
+        step = 50_000
+        for start in with_progress(
+            range(0, len(rows), step), (len(rows) + step - 1) // step, "导入成绩", show_progress
+        ):
+            db.conn.executemany(
+                "INSERT INTO temp.incoming_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[start : start + step]
+            )
+        before = db.execute("SELECT count(*) FROM attempts").fetchone()[0]
+        changes = db.conn.total_changes
+        db.execute(_UPSERT_ATTEMPTS)
+        changed = db.conn.total_changes - changes
+        added = db.execute("SELECT count(*) FROM attempts").fetchone()[0] - before
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.incoming_attempts")
     return AttemptCounts(added, changed - added, len(rows) - changed)
 
 
@@ -259,16 +277,8 @@ def import_results(
     rows = list(parsed.values())
     with db.atomic():
         _ensure_external_exams(db, {r[1] for r in rows}, pass_mark, excellence_mark, name)
-        counts = AttemptCounts()
-        step = 50_000
-        for start in with_progress(
-            range(0, len(rows), step), (len(rows) + step - 1) // step, "导入成绩", show_progress
-        ):
-            c = write_attempts(db, rows[start : start + step])
-            counts.added += c.added
-            counts.updated += c.updated
-            counts.unchanged += c.unchanged
-    near = {s: near_ids(known, s) for _, s in not_on_roster if near_ids(known, s)}
+        counts = write_attempts(db, rows, show_progress)
+    near = near_map(known, [s for _, s in not_on_roster])
     return ResultsImport(counts, len(table), not_on_roster, duplicates, near, table.summary)
 
 
