@@ -108,6 +108,7 @@ class SpawnQueue:
             return
         for key in [k for k in self.running if not self.alive(k)]:
             self.running.pop(key, None)
+        self._hand_on()
 
     def _drop_waiting(self, key: str) -> None:
         for w in list(self.waiting):
