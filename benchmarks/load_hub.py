@@ -226,7 +226,7 @@ def person(env, user: str, delay: float, t0: float, rec: dict, lock: threading.L
                     w = s.get(f"{env.url}/hub/spawn-pending/{user}", timeout=120)
                     me["pages"]["pending"] = w.status_code
                     me["pages"]["pending_zh"] = "正在为您准备学习环境" in w.text
-                time.sleep(1)
+                time.sleep(2)  # a browser follows one event stream; this asks the hub every 2 s
             me["never_ready"] = True
             raise AssertionError(f"no server after {SPAWN_TIMEOUT} s")
 

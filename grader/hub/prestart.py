@@ -93,14 +93,19 @@ def prestart(
     result = PrestartResult(exam_id, opens_at)
     started = time.monotonic()
     todo = exam_people(inst)
-    try:
-        models = {u["name"]: u for u in api(inst, "GET", "/users", timeout=60) or []}
-    except OSError as error:
-        raise HubError(f"hub 没有响应：{error}（请先 lawstudy hub start）") from error
     inflight: dict[str, float] = {}
     queue = []
-    for user in todo:
-        server = (models.get(user, {}).get("servers") or {}).get("")
+    for user in todo:  # one by one: GET /users pages at 50 (api_page_default_limit)
+        try:
+            model = api(inst, "GET", f"/users/{user}", timeout=60) or {}
+        except urllib.error.HTTPError as error:
+            if error.code == 404:  # on the roster but not yet a hub user: `lawstudy hub users`
+                result.failed[user] = "不是 hub 用户（请先 lawstudy hub users）"
+                continue
+            raise HubError(f"hub 拒绝了请求：HTTP {error.code}") from error
+        except OSError as error:
+            raise HubError(f"hub 没有响应：{error}（请先 lawstudy hub start）") from error
+        server = (model.get("servers") or {}).get("")
         if server and server.get("ready"):
             result.running.append(user)
         elif server and server.get("pending") == "spawn":
