@@ -508,8 +508,8 @@ def run(n: int, spread: float, seed: int) -> dict:
 def _stats(values) -> dict:
     return {
         "n": len(values),
-        "p50": round(pct(values, 0.5), 2),
-        "p95": round(pct(values, 0.95), 2),
+        "p50": round(pct(values, 0.5), 3),
+        "p95": round(pct(values, 0.95), 3),
         "max": round(max(values), 2) if values else None,
     }
 

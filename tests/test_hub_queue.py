@@ -160,12 +160,14 @@ def test_a_people_wait_in_line_in_chinese_and_are_served_in_order(queue_hub):
 
     # the fourth asks while the line is full (three starts pending): the Chinese "please wait"
     # page, which reloads itself after Retry-After
+    # (the hub sends text/html without a charset; the page's <meta charset="utf-8"> says UTF-8)
     busy = sessions[d].get(f"{env['url']}/hub/spawn/{d}", allow_redirects=False, timeout=60)
     assert busy.status_code == 429, busy.status_code
-    assert "登录的人较多，请稍候" in busy.text and "自动重试" in busy.text, busy.text[:500]
+    text = busy.content.decode("utf-8")
+    assert "登录的人较多，请稍候" in text and "自动重试" in text, text[:500]
     retry = int(busy.headers["Retry-After"])
-    assert f'http-equiv="refresh" content="{retry}"' in busy.text
-    assert "Too many users" not in busy.text
+    assert f'http-equiv="refresh" content="{retry}"' in text
+    assert "Too many users" not in text
 
     # the third in line sees the waiting page with one person ahead of them and a rough time
     # (its own session with c's cookies: c's first request is still waiting on the hub)
@@ -176,8 +178,9 @@ def test_a_people_wait_in_line_in_chinese_and_are_served_in_order(queue_hub):
     while time.monotonic() < deadline and not _ready(env, c):
         page = look.get(f"{env['url']}/hub/spawn-pending/{c}", timeout=60)
         assert page.status_code == 200, page.status_code
-        if "您前面还有 1 人" in page.text or ("您前面还有 0 人" in page.text and not seen):
-            seen = page.text
+        body = page.content.decode("utf-8")
+        if "您前面还有 1 人" in body or ("您前面还有 0 人" in body and not seen):
+            seen = body
             if "您前面还有 1 人" in seen:
                 break
         time.sleep(0.1)
