@@ -22,6 +22,10 @@ person's server at ready, plus the hub's and proxy's CPU over the run divided by
 started) and per paper open (server + kernel from ready to the questions shown), the physical
 limit on this machine's cores that these imply, and where the time goes (p50/p95 of each step,
 and of the wait in the hub's start queue from the hub log). Nothing here is run by the test suite.
+
+The machine may be shared: each person's memory is taken when their paper is shown, their kernel
+is shut after they hand in, and nobody is started while less than MEMORY_GUARD of the machine's
+memory is available (they are counted apart, never as a server that did not start).
 """
 
 from __future__ import annotations
@@ -192,6 +196,11 @@ def person(env, user: str, delay: float, t0: float, rec: dict, lock: threading.L
 
     try:
         time.sleep(max(0.0, t0 + delay - time.monotonic()))
+        import psutil
+
+        if psutil.virtual_memory().available < MEMORY_GUARD:  # the machine is shared: never run it out
+            me["guarded"] = True
+            raise MemoryError("not started: less than MEMORY_GUARD of the machine's memory available")
         began = time.monotonic()
         session = {}
 
@@ -276,6 +285,7 @@ def person(env, user: str, delay: float, t0: float, rec: dict, lock: threading.L
             step("paper", paper)
             me["login_to_paper"] = time.monotonic() - began
             me["cpu_paper"] = tree_cpu(pid)
+            me["mem"] = tree_memory(pid)  # the person's server and kernel, paper open
 
             def answer():
                 r = run(
@@ -306,7 +316,7 @@ def person(env, user: str, delay: float, t0: float, rec: dict, lock: threading.L
 
             step("save", save)
         finally:
-            kernel.ws.close()  # the kernel stays up, as it does while a person sits the exam
+            kernel.ws.close()
 
         def submit():
             r = tok.post(
@@ -315,6 +325,9 @@ def person(env, user: str, delay: float, t0: float, rec: dict, lock: threading.L
             assert r.status_code == 200 and r.json()["success"], r.text[:300]
 
         step("submit", submit)
+        # handed in: the kernel is shut (its tab closed), so that N people's kernels do not all
+        # stay in the shared machine's memory; each person's memory was taken with the paper open
+        tok.delete(f"{base}/api/sessions/{kernel.session_id}", timeout=60)
     except (Exception, requests.RequestException) as error:  # noqa: BLE001
         me["error"] = f"{type(error).__name__}: {str(error)[:300]}"
         if os.environ.get("LOAD_DEBUG"):
@@ -326,7 +339,7 @@ class Probe(threading.Thread):
 
     def __init__(self, env, user):
         super().__init__(daemon=True)
-        self.env, self.user, self.samples, self.failures = env, user, [], 0
+        self.env, self.user, self.samples, self.failures, self.peak_used = env, user, [], 0, 0
         self.done = threading.Event()
 
     def run(self):
@@ -335,6 +348,7 @@ class Probe(threading.Thread):
             try:
                 self.env.api("GET", f"/users/{self.user}", timeout=30)
                 self.samples.append(time.monotonic() - t)
+                self.peak_used = max(self.peak_used, __import__("psutil").virtual_memory().used)
             except Exception:  # noqa: BLE001
                 self.failures += 1
             self.done.wait(1.0)
@@ -353,6 +367,30 @@ def hub_and_proxy_rss(pid: int) -> int:
         return total
     except psutil.Error:
         return 0
+
+
+MEMORY_GUARD = 2 * 2**30  # bytes of the machine's memory a person's start must leave available
+
+
+def tree_memory(pid: int | None) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of the process `pid` and its descendants (0, 0 when gone)."""
+    import psutil
+
+    rss = pss = 0
+    if not pid:
+        return rss, pss
+    try:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return rss, pss
+    for x in procs:
+        try:
+            m = x.memory_full_info()
+            rss, pss = rss + m.rss, pss + m.pss
+        except psutil.Error:
+            pass
+    return rss, pss
 
 
 def server_memory(users) -> list[tuple[int, int]]:
@@ -445,7 +483,7 @@ def run(n: int, spread: float, seed: int) -> dict:
         probe.done.set()
         probe.join(5)
         side1, sys1 = hub_side_cpu(env), system_cpu()
-        mems = server_memory(set(users))
+        mems = [p["mem"] for p in rec.values() if "mem" in p]
         hub_rss = hub_and_proxy_rss(env.proc.pid)
         waits = queue_waits(env, users)
     finally:
@@ -481,7 +519,7 @@ def run(n: int, spread: float, seed: int) -> dict:
         "spread_s": spread,
         "wall_s": round(wall, 1),
         "failures": len(errors),
-        "never_ready": n - len(ready),
+        "never_ready": sum(1 for p in people if not p.get("guarded") and "cpu_ready" not in p),
         "ws_reconnects": len(reconnects),
         "errors": dict(list(errors.items())[:5]),
         "login_to_paper": _stats(paper),
@@ -493,6 +531,8 @@ def run(n: int, spread: float, seed: int) -> dict:
         "pss_mib": round(statistics.mean(m[1] for m in mems) / 2**20, 1) if mems else None,
         "rss_max_mib": round(max(m[0] for m in mems) / 2**20, 1) if mems else None,
         "servers_measured": len(mems),
+        "guarded": sum(1 for p in rec.values() if p.get("guarded")),
+        "peak_used_gib": round(probe.peak_used / 2**30, 1),
         "cpu_per_start": round(start_cpu, 2),
         "cpu_per_open": round(open_cpu, 2),
         "cpu_server_at_ready": round(statistics.mean(p["cpu_ready"] for p in ready), 2) if ready else None,
@@ -548,12 +588,14 @@ def show(r: dict) -> None:
     )
     print("where the time goes (s):")
     print(f"  {'step':<16}{'p50':>8}{'p95':>8}{'max':>8}{'done':>6}")
-    rows = {"queue wait": r["queue_wait"], **r["steps"], "login->paper": r["login_to_paper"], "one save": r["save"]}
+    rows = {"queue wait >1s": r["queue_wait"], **r["steps"], "login->paper": r["login_to_paper"], "one save": r["save"]}
     for name, v in rows.items():
         print(f"  {name:<16}{v['p50']:>8}{v['p95']:>8}{v['max'] if v['max'] is not None else '-':>8}{v['n']:>6}")
     print(
         f"memory: staff tree RSS mean {r['rss_mib']} MiB (max {r['rss_max_mib']}), PSS mean {r['pss_mib']} MiB "
-        f"over {r['servers_measured']} servers; hub+proxy {r['hub_and_proxy_rss_mib']} MiB"
+        f"over {r['servers_measured']} people, each taken with their paper open; hub+proxy "
+        f"{r['hub_and_proxy_rss_mib']} MiB; machine memory used at most {r['peak_used_gib']} GiB (all users); "
+        f"not started by the memory guard: {r['guarded']}"
     )
     print(f"hub /hub/api probe: {r['api']['n']} answers, {r['api']['failures']} failures; pages seen: {r['pages']}")
     for user, error in r["errors"].items():
