@@ -180,6 +180,12 @@ def test_nbgrader_configs_pin_the_zone_and_name_the_guards(written):
     assert "nbgrader.server_extensions.assignment_list" not in off  # fetch and submit stay
     assert staff_server["ServerApp"]["terminals_enabled"] is False
     assert staff_server["LabApp"]["news_url"] is None
+    # trainers (etc/trainer first on their path) get their tools back: validate, a terminal
+    trainer = json.loads((inst.home / "etc" / "trainer" / "jupyter_server_config.json").read_text())
+    assert trainer["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.validate_assignment"] is True
+    assert trainer["ServerApp"]["terminals_enabled"] is True
+    assert trainer["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    assert trainer["ServerApp"]["jpserver_extensions"]["jupyter_lsp"] is False
 
 
 def test_setup_rewrites_the_configs(written):

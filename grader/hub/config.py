@@ -77,6 +77,16 @@ STAFF_SERVER_CONFIG = {
     },
 }
 STAFF_NO_BUILD = {"buildCheck": False, "buildAvailable": False}
+# Trainers' servers read etc/trainer first, then etc/staff: their tools come back on top of the
+# staff configuration (nbgrader's validate, a terminal). The whole extensions map is given: the
+# first config folder's map replaces the staff one, it is not merged with it.
+TRAINER_TOOLS = ("nbgrader.server_extensions.validate_assignment", "jupyter_server_terminals")
+TRAINER_SERVER_CONFIG = {
+    "ServerApp": {
+        "jpserver_extensions": {name: name in TRAINER_TOOLS for name in (*STAFF_SERVER_EXTENSIONS_OFF, *TRAINER_TOOLS)},
+        "terminals_enabled": True,
+    }
+}
 TRAINER_PAGE_CONFIG = page_config(staff=False)
 
 
@@ -128,6 +138,9 @@ def write_config(inst: Instance, settings: Settings) -> Path:
     (etc / "jupyter_server_config.py").write_text(render("staff_server_config.py.j2", **values), encoding="utf-8")
     # trainers' servers: this folder goes first on their JUPYTER_CONFIG_PATH (grader/hub/staff.py)
     (trainer_etc(inst) / "labconfig").mkdir(parents=True, exist_ok=True)
+    (trainer_etc(inst) / "jupyter_server_config.json").write_text(
+        json.dumps(TRAINER_SERVER_CONFIG, indent=2), encoding="utf-8"
+    )
     (trainer_etc(inst) / "labconfig" / "page_config.json").write_text(
         json.dumps(TRAINER_PAGE_CONFIG, indent=2), encoding="utf-8"
     )
