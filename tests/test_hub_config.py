@@ -111,7 +111,24 @@ def test_jupyterhub_config_compiles_and_says_what_matters(written):
     assert c.Spawner.cmd == [str(Path(written.settings.runtime) / "bin" / "jupyterhub-singleuser")]
     assert c.Spawner.environment["JUPYTER_CONFIG_PATH"] == str(hub.staff_etc(inst))
     services = {s["name"]: s for s in c.JupyterHub.services}
-    assert set(services) == {hub.FORMGRADER_SERVICE, "reports", "exam", "lawstudy-ops"}
+    assert set(services) == {hub.FORMGRADER_SERVICE, "reports", "exam", "idle-culler", "lawstudy-ops"}
+    # idle servers are stopped by jupyterhub-idle-culler, run as the grader with only its scopes
+    culler = services["idle-culler"]
+    assert culler["user"] == written.settings.grader_user
+    assert "jupyterhub_idle_culler" in culler["command"] and "--timeout=3600" in culler["command"]
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert set(roles["idle-culler"]["scopes"]) == {
+        "list:users",
+        "read:users:activity",
+        "read:servers",
+        "delete:servers",
+    }
+    # exam morning: one start per core at a time, a long line allowed, Chinese waiting pages
+    assert c.StaffSpawner.concurrent_starts == 0 and c.JupyterHub.concurrent_spawn_limit == 500
+    pages = Path(c.JupyterHub.template_paths[0])
+    assert "您前面还有" not in (pages / "spawn_pending.html").read_text(encoding="utf-8")  # from the spawner
+    assert "spawner.queue_message()" in (pages / "spawn_pending.html").read_text(encoding="utf-8")
+    assert "登录的人较多" in (pages / "error.html").read_text(encoding="utf-8")
     tokens = json.loads((hub.hub_dir(inst) / "tokens.json").read_text())
     assert services["lawstudy-ops"]["api_token"] == tokens["ops"]
     assert services["reports"]["command"][-3:] == ["-m", "grader.hub", "reports-service"]
@@ -152,8 +169,23 @@ def test_nbgrader_configs_pin_the_zone_and_name_the_guards(written):
     page = json.loads((hub.staff_etc(inst) / "labconfig" / "page_config.json").read_text())
     assert page["disabledExtensions"]["@jupyter/nbgrader:formgrader"] is True
     assert page["disabledExtensions"]["@jupyterlab/launcher-extension:plugin"] is True
+    assert page["buildCheck"] is False and page["buildAvailable"] is False
     grader_page = json.loads((hub.grader_etc(inst) / "labconfig" / "page_config.json").read_text())
     assert grader_page["disabledExtensions"]["lawstudy-staff:plugin"] is True
+    # a lighter staff server: only the extensions staff use, no terminals, news or update checks
+    staff_server = json.loads((hub.staff_etc(inst) / "jupyter_server_config.json").read_text())
+    off = staff_server["ServerApp"]["jpserver_extensions"]
+    for name in ("jupyter_lsp", "notebook", "nbgrader.server_extensions.formgrader", "jupyter_server_terminals"):
+        assert off[name] is False
+    assert "nbgrader.server_extensions.assignment_list" not in off  # fetch and submit stay
+    assert staff_server["ServerApp"]["terminals_enabled"] is False
+    assert staff_server["LabApp"]["news_url"] is None
+    # trainers (etc/trainer first on their path) get their tools back: validate, a terminal
+    trainer = json.loads((inst.home / "etc" / "trainer" / "jupyter_server_config.json").read_text())
+    assert trainer["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.validate_assignment"] is True
+    assert trainer["ServerApp"]["terminals_enabled"] is True
+    assert trainer["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    assert trainer["ServerApp"]["jpserver_extensions"]["jupyter_lsp"] is False
 
 
 def test_setup_rewrites_the_configs(written):

@@ -269,3 +269,40 @@ def exam_review(exam_id, force, staged, home):
         f"已发布错题本 {review_api.review_id(exam_id)}（{outbound}）；职工先获取成绩反馈，再在“考试与作业”中获取错题本",
         fg="green",
     )
+
+
+@exam.command("prestart")
+@click.argument("exam_id")
+@click.option(
+    "--before",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="最早在开考前多少分钟预启动 (minutes ahead of opens_at)",
+)
+@click.option(
+    "--pace", default=0, type=click.IntRange(min=0), help="同时启动几台服务器 (servers at once; default: one per core)"
+)
+@home_option
+def exam_prestart(exam_id, before, pace, home):
+    """Start the servers of everyone sitting the exam ahead of opens_at, a few at a time (hub only).
+
+    Example: lawstudy exam prestart 2026-annual --before 30 --home /srv/lawstudy
+    """
+    from grader.cli.base import fail
+    from grader.hub.prestart import prestart
+    from grader.hub.settings import HubError
+
+    inst = Instance.from_env(home)
+    try:
+        result = prestart(inst, exam_id, before=before, pace=pace, log=click.echo)
+    except HubError as error:
+        fail(str(error))
+    click.echo(
+        f"考试 {exam_id}：预启动 {len(result.started)} 台服务器，{len(result.running)} 台原已在运行，"
+        f"{len(result.failed)} 台失败（用时 {result.seconds:.0f} 秒）"
+    )
+    for user, why in result.failed.items():
+        click.echo(f"  {user}: {why}", err=True)
+    if result.failed:
+        sys.exit(1)

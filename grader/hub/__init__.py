@@ -33,7 +33,9 @@ JupyterHub or nbgrader until a class that needs them is asked for):
     permissions   ownership and modes of an instance, the checkout's banks, a demo's files
     config        the generated configs (templates/*.j2; nbgrader's: grader.exams.nbgrader_config) and `hub setup`
     password      PasswordHandler, the page /hub/lawstudy/password (templates/password.html.j2)
-    spawner       StaffSpawner (limits, ending a person's processes on stop)
+    spawner       StaffSpawner (limits, ending a person's processes on stop, the start queue)
+    spawn_queue   SpawnQueue: servers start a few at a time, first come first served, each told their place
+    prestart      `lawstudy exam prestart`: an exam's people's servers started ahead of opens_at
     staff         the pre-spawn hook's start page and the trainers' lab configuration
     exam_service  the exam service: sittings, saves, hand-ins and lesson study on the server's clock
     reports       the reports service for admins (ReportsHandler, make_app)

@@ -51,6 +51,42 @@ REPORTS_CSP = (
 )
 
 STAFF_PAGE_CONFIG = page_config(staff=True)
+# A lighter staff server (issue 25; each change measured in docs/deploy.md, "Where a server's start
+# goes"): only the server extensions staff use. Off: the formgrader and nbgrader's validate (trainers'
+# tools), the language servers, the classic Notebook UI and its shim, terminals (staff get none), the
+# extension manager's PyPI listing, news and update checks (no internet), and JupyterLab's build
+# check (the runtime is built once at install; nothing is rebuilt at a start).
+STAFF_SERVER_EXTENSIONS_OFF = (
+    "nbgrader.server_extensions.formgrader",
+    "nbgrader.server_extensions.validate_assignment",
+    "jupyter_lsp",
+    "jupyter_server_terminals",
+    "notebook",
+    "notebook_shim",
+)
+STAFF_SERVER_CONFIG = {
+    "ServerApp": {
+        "jpserver_extensions": {name: False for name in STAFF_SERVER_EXTENSIONS_OFF},
+        "terminals_enabled": False,
+    },
+    "LabApp": {
+        "expose_app_in_browser": True,
+        "news_url": None,
+        "extension_manager": "readonly",
+        "check_for_updates_class": "jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    },
+}
+STAFF_NO_BUILD = {"buildCheck": False, "buildAvailable": False}
+# Trainers' servers read etc/trainer first, then etc/staff: their tools come back on top of the
+# staff configuration (nbgrader's validate, a terminal). The whole extensions map is given: the
+# first config folder's map replaces the staff one, it is not merged with it.
+TRAINER_TOOLS = ("nbgrader.server_extensions.validate_assignment", "jupyter_server_terminals")
+TRAINER_SERVER_CONFIG = {
+    "ServerApp": {
+        "jpserver_extensions": {name: name in TRAINER_TOOLS for name in (*STAFF_SERVER_EXTENSIONS_OFF, *TRAINER_TOOLS)},
+        "terminals_enabled": True,
+    }
+}
 TRAINER_PAGE_CONFIG = page_config(staff=False)
 
 
@@ -95,20 +131,16 @@ def write_config(inst: Instance, settings: Settings) -> Path:
     etc.mkdir(parents=True, exist_ok=True)
     NbgraderConfig("staff", COURSE_ID, inst.exchange).write(etc / "nbgrader_config.py")
     (etc / "labconfig").mkdir(exist_ok=True)
-    (etc / "labconfig" / "page_config.json").write_text(json.dumps(STAFF_PAGE_CONFIG, indent=2), encoding="utf-8")
-    (etc / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"nbgrader.server_extensions.formgrader": False}},
-                "LabApp": {"expose_app_in_browser": True},
-            },
-            indent=2,
-        ),
-        encoding="utf-8",
+    (etc / "labconfig" / "page_config.json").write_text(
+        json.dumps({**STAFF_PAGE_CONFIG, **STAFF_NO_BUILD}, indent=2), encoding="utf-8"
     )
+    (etc / "jupyter_server_config.json").write_text(json.dumps(STAFF_SERVER_CONFIG, indent=2), encoding="utf-8")
     (etc / "jupyter_server_config.py").write_text(render("staff_server_config.py.j2", **values), encoding="utf-8")
     # trainers' servers: this folder goes first on their JUPYTER_CONFIG_PATH (grader/hub/staff.py)
     (trainer_etc(inst) / "labconfig").mkdir(parents=True, exist_ok=True)
+    (trainer_etc(inst) / "jupyter_server_config.json").write_text(
+        json.dumps(TRAINER_SERVER_CONFIG, indent=2), encoding="utf-8"
+    )
     (trainer_etc(inst) / "labconfig" / "page_config.json").write_text(
         json.dumps(TRAINER_PAGE_CONFIG, indent=2), encoding="utf-8"
     )

@@ -17,6 +17,28 @@ def checkout_root() -> Path | None:
     return root if (root / "pyproject.toml").exists() else None
 
 
+# Packages the runtime goes without (install-time work instead of work at every server start;
+# each measured in docs/deploy.md with benchmarks/staff_start.py):
+#   rfc3987-syntax  an optional part of jsonschema (its "iri" format check, pulled in by
+#                   jupyter-events' jsonschema[format-nongpl]) that builds a Lark parser when
+#                   imported: about 0.9 CPU-seconds and 15 MiB in every staff server. jsonschema
+#                   skips that one format check without it; nothing here validates IRIs.
+#   debugpy         the kernel debugger, imported by every kernel at its start (pydevd): 0.15
+#                   CPU-seconds and 7 MiB per kernel. ipykernel runs without it (no debugger
+#                   panel in JupyterLab; staff have no use for one, trainers lose it).
+WITHOUT = ("rfc3987-syntax", "debugpy")
+
+
+def _lighten(runtime: Path, pip: list[str]) -> None:
+    """Remove WITHOUT from the runtime (pip puts it back at each install of the project's deps)."""
+    site = list((runtime / "lib").glob("python3*/site-packages"))
+    present = [name for name in WITHOUT if site and any(site[0].glob(name.replace("-", "_") + "-*.dist-info"))]
+    # pip would refuse nothing here: ipykernel names debugpy as a dependency but imports it
+    # optionally (ipykernel.debugger), jsonschema rfc3987-syntax only in an extra
+    if present:
+        _run([pip[0], "-m", "pip", "uninstall", "-q", "-y", *present])
+
+
 def ensure_runtime(runtime: Path = DEFAULT_RUNTIME, source: Path | None = None, log=print) -> Path:
     """Build (or refresh) the staff runtime: a venv from /usr/bin/python3 with this project installed.
 
@@ -40,6 +62,7 @@ def ensure_runtime(runtime: Path = DEFAULT_RUNTIME, source: Path | None = None, 
         log(f"==> 更新运行环境 {runtime} 中的 lawstudy")
         _run(pip + ["--no-deps", "--force-reinstall", str(source)], timeout=600)
         _run(pip + [str(source)], timeout=1800)  # dependencies added since (none: a quick no-op)
+    _lighten(runtime, pip)
     for path in [runtime, *runtime.parents]:
         if path == Path("/"):
             break

@@ -48,6 +48,12 @@ class Settings:
     # a practice answer counts for 学时 only this many seconds or more after the previous event of
     # its lesson session (grader.exams.sittings.MIN_PRACTICE_SECONDS)
     min_practice_seconds: float = 8.0
+    # exam morning (grader/hub/spawn_queue.py): servers starting at once (0: one per core), the
+    # longest line of waiting starts (JupyterHub's concurrent_spawn_limit), and the idle culler
+    concurrent_starts: int = 0
+    spawn_queue_limit: int = 500
+    cull_timeout: int = 3600  # seconds without activity before jupyterhub-idle-culler stops a server
+    cull_every: int = 300
 
     @classmethod
     def load(cls, inst: Instance) -> Settings:
