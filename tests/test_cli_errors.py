@@ -158,6 +158,10 @@ def bad_inputs(path: str, f: dict) -> list[list[str]]:
             ["exam", "analyse", "no-such-exam", "-o", str(Path(f["dir"]) / "a.pdf"), *h],
         ],
         "exam review": [["exam", "review", "no-such-exam", *h], ["exam", "review", "no-such-exam", "--staged", *h]],
+        "exam prestart": [
+            ["exam", "prestart", "no-such-exam", *h],
+            ["exam", "prestart", "no-such-exam", "--before", "-5", *h],
+        ],
         "hub stop": [["hub", "stop", "--home", f["file"]]],
         "hub status": [["hub", "status", *h]],
         "hub perms": [["hub", "perms", "--home", f["file"]]],
