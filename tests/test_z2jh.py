@@ -373,13 +373,16 @@ def test_the_image_config_is_what_hub_setup_writes(tmp_path):
     configs for the pods' instance /srv/lawstudy, as `lawstudy hub setup` does on one machine."""
     import image_config
 
-    from grader.hub.config import STAFF_PAGE_CONFIG
+    from grader.hub.config import STAFF_NO_BUILD, STAFF_PAGE_CONFIG
 
     etc, runtime = tmp_path / "etc", tmp_path / "venv"
     image_config.write_image_config(etc, runtime)
     staff = (etc / "staff" / "nbgrader_config.py").read_text(encoding="utf-8")
     assert "c.Exchange.root = '/srv/lawstudy/exchange'" in staff and "grader.exams.exchange.OwnSubmit" in staff
-    assert json.loads((etc / "staff" / "labconfig" / "page_config.json").read_text()) == STAFF_PAGE_CONFIG
+    assert json.loads((etc / "staff" / "labconfig" / "page_config.json").read_text()) == {
+        **STAFF_PAGE_CONFIG,
+        **STAFF_NO_BUILD,
+    }
     grader = (etc / "grader" / "nbgrader_config.py").read_text(encoding="utf-8")
     assert "c.CourseDirectory.root = '/srv/lawstudy/course'" in grader and "OwnerCheckedCollect" in grader
     assert (etc / "trainer" / "labconfig" / "page_config.json").exists()
