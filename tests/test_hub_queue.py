@@ -8,7 +8,8 @@ time (`concurrent_starts` 1) and a line of at most three (JupyterHub's concurren
   - the fourth, asking while the line is full, gets the Chinese "please wait" page (429), which
     reloads itself after Retry-After, never a bare error;
   - `lawstudy exam prestart` starts exactly the four staff's servers, not the trainer's, and the
-    idle culler runs as a hub service under the grader's account.
+    idle culler runs as a hub service under the grader's account;
+  - `lawstudy hub status` counts every user and running server though the hub answers in pages of two.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ def queue_hub():
             grader_user=f"{PREFIX}-grader",
             log=lambda *_: None,
         )
+        # pages of two users, so `hub status` must page through the hub's list (a real hub answers
+        # at most api_page_max_limit, 200, to a request without paging)
+        with (home / "hub" / "jupyterhub_config.py").open("a", encoding="utf-8") as f:
+            f.write("\nc.JupyterHub.api_page_default_limit = 2\nc.JupyterHub.api_page_max_limit = 2\n")
         exams.build(inst, exam_id, quizzes=quizzes)
         hub.apply_permissions(inst)
         cli("exam", "release", exam_id, "--home", home)
@@ -230,4 +235,20 @@ def test_b_prestart_starts_the_exams_people_and_nobody_else(queue_hub):
         and any("jupyterhub_idle_culler" in c for c in p.info["cmdline"] or [])
     ]
     assert culler, "no jupyterhub-idle-culler running as the grader"
+    # `lawstudy hub status` counts every user and every running server, past the hub's first page
+    from grader import hub
+
+    paged = requests.get(
+        f"{env['url']}/hub/api/users",
+        headers={
+            "Authorization": f"token {hub.ops_token(env['inst'])}",
+            "Accept": "application/jupyterhub-pagination+json",
+        },
+        timeout=30,
+    ).json()
+    total = paged["_pagination"]["total"]
+    assert total > len(paged["items"]), paged["_pagination"]  # the hub really answers in pages
+    status = cli("hub", "status", "--home", env["home"])
+    assert f"用户 {total}，在线服务器 {len(staff)}" in status.stdout, status.stdout
+    assert all(u in status.stdout for u in staff), status.stdout
     _stop_all(env, staff)

@@ -162,7 +162,7 @@ def hub_status(home):
     inst = Instance.from_env(home)
     try:
         settings = hub_api.Settings.load(inst)
-        users = hub_api.api(inst, "GET", "/users")
+        users = hub_api.all_users(inst)
     except hub_api.HubError as error:
         fail(str(error))
     except OSError:

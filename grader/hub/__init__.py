@@ -63,6 +63,7 @@ from grader.hub.config import (
 )
 from grader.hub.control import (
     STOP_SIGNALS,
+    all_users,
     api,
     catching,
     free_port,
@@ -133,6 +134,7 @@ __all__ = [
     "People",
     "Settings",
     "STOP_SIGNALS",
+    "all_users",
     "api",
     "catching",
     "apply_permissions",

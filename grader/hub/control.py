@@ -254,3 +254,22 @@ def api(inst: Instance, method: str, path: str, data: dict | None = None, timeou
     with urllib.request.urlopen(req, timeout=timeout) as r:
         text = r.read()
     return json.loads(text) if text else None
+
+
+def all_users(inst: Instance, page: int = 200) -> list[dict]:
+    """Every user model the hub holds (a list of JupyterHub user dicts), read page by page.
+
+    The hub answers at most `api_page_max_limit` users (200 by default) to one
+    `GET /hub/api/users`; `offset` and `limit` page through the rest (JupyterHub REST API,
+    "Paginated requests"; `jupyterhub.apihandlers.base.APIHandler.get_api_pagination`).
+    Raises OSError when the hub does not answer.
+    """
+    users: list[dict] = []
+    seen: set[str] = set()
+    while True:
+        batch = api(inst, "GET", f"/users?offset={len(users)}&limit={page}") or []
+        new = [u for u in batch if u["name"] not in seen]
+        if not new:
+            return users
+        seen.update(u["name"] for u in new)
+        users.extend(new)
