@@ -65,52 +65,16 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def cpu(proc) -> float:
-    """CPU-seconds of a psutil process, its reaped children included (0 when it is gone)."""
-    import psutil
-
-    try:
-        t = proc.cpu_times()
-        return t.user + t.system + t.children_user + t.children_system
-    except psutil.Error:
-        return 0.0
-
-
-def tree_cpu(pid: int) -> float:
-    import psutil
-
-    try:
-        p = psutil.Process(pid)
-        return sum(cpu(x) for x in [p, *p.children(recursive=True)])
-    except psutil.Error:
-        return 0.0
+# process facts come from load_hub: CPU-seconds (cpu_of, tree_cpu), memory (tree_memory, bytes), server_pid
+cpu = load_hub.cpu_of
+tree_cpu = load_hub.tree_cpu
+server_pid = load_hub.server_pid
 
 
 def tree_memory(pid: int) -> tuple[float, float]:
     """(RSS, PSS) in MiB of the process `pid` and its descendants."""
-    import psutil
-
-    rss = pss = 0
-    p = psutil.Process(pid)
-    for x in [p, *p.children(recursive=True)]:
-        try:
-            m = x.memory_full_info()
-            rss, pss = rss + m.rss, pss + m.pss
-        except psutil.Error:
-            pass
+    rss, pss = load_hub.tree_memory(pid)
     return rss / 2**20, pss / 2**20
-
-
-def server_pid(user: str) -> int | None:
-    import psutil
-
-    for proc in psutil.process_iter(["username", "cmdline"]):
-        try:
-            if proc.info["username"] == user and any("jupyterhub-singleuser" in c for c in proc.info["cmdline"] or []):
-                return proc.pid
-        except psutil.Error:
-            pass
-    return None
 
 
 def hub_side(env) -> list:
